@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every Swift target of ours: Swift 6 mode is the default at tools 6.x;
+/// these upcoming features keep imports and existentials explicit.
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "PlugHost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "plughost", targets: ["plughost"]),
+        .library(name: "PlugHostSDK", targets: ["PlugHostSDK"]),
+        .library(name: "PlugHostCore", targets: ["PlugHostCore"]),
+        // SwiftPM names the file libExamplePlugin.so; it is dropped into plugins/ as it is.
+        .library(name: "ExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
+    ],
+    targets: [
+        // THE boundary: pure C11, no Swift. Both sides include only this.
+        .target(name: "PlugHostABI"),
+        .target(
+            name: "PlugHostSDK",
+            dependencies: ["PlugHostABI"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "PlugHostCore",
+            dependencies: [
+                "PlugHostABI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "plughost",
+            dependencies: [
+                "PlugHostCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "ExamplePlugin",
+            dependencies: ["PlugHostSDK"],
+            exclude: ["exports.map"],
+            swiftSettings: strictSwift,
+            // Export only the two entry points; everything else stays local to the plugin.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/ExamplePlugin/exports.map"], .when(platforms: [.linux]))]
+        ),
+        .testTarget(
+            name: "PlugHostCoreTests",
+            dependencies: ["PlugHostCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["PlugHostCore", "plughost"],
+            swiftSettings: strictSwift
+        ),
+    ]
+)

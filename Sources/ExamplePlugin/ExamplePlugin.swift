@@ -1,0 +1,47 @@
+import Foundation
+import PlugHostSDK
+
+/// The example plugin: greetings, a path parameter and an echo, in idiomatic Swift.
+enum ExamplePlugin: PlugHostPlugin {
+    static let name = "example"
+    static let version = "1.0.0"
+    static let description = "Greets and echoes: the PlugHost example plugin in Swift."
+
+    /// `[plugins.example]` in host.toml.
+    struct Settings: Decodable {
+        var greeting: String = "Hello from the example plugin"
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            greeting = try container.decodeIfPresent(String.self, forKey: .greeting) ?? greeting
+        }
+        private enum CodingKeys: String, CodingKey { case greeting }
+    }
+
+    static func register(_ plugin: PluginRegistrar) throws {
+        let settings = try plugin.config.decode(Settings.self)
+
+        try plugin.get("/hello", options: .nonBlocking) { _ in
+            .json(["message": settings.greeting])
+        }
+
+        try plugin.get("/hello/{name}", options: .nonBlocking) { request in
+            .json(["message": "\(settings.greeting), \(request.parameters["name"] ?? "")!"])
+        }
+
+        // Answers the body back unchanged, with the same content type.
+        try plugin.post("/echo", options: .nonBlocking) { request in
+            .bytes(request.body, contentType: request.headers["content-type"] ?? "application/octet-stream")
+        }
+
+        plugin.log.info("example plugin ready, greeting \"\(settings.greeting)\"")
+    }
+}
+
+@_cdecl("ph_plugin_magic")
+public func pluginMagic() -> OpaquePointer { ExamplePlugin.magic }
+
+@_cdecl("ph_plugin_register")
+public func pluginRegister(_ api: OpaquePointer?, _ plugin: OpaquePointer?) -> Int32 {
+    ExamplePlugin.register(api: api, plugin: plugin)
+}

@@ -1,0 +1,163 @@
+import PlugHostABI
+
+/// What a plugin uses during registration: its config, its log, and the route methods.
+///
+/// Valid only inside ``PlugHostPlugin/register(_:)``; keep ``log`` and ``config`` if handlers need them.
+public final class PluginRegistrar {
+    /// The plugin's `[plugins.NAME]` table.
+    public let config: PluginConfig
+    /// The host log, attributed to this plugin; safe to capture in handlers.
+    public let log: PluginLog
+    private let host: HostAPI
+
+    init(host: HostAPI) {
+        self.host = host
+        self.log = PluginLog(host: host)
+        self.config = PluginConfig(json: host.configJSON())
+    }
+
+    /// Registers a handler that answers synchronously. Runs on the host's thread pool unless
+    /// `options` contains ``RouteOptions/nonBlocking``.
+    public func route(
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+        _ handler: @escaping @Sendable (Request) throws -> Response
+    ) throws {
+        try register(method, path, options: options, scope: scope, openAPI: openAPI) { request, responder in
+            responder.respond(Self.answer { try handler(request) })
+        }
+    }
+
+    /// Registers a handler that answers later, from any thread, through the ``Responder``.
+    public func route(
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+        respondingLater handler: @escaping @Sendable (Request, Responder) -> Void
+    ) throws {
+        try register(method, path, options: options, scope: scope, openAPI: openAPI, handler)
+    }
+
+    /// Registers an `async` handler; it runs in a new task and answers when it returns.
+    public func route(
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+        _ handler: @escaping @Sendable (Request) async throws -> Response
+    ) throws {
+        // An async handler suspends instead of blocking, so it never needs the blocking pool.
+        try register(method, path, options: options.union(.nonBlocking), scope: scope, openAPI: openAPI) { request, responder in
+            Task { responder.respond(await Self.answer { try await handler(request) }) }
+        }
+    }
+
+    public func get(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+                    _ handler: @escaping @Sendable (Request) throws -> Response) throws {
+        try route(.get, path, options: options, scope: scope, openAPI: openAPI, handler)
+    }
+
+    public func post(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+                     _ handler: @escaping @Sendable (Request) throws -> Response) throws {
+        try route(.post, path, options: options, scope: scope, openAPI: openAPI, handler)
+    }
+
+    public func put(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+                    _ handler: @escaping @Sendable (Request) throws -> Response) throws {
+        try route(.put, path, options: options, scope: scope, openAPI: openAPI, handler)
+    }
+
+    public func delete(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+                       _ handler: @escaping @Sendable (Request) throws -> Response) throws {
+        try route(.delete, path, options: options, scope: scope, openAPI: openAPI, handler)
+    }
+
+    private func register(
+        _ method: HTTPMethod, _ path: String, options: RouteOptions, scope: String?, openAPI: String?,
+        _ run: @escaping @Sendable (Request, Responder) -> Void
+    ) throws {
+        // The box is handed to the host as user_data and must outlive every call: it is never released.
+        let box = Unmanaged.passRetained(RouteBox(host: host, run: run)).toOpaque()
+        let status = method.rawValue.withCString { methodPointer in
+            path.withCString { pathPointer in
+                withOptionalCString(openAPI) { openAPIPointer in
+                    withOptionalCString(scope) { scopePointer in
+                        var descriptor = ph_route_t(
+                            struct_size: UInt32(MemoryLayout<ph_route_t>.size),
+                            method: methodPointer,
+                            path: pathPointer,
+                            flags: options.rawValue,
+                            handler: routeTrampoline,
+                            user_data: box,
+                            openapi_json: openAPIPointer,
+                            required_scope: scopePointer
+                        )
+                        return host.table.pointee.register_route?(host.plugin, &descriptor) ?? PH_ERR_INVALID_ARGUMENT
+                    }
+                }
+            }
+        }
+        guard status == PH_OK else {
+            Unmanaged<RouteBox>.fromOpaque(box).release()
+            throw RegistrationError(method: method, path: path, status: status)
+        }
+    }
+
+    private static func answer(_ body: () throws -> Response) -> Response {
+        do { return try body() } catch { return .problem(status: 500, detail: "\(error)") }
+    }
+
+    private static func answer(_ body: () async throws -> Response) async -> Response {
+        do { return try await body() } catch { return .problem(status: 500, detail: "\(error)") }
+    }
+}
+
+/// HTTP methods a route can be registered for.
+public enum HTTPMethod: String, Sendable {
+    case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE", head = "HEAD", options = "OPTIONS"
+}
+
+/// How the host treats a route.
+public struct RouteOptions: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The host answers 401 unless the request carries a valid API key.
+    public static let authRequired = RouteOptions(rawValue: PH_ROUTE_AUTH_REQUIRED)
+    /// Exempt from rate limiting.
+    public static let noRateLimit = RouteOptions(rawValue: PH_ROUTE_NO_RATE_LIMIT)
+    /// The handler never blocks, so the host calls it inline on its I/O threads (fastest).
+    public static let nonBlocking = RouteOptions(rawValue: PH_ROUTE_NON_BLOCKING)
+}
+
+/// The host refused a route; the host log says why in detail.
+public struct RegistrationError: Error, CustomStringConvertible {
+    public let method: HTTPMethod
+    public let path: String
+    public let status: Int32
+
+    public var description: String {
+        let reason = switch status {
+        case PH_ERR_DUPLICATE_ROUTE: "it is already registered"
+        case PH_ERR_WRONG_PHASE: "routes can only be registered during registration"
+        default: "the host rejected the descriptor (see the host log)"
+        }
+        return "cannot register \(method.rawValue) \(path): \(reason)"
+    }
+}
+
+/// A route's handler, kept alive for the life of the process as the descriptor's user_data.
+private final class RouteBox: Sendable {
+    let host: HostAPI
+    let run: @Sendable (Request, Responder) -> Void
+    init(host: HostAPI, run: @escaping @Sendable (Request, Responder) -> Void) {
+        self.host = host
+        self.run = run
+    }
+}
+
+/// The one C entry point for every Swift route: non-capturing, finds the handler through user_data.
+private let routeTrampoline: ph_handler_fn = { call, request, userData in
+    guard let call, let request, let userData else { return }
+    let box = Unmanaged<RouteBox>.fromOpaque(userData).takeUnretainedValue()
+    box.run(Request(copying: request.pointee), Responder(host: box.host, call: call))
+}
+
+private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
+}
