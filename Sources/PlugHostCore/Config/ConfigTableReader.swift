@@ -1,0 +1,95 @@
+import TOMLKit
+
+/// Reads one table of host.toml against what the host expects, so that every problem — an
+/// unknown key, a wrong type, a value out of range — is reported with its key and line.
+///
+/// Read each expected key once, then call ``finish()``, which reports any key nobody asked for.
+struct ConfigTableReader {
+    let table: TOMLTable
+    let path: [String]
+    let context: ConfigContext
+    private var consumed: Set<String> = []
+
+    init(table: TOMLTable, path: [String], context: ConfigContext) {
+        self.table = table
+        self.path = path
+        self.context = context
+    }
+
+    func error(_ key: String?, _ message: String) -> ConfigError {
+        let keyPath = key.map { path + [$0] } ?? path
+        return context.error(at: keyPath, message)
+    }
+
+    mutating func string(_ key: String, default value: String) throws(ConfigError) -> String {
+        guard let raw = take(key) else { return value }
+        guard let string = raw.string else { throw typeError(key, "a string", raw) }
+        return string
+    }
+
+    mutating func bool(_ key: String, default value: Bool) throws(ConfigError) -> Bool {
+        guard let raw = take(key) else { return value }
+        guard let bool = raw.bool else { throw typeError(key, "true or false", raw) }
+        return bool
+    }
+
+    mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let raw = take(key) else { return value }
+        guard let int = raw.int else { throw typeError(key, "an integer from \(range.lowerBound) to \(range.upperBound)", raw) }
+        guard range.contains(int) else {
+            throw error(key, "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(int)")
+        }
+        return int
+    }
+
+    /// A number of seconds; integers are accepted too.
+    mutating func seconds(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        guard let raw = take(key) else { return value }
+        guard let number = raw.double ?? raw.int.map(Double.init) else {
+            throw typeError(key, "a number of seconds", raw)
+        }
+        guard range.contains(number) else {
+            throw error(key, "expected a number of seconds from \(range.lowerBound) to \(range.upperBound), got \(number)")
+        }
+        return number
+    }
+
+    /// A sub-table, or an empty one when the key is absent.
+    mutating func table(_ key: String) throws(ConfigError) -> ConfigTableReader {
+        guard let raw = take(key) else {
+            return ConfigTableReader(table: TOMLTable(), path: path + [key], context: context)
+        }
+        guard let table = raw.table else { throw typeError(key, "a table ([\((path + [key]).joined(separator: "."))])", raw) }
+        return ConfigTableReader(table: table, path: path + [key], context: context)
+    }
+
+    /// Keys not yet read, for tables whose remaining keys are free-form (e.g. `[plugins.NAME]`).
+    var remainingKeys: [String] { table.keys.filter { !consumed.contains($0) }.sorted() }
+
+    mutating func take(_ key: String) -> (any TOMLValueConvertible)? {
+        consumed.insert(key)
+        return table[key]
+    }
+
+    /// Reports the first key that was never read.
+    func finish() throws(ConfigError) {
+        guard let unknown = remainingKeys.first else { return }
+        let known = consumed.sorted().joined(separator: ", ")
+        let section = path.isEmpty ? "the top level" : "[\(path.joined(separator: "."))]"
+        throw error(unknown, "unknown key in \(section); the keys it accepts are: \(known.isEmpty ? "none" : known)")
+    }
+
+    private func typeError(_ key: String, _ expected: String, _ value: any TOMLValueConvertible) -> ConfigError {
+        error(key, "expected \(expected), got a \(value.type) (\(value.tomlValue.debugDescription))")
+    }
+}
+
+/// The file being read and where its keys are, shared by every reader of one document.
+struct ConfigContext: Sendable {
+    let file: String
+    let lines: TOMLLineIndex
+
+    func error(at path: [String], _ message: String) -> ConfigError {
+        ConfigError(file: file, line: lines.line(of: path), key: path.isEmpty ? nil : path.joined(separator: "."), message: message)
+    }
+}

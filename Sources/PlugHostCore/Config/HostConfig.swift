@@ -1,0 +1,41 @@
+public import Foundation
+
+/// The host's configuration after defaults, host.toml and command-line overrides.
+public struct HostConfig: Sendable {
+    public var server = ServerSettings()
+    public var plugins = PluginSettings()
+    /// The directory relative paths in host.toml resolve against: the config file's own directory.
+    public var baseDirectory: URL
+
+    public init(baseDirectory: URL) {
+        self.baseDirectory = baseDirectory
+        self.plugins.directory = baseDirectory.appending(path: "plugins")
+    }
+}
+
+/// `[server]`
+public struct ServerSettings: Sendable {
+    /// Address to bind; `0.0.0.0` or `::` for every interface.
+    public var host = "127.0.0.1"
+    /// TCP port; 0 picks a free one (the log says which).
+    public var port = 8080
+    /// Threads for handlers that may block (routes without the non-blocking flag).
+    public var blockingThreads = 32
+    /// Seconds a handler has to answer before the host answers 504 itself.
+    public var handlerTimeout: Double = 30
+    /// Largest request body a handler is given; larger bodies get 413.
+    public var maxBodyBytes = 1_048_576
+}
+
+/// `[plugins]`
+public struct PluginSettings: Sendable {
+    /// Where `*.so` plugins are loaded from.
+    public var directory = URL(filePath: "plugins")
+    /// When true, any plugin that cannot be loaded stops the host at start.
+    public var strict = false
+    /// Each `[plugins.NAME]` table as a JSON object, keyed by plugin name.
+    public var settingsJSON: [String: String] = [:]
+
+    /// The JSON handed to the plugin named `name` at registration.
+    public func json(for name: String) -> String { settingsJSON[name] ?? "{}" }
+}

@@ -1,0 +1,120 @@
+
+import Logging
+import NIOCore
+import PlugHostABI
+import Synchronization
+
+/// Every handler call that has not been answered yet, by the id its `ph_call_t *` handle encodes.
+///
+/// The handle is an id, not a pointer, so a second or late `respond()` — a plugin bug — is
+/// recognised and refused instead of touching freed memory.
+final class CallTable: Sendable {
+    static let shared = CallTable()
+
+    private let calls = Mutex<[UInt64: PendingCall]>([:])
+    private let lastID = Atomic<UInt64>(0)
+    private let logger = Logger(label: "plughost.plugins")
+
+    /// Registers `call` and returns its handle for the plugin.
+    func add(_ call: PendingCall) -> CallHandle {
+        let id = lastID.wrappingAdd(1, ordering: .relaxed).newValue
+        calls.withLock { $0[id] = call }
+        return CallHandle(id: id)
+    }
+
+    /// `ph_host_api_t.respond`.
+    func respond(_ handle: OpaquePointer?, _ response: UnsafePointer<ph_response_t>?) -> ph_status_t {
+        let id = CallHandle(handle).id
+        guard let call = calls.withLock({ $0[id] }) else {
+            if id != 0, id <= lastID.load(ordering: .relaxed) {
+                logger.error("a plugin answered call \(id) a second time; the second answer was ignored")
+                return PH_ERR_ALREADY_ANSWERED
+            }
+            logger.error("a plugin answered with an unknown call handle \(id); ignored")
+            return PH_ERR_UNKNOWN_CALL
+        }
+        // The view stays alive through `call` until this function returns, as the ABI promises.
+        defer { calls.withLock { _ = $0.removeValue(forKey: id) } }
+        guard let response, response.pointee.struct_size >= UInt32(MemoryLayout<ph_response_t>.size) else {
+            call.finish(with: PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer."))
+            logger.error("plugin '\(call.route.pluginName)' sent a malformed response on \(call.route.method) \(call.route.servedPath)")
+            return PH_ERR_INVALID_ARGUMENT
+        }
+        if call.finish(with: PluginAnswer(copying: response.pointee, route: call.route, logger: logger)) {
+            return PH_OK
+        }
+        logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) after the host's timeout; the answer was ignored")
+        return PH_ERR_TIMED_OUT
+    }
+
+    /// The handler did not answer in time: the client gets 504; the call stays in the table
+    /// (its request view still valid) until the plugin answers after all.
+    func expire(_ handle: CallHandle, after seconds: Double) {
+        let id = handle.id
+        guard let call = calls.withLock({ $0[id] }) else { return }
+        let detail = "The plugin '\(call.route.pluginName)' did not answer within \(seconds) seconds."
+        if call.finish(with: PluginAnswer(status: .gatewayTimeout, detail: detail), timedOut: true) {
+            logger.error("plugin '\(call.route.pluginName)' did not answer \(call.route.method) \(call.route.servedPath) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
+        }
+    }
+}
+
+/// A call's identity as the plugin sees it: a `ph_call_t *` whose bits are the id, never dereferenced.
+struct CallHandle: Sendable {
+    let id: UInt64
+
+    init(id: UInt64) { self.id = id }
+
+    init(_ pointer: OpaquePointer?) {
+        id = UInt64(UInt(bitPattern: pointer.map { UnsafeRawPointer($0) }))
+    }
+
+    /// Ids start at 1, so the pointer is never NULL.
+    var pointer: OpaquePointer { OpaquePointer(bitPattern: UInt(id))! }
+}
+
+/// One handler call waiting for its answer.
+final class PendingCall: Sendable {
+    let route: PluginRoute
+    let view: RequestView
+
+    private enum State {
+        case waiting(CheckedContinuation<PluginAnswer, Never>?, Scheduled<Void>?)
+        case done
+    }
+
+    private let state = Mutex(State.waiting(nil, nil))
+
+    init(route: PluginRoute, view: RequestView) {
+        self.route = route
+        self.view = view
+    }
+
+    /// Sets where the answer goes, and the timer to cancel once it arrives.
+    func wait(_ continuation: CheckedContinuation<PluginAnswer, Never>) {
+        state.withLock { $0 = .waiting(continuation, nil) }
+    }
+
+    func setTimer(_ timer: Scheduled<Void>) {
+        let cancelNow = state.withLock { state -> Bool in
+            guard case .waiting(let continuation, nil) = state else { return true }
+            state = .waiting(continuation, timer)
+            return false
+        }
+        if cancelNow { timer.cancel() }
+    }
+
+    /// Delivers the first answer; returns false when one was already delivered.
+    @discardableResult
+    func finish(with answer: PluginAnswer, timedOut: Bool = false) -> Bool {
+        let taken = state.withLock { state -> (CheckedContinuation<PluginAnswer, Never>?, Scheduled<Void>?)? in
+            guard case .waiting(let continuation, let timer) = state else { return nil }
+            state = .done
+            return (continuation, timer)
+        }
+        guard let (continuation, timer) = taken else { return false }
+        if !timedOut { timer?.cancel() }
+        continuation?.resume(returning: answer)
+        return true
+    }
+}

@@ -1,0 +1,45 @@
+import Logging
+import PlugHostABI
+
+/// The `ph_host_api_t` every plugin receives: one table for the life of the process.
+///
+/// Every entry is a non-capturing function that finds its state through its handle argument —
+/// the plugin record or the call table — because C function pointers cannot carry context.
+enum HostFunctionTable {
+    /// Static storage of the host, as the ABI promises; never freed.
+    nonisolated(unsafe) static let pointer: UnsafePointer<ph_host_api_t> = {
+        let table = UnsafeMutablePointer<ph_host_api_t>.allocate(capacity: 1)
+        table.initialize(to: ph_host_api_t(
+            struct_size: UInt32(MemoryLayout<ph_host_api_t>.size),
+            abi_major: UInt16(PH_ABI_MAJOR),
+            abi_minor: UInt16(PH_ABI_MINOR),
+            register_route: { plugin, route in
+                guard let record = PluginRecord.from(plugin), let route else { return PH_ERR_INVALID_ARGUMENT }
+                return record.stage(route.pointee)
+            },
+            respond: { call, response in
+                CallTable.shared.respond(call, response)
+            },
+            log: { plugin, level, message in
+                guard let record = PluginRecord.from(plugin), let message else { return }
+                let text = Logger.Message(stringLiteral: String(cString: message))
+                switch level {
+                case PH_LOG_DEBUG: record.logger.debug(text)
+                case PH_LOG_WARNING: record.logger.warning(text)
+                case PH_LOG_ERROR: record.logger.error(text)
+                default: record.logger.info(text)
+                }
+            },
+            config_json: { plugin, length in
+                guard let record = PluginRecord.from(plugin) else { return nil }
+                return record.configJSON(length)
+            },
+            set_error: { plugin, message in
+                guard let record = PluginRecord.from(plugin), let message else { return }
+                let text = String(cString: message)
+                record.registration.withLock { $0.pluginError = text }
+            }
+        ))
+        return UnsafePointer(table)
+    }()
+}

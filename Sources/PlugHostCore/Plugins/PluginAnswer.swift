@@ -1,0 +1,56 @@
+import HTTPTypes
+import Logging
+import NIOCore
+import PlugHostABI
+
+/// A plugin's answer, copied out of its `ph_response_t` into the host's own types.
+struct PluginAnswer: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: ByteBuffer
+
+    /// Copies `response`, dropping what must never reach the wire: header names that are not
+    /// valid tokens and values with CR, LF or NUL (header injection). Each drop is logged.
+    init(copying response: ph_response_t, route: PluginRoute, logger: Logger) {
+        if (100...599).contains(Int(response.status)) {
+            status = HTTPResponse.Status(code: Int(response.status))
+        } else {
+            logger.error("plugin '\(route.pluginName)' answered \(route.method) \(route.servedPath) with invalid status \(response.status); sent 500 instead")
+            status = .internalServerError
+        }
+        headers = HTTPFields()
+        for index in 0..<response.header_count {
+            guard let pair = response.headers?[index] else { break }
+            let name = String(pair.name)
+            let value = String(pair.value)
+            guard let fieldName = HTTPField.Name(name),
+                  !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) else {
+                logger.warning("plugin '\(route.pluginName)' sent an invalid header on \(route.method) \(route.servedPath) (name \(name.debugDescription)); dropped it")
+                continue
+            }
+            headers.append(HTTPField(name: fieldName, value: value))
+        }
+        if response.body.len > 0, let data = response.body.data {
+            body = ByteBuffer(bytes: UnsafeRawBufferPointer(start: data, count: response.body.len))
+        } else {
+            body = ByteBuffer()
+        }
+    }
+
+    init(status: HTTPResponse.Status, detail: String) {
+        self.status = status
+        headers = [.contentType: "application/json"]
+        body = ByteBuffer(string: ErrorBody.json(detail))
+    }
+}
+
+extension String {
+    /// Copies a C string view; invalid UTF-8 is repaired, never trusted.
+    init(_ view: ph_str_t) {
+        guard view.len > 0, let data = view.data else {
+            self = ""
+            return
+        }
+        self = String(decoding: UnsafeRawBufferPointer(start: data, count: view.len), as: UTF8.self)
+    }
+}

@@ -1,0 +1,25 @@
+/// Why one plugin file was refused. The description is one line: the file, the cause, the fix.
+public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
+    public enum Reason: String, Sendable {
+        case notASharedLibrary = "not_a_shared_library"
+        case missingDependency = "missing_dependency"
+        case undefinedSymbol = "undefined_symbol"
+        case missingEntryPoint = "missing_entry_point"
+        case incompatibleABI = "incompatible_abi"
+        case incompatibleBuild = "incompatible_build"
+        case invalidMagic = "invalid_magic"
+        case duplicatePluginName = "duplicate_plugin_name"
+        case registrationFailed = "registration_failed"
+        case invalidRoute = "invalid_route"
+        case duplicateRoute = "duplicate_route"
+    }
+
+    public let file: String
+    public let reason: Reason
+    /// What is wrong, with the values that differ.
+    public let cause: String
+    /// What to do about it.
+    public let fix: String
+
+    public var description: String { "plugin \(file) refused: \(cause). \(fix)." }
+}

@@ -1,0 +1,113 @@
+import Crypto
+public import Foundation
+public import Logging
+import PlugHostABI
+
+/// A plugin that loaded and registered its routes.
+public struct LoadedPlugin: Sendable {
+    public let file: String
+    public let path: String
+    public let name: String
+    public let version: String
+    public let description: String
+    public let abiMajor: Int
+    public let abiMinor: Int
+    public let build: BuildSignature
+    public let sha256: String
+    public let routes: [PluginRoute]
+}
+
+/// What loading a plugins directory produced: the plugins that serve, and why the others do not.
+public struct PluginLoadReport: Sendable {
+    public var loaded: [LoadedPlugin] = []
+    public var failures: [PluginLoadError] = []
+}
+
+/// Loads plugin files: checks each one's magic block and build, lets it register its routes,
+/// and keeps only plugins whose every route could be served.
+public struct PluginLoader: Sendable {
+    public let registry: RouteRegistry
+    let settingsJSON: @Sendable (String) -> String
+    let logger: Logger
+
+    /// Every `.so` (`.dylib` on macOS) directly in `directory`, sorted by name.
+    public static func pluginFiles(in directory: URL) throws -> [URL] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        return names.filter { $0.hasSuffix(sharedLibrarySuffix) && !$0.hasPrefix(".") }.sorted().map { directory.appending(path: $0) }
+    }
+
+    public static var sharedLibrarySuffix: String {
+        #if canImport(Darwin)
+        ".dylib"
+        #else
+        ".so"
+        #endif
+    }
+
+    public init(registry: RouteRegistry, settings: PluginSettings, logger: Logger) {
+        self.registry = registry
+        let json = settings.settingsJSON
+        self.settingsJSON = { json[$0] ?? "{}" }
+        self.logger = logger
+    }
+
+    /// Loads every plugin file in `directory`; a missing directory is logged and loads nothing.
+    public func loadDirectory(_ directory: URL) -> PluginLoadReport {
+        var report = PluginLoadReport()
+        let files: [URL]
+        do {
+            files = try Self.pluginFiles(in: directory)
+        } catch {
+            logger.warning("plugins directory \(directory.path) cannot be read (\(error.localizedDescription)); serving no plugins. Create it or set [plugins] dir in host.toml.")
+            return report
+        }
+        for file in files {
+            do {
+                report.loaded.append(try load(file, alreadyLoaded: report.loaded))
+            } catch {
+                report.failures.append(error)
+            }
+        }
+        return report
+    }
+
+    /// Loads one file. Throws the precise reason it cannot be served.
+    public func load(_ url: URL, alreadyLoaded: [LoadedPlugin] = []) throws(PluginLoadError) -> LoadedPlugin {
+        let file = url.lastPathComponent
+        let library = try PluginLibrary.open(url.path, displayName: file)
+        let magic = try MagicBlock.read(library.magic, file: file)
+        if let other = alreadyLoaded.first(where: { $0.name == magic.name }) {
+            throw PluginLoadError(file: file, reason: .duplicatePluginName,
+                                  cause: "its name '\(magic.name)' is already taken by \(other.file)",
+                                  fix: "Keep only one of the two files in the plugins directory")
+        }
+
+        let record = PluginRecord(name: magic.name, file: file, configJSON: settingsJSON(magic.name), registry: registry, logger: logger)
+        // The record outlives this function: the plugin may keep its handle forever.
+        _ = Unmanaged.passRetained(record)
+        let status = library.register(HostFunctionTable.pointer, record.handle)
+        let registration = record.close()
+        if status != PH_OK {
+            let message = registration.pluginError ?? "no message (it returned status \(status) without calling set_error)"
+            throw PluginLoadError(file: file, reason: .registrationFailed, cause: "its registration failed: \(message)",
+                                  fix: "Fix the cause the plugin names, e.g. its [plugins.\(magic.name)] table in host.toml")
+        }
+        if let problem = registration.routeProblem { throw problem }
+        if let clash = registry.commit(registration.routes) {
+            throw PluginLoadError(file: file, reason: .duplicateRoute,
+                                  cause: "route \(clash.route.method) \(clash.route.servedPath) is already registered by \(clash.owner)",
+                                  fix: "Remove one of the two plugins, or change one plugin's path")
+        }
+        return LoadedPlugin(
+            file: file, path: url.path, name: magic.name, version: magic.version, description: magic.description,
+            abiMajor: magic.abiMajor, abiMinor: magic.abiMinor, build: magic.build,
+            sha256: (try? Self.sha256(of: url)) ?? "unknown", routes: registration.routes
+        )
+    }
+
+    /// SHA-256 of a file, as lower-case hex.
+    public static func sha256(of url: URL) throws -> String {
+        let data = try Data(contentsOf: url, options: .mappedIfSafe)
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

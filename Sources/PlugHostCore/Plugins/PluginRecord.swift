@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import PlugHostABI
+import Synchronization
+
+/// One plugin as the host knows it; its address is the plugin's `ph_plugin_t *` handle.
+///
+/// A record is retained for the life of the process, even for a refused plugin: the plugin may
+/// have kept its handle and may still call `log` with it from its own threads.
+final class PluginRecord: Sendable {
+    let name: String
+    let file: String
+    let logger: Logger
+    let registry: RouteRegistry
+    /// `[plugins.NAME]` as JSON, NUL-terminated; never freed, as the ABI promises.
+    private let config: ConfigJSON
+
+    private struct ConfigJSON: @unchecked Sendable {
+        // Written once in init, read-only afterwards.
+        let pointer: UnsafeMutablePointer<CChar>
+        let length: Int
+    }
+
+    struct Registration {
+        var open = true
+        var routes: [PluginRoute] = []
+        var pluginError: String?
+        var routeProblem: PluginLoadError?
+    }
+
+    let registration = Mutex(Registration())
+
+    init(name: String, file: String, configJSON: String, registry: RouteRegistry, logger: Logger) {
+        self.name = name
+        self.file = file
+        self.registry = registry
+        var logger = logger
+        logger[metadataKey: "plugin"] = "\(name)"
+        self.logger = logger
+        let bytes = Array(configJSON.utf8CString)
+        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        pointer.initialize(from: bytes, count: bytes.count)
+        self.config = ConfigJSON(pointer: pointer, length: bytes.count - 1)
+    }
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ handle: OpaquePointer?) -> PluginRecord? {
+        guard let handle else { return nil }
+        return Unmanaged<PluginRecord>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    func configJSON(_ length: UnsafeMutablePointer<Int>?) -> UnsafePointer<CChar> {
+        length?.pointee = config.length
+        return UnsafePointer(config.pointer)
+    }
+
+    /// Checks and stages one route; nothing is served until the whole registration succeeds.
+    func stage(_ descriptor: ph_route_t) -> ph_status_t {
+        registration.withLock { state in
+            guard state.open else { return PH_ERR_WRONG_PHASE }
+            func refuse(_ reason: PluginLoadError.Reason, _ cause: String, _ fix: String, _ status: ph_status_t) -> ph_status_t {
+                if state.routeProblem == nil { state.routeProblem = PluginLoadError(file: file, reason: reason, cause: cause, fix: fix) }
+                logger.error("\(cause)")
+                return status
+            }
+            guard descriptor.struct_size >= UInt32(MemoryLayout<ph_route_t>.size) else {
+                return refuse(.invalidRoute, "route descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.0's \(MemoryLayout<ph_route_t>.size)",
+                              "Rebuild the plugin against plughost.h", PH_ERR_INVALID_ARGUMENT)
+            }
+            let method = descriptor.method.map { String(cString: $0) } ?? ""
+            let path = descriptor.path.map { String(cString: $0) } ?? ""
+            guard routeMethods.contains(method) else {
+                return refuse(.invalidRoute, "route \(method.isEmpty ? "(no method)" : method) \(path): unsupported method",
+                              "Use one of \(routeMethods.sorted().joined(separator: ", "))", PH_ERR_INVALID_ARGUMENT)
+            }
+            guard let handler = descriptor.handler else {
+                return refuse(.invalidRoute, "route \(method) \(path) has no handler", "Set ph_route_t.handler", PH_ERR_INVALID_ARGUMENT)
+            }
+            let template: PathTemplate
+            do {
+                template = try PathTemplate(path)
+            } catch {
+                return refuse(.invalidRoute, "route \(method) \(path): \(error)", "Fix the path template (e.g. /items/{id})", PH_ERR_INVALID_ARGUMENT)
+            }
+            let route = PluginRoute(
+                pluginName: name, pluginFile: file, method: method, template: template, flags: descriptor.flags,
+                openAPIJSON: descriptor.openapi_json.map { String(cString: $0) },
+                requiredScope: descriptor.required_scope.map { String(cString: $0) },
+                handler: handler, userData: descriptor.user_data
+            )
+            if state.routes.contains(where: { $0.key == route.key }) {
+                return refuse(.duplicateRoute, "it registers \(method) \(route.servedPath) twice", "Register each method and path once", PH_ERR_DUPLICATE_ROUTE)
+            }
+            if let owner = registry.owner(of: route.key) {
+                return refuse(.duplicateRoute, "route \(method) \(route.servedPath) is already registered by \(owner)",
+                              "Remove one of the two plugins, or change one plugin's path", PH_ERR_DUPLICATE_ROUTE)
+            }
+            state.routes.append(route)
+            return PH_OK
+        }
+    }
+
+    /// Ends registration; later registration calls get PH_ERR_WRONG_PHASE.
+    func close() -> Registration {
+        registration.withLock { state in
+            state.open = false
+            return state
+        }
+    }
+}

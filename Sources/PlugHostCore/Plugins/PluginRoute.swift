@@ -1,0 +1,32 @@
+import PlugHostABI
+
+/// One route a plugin registered, copied out of its descriptor.
+public struct PluginRoute: @unchecked Sendable {
+    // `handler` and `userData` belong to a plugin that is never unloaded; the ABI requires user_data
+    // to stay valid for the life of the process and the handler to be callable from any thread.
+    public let pluginName: String
+    public let pluginFile: String
+    public let method: String
+    public let template: PathTemplate
+    public let flags: UInt32
+    public let openAPIJSON: String?
+    public let requiredScope: String?
+    let handler: ph_handler_fn
+    let userData: UnsafeMutableRawPointer?
+
+    /// The path as served: the template below `/api`.
+    public var servedPath: String { template.segments.isEmpty ? "/api" : "/api" + template.description }
+    public var requiresAuth: Bool { flags & PH_ROUTE_AUTH_REQUIRED != 0 }
+    public var isRateLimited: Bool { flags & PH_ROUTE_NO_RATE_LIMIT == 0 }
+    public var isNonBlocking: Bool { flags & PH_ROUTE_NON_BLOCKING != 0 }
+    var key: RouteKey { RouteKey(method: method, shape: template.shape) }
+}
+
+/// What makes two routes the same route: the method and the template with parameter names erased.
+struct RouteKey: Hashable, Sendable {
+    let method: String
+    let shape: String
+}
+
+/// Methods a route may be registered for.
+let routeMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

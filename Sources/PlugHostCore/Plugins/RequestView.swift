@@ -1,0 +1,74 @@
+import PlugHostABI
+
+/// The `ph_request_t` a handler receives, with every string it points to, in one allocation.
+///
+/// Immutable after init and freed in deinit. The call table keeps the view alive until the
+/// plugin's respond() has returned, which is exactly the lifetime the ABI promises.
+final class RequestView: @unchecked Sendable {
+    let request: UnsafePointer<ph_request_t>
+    private let storage: UnsafeMutableRawPointer
+
+    struct Fields {
+        var method: String
+        var path: String
+        var route: String
+        var query: String
+        var parameters: [(String, String)]
+        var headers: [(String, String)]
+        var clientAddress: String
+        var keyName: String
+    }
+
+    /// Copies `fields` and `body` (a contiguous buffer, e.g. a collected ByteBuffer) into one block.
+    init(_ fields: Fields, body: UnsafeRawBufferPointer) {
+        let pairCount = fields.parameters.count + fields.headers.count
+        var textBytes = body.count + fields.method.utf8.count + fields.path.utf8.count + fields.route.utf8.count
+            + fields.query.utf8.count + fields.clientAddress.utf8.count + fields.keyName.utf8.count
+        for (name, value) in fields.parameters { textBytes += name.utf8.count + value.utf8.count }
+        for (name, value) in fields.headers { textBytes += name.utf8.count + value.utf8.count }
+
+        let requestSize = MemoryLayout<ph_request_t>.stride
+        let pairsOffset = requestSize
+        let textOffset = pairsOffset + pairCount * MemoryLayout<ph_pair_t>.stride
+        storage = .allocate(byteCount: max(textOffset + textBytes, 1), alignment: MemoryLayout<ph_request_t>.alignment)
+
+        var cursor = storage + textOffset
+        func copy(_ bytes: UnsafeRawBufferPointer) -> ph_str_t {
+            guard bytes.count > 0, let base = bytes.baseAddress else { return ph_str_t(data: nil, len: 0) }
+            cursor.copyMemory(from: base, byteCount: bytes.count)
+            defer { cursor += bytes.count }
+            return ph_str_t(data: cursor.assumingMemoryBound(to: CChar.self), len: bytes.count)
+        }
+        func copy(_ string: String) -> ph_str_t {
+            var string = string
+            return string.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
+        }
+
+        let pairs = (storage + pairsOffset).bindMemory(to: ph_pair_t.self, capacity: pairCount)
+        var pairIndex = 0
+        for (name, value) in fields.parameters + fields.headers {
+            (pairs + pairIndex).initialize(to: ph_pair_t(name: copy(name), value: copy(value)))
+            pairIndex += 1
+        }
+        let request = storage.bindMemory(to: ph_request_t.self, capacity: 1)
+        request.initialize(to: ph_request_t(
+            struct_size: UInt32(MemoryLayout<ph_request_t>.size),
+            method: copy(fields.method),
+            path: copy(fields.path),
+            route: copy(fields.route),
+            query: copy(fields.query),
+            params: fields.parameters.isEmpty ? nil : UnsafePointer(pairs),
+            param_count: fields.parameters.count,
+            headers: fields.headers.isEmpty ? nil : UnsafePointer(pairs + fields.parameters.count),
+            header_count: fields.headers.count,
+            body: copy(body),
+            client_address: copy(fields.clientAddress),
+            key_name: copy(fields.keyName)
+        ))
+        self.request = UnsafePointer(request)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+}

@@ -1,0 +1,48 @@
+import Synchronization
+
+/// Every route that is served, by method and path shape, so a second claim on one is caught.
+///
+/// Built-in routes are claimed by the host under the owner name `host`.
+public final class RouteRegistry: Sendable {
+    /// Who holds a route: a plugin (name and file) or the host.
+    public struct Owner: Sendable, CustomStringConvertible {
+        public let name: String
+        public let file: String?
+        public var description: String { file.map { "plugin '\(name)' (\($0))" } ?? "the host's built-in routes" }
+    }
+
+    private let state = Mutex<(owners: [RouteKey: Owner], routes: [PluginRoute])>(([:], []))
+
+    public init(builtIn: [(method: String, path: String)]) {
+        state.withLock { state in
+            for route in builtIn {
+                let shape = (try? PathTemplate(route.path).shape) ?? route.path
+                state.owners[RouteKey(method: route.method, shape: shape)] = Owner(name: "host", file: nil)
+            }
+        }
+    }
+
+    /// Plugin routes in the order they were committed.
+    public var routes: [PluginRoute] { state.withLock { $0.routes } }
+
+    func owner(of key: RouteKey) -> Owner? { state.withLock { $0.owners[key] } }
+
+    /// Adds all of one plugin's routes, or none if any is taken; returns the first clash.
+    func commit(_ routes: [PluginRoute]) -> (route: PluginRoute, owner: Owner)? {
+        state.withLock { state in
+            for route in routes {
+                if let owner = state.owners[route.key] { return (route, owner) }
+            }
+            for route in routes {
+                state.owners[route.key] = Owner(name: route.pluginName, file: route.pluginFile)
+                state.routes.append(route)
+            }
+            return nil
+        }
+    }
+}
+
+extension RouteRegistry {
+    /// A registry holding the host's built-in routes, as the server has it before plugins load.
+    public static func withBuiltins() -> RouteRegistry { RouteRegistry(builtIn: BuiltinRoutes.claimed) }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOPosix
+import PlugHostABI
+
+/// Serves one plugin route: builds the request view, calls the C handler inline or on the
+/// blocking pool, and waits for its answer or the timeout.
+struct PluginRouteResponder: Sendable {
+    let route: PluginRoute
+    let blockingPool: NIOThreadPool
+    let timeout: Double
+    let maxBodyBytes: Int
+
+    func respond(to request: Request, context: HostRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let view = body.withUnsafeReadableBytes { bytes in
+            RequestView(fields(of: request, context: context), body: bytes)
+        }
+        let call = PendingCall(route: route, view: view)
+        let handle = CallTable.shared.add(call)
+        let answer = await withCheckedContinuation { continuation in
+            call.wait(continuation)
+            let seconds = timeout
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+                CallTable.shared.expire(handle, after: seconds)
+            }
+            call.setTimer(timer)
+            if route.isNonBlocking {
+                route.handler(handle.pointer, view.request, route.userData)
+            } else {
+                let route = self.route
+                blockingPool.submit { state in
+                    guard case .active = state else {
+                        call.finish(with: PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
+                        return
+                    }
+                    route.handler(handle.pointer, view.request, route.userData)
+                }
+            }
+        }
+        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: answer.body))
+    }
+
+    private func fields(of request: Request, context: HostRequestContext) -> RequestView.Fields {
+        let rawPath = request.uri.path
+        return RequestView.Fields(
+            method: request.method.rawValue,
+            path: rawPath.removingPercentEncoding ?? rawPath,
+            route: route.template.description,
+            query: request.uri.query ?? "",
+            parameters: route.template.parameterNames.map { name in
+                let raw = context.parameters.get(name) ?? ""
+                return (name, raw.removingPercentEncoding ?? raw)
+            },
+            headers: request.headers.map { ($0.name.canonicalName, $0.value) },
+            clientAddress: context.remoteAddress?.ipAddress ?? "",
+            keyName: ""
+        )
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PlugHostCore
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate host.toml and load every plugin without serving. Exit 0 when all is well."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let config = try options.load()
+        print("configuration: ok (\(config.plugins.directory.path))")
+        let loader = PluginLoader(registry: RouteRegistry.withBuiltins(), settings: config.plugins, logger: quietLogger())
+        let report = loader.loadDirectory(config.plugins.directory)
+        for plugin in report.loaded {
+            print("plugin \(plugin.file): ok, '\(plugin.name)' \(plugin.version), \(plugin.routes.count) route(s)")
+        }
+        for failure in report.failures {
+            print("\(failure)")
+        }
+        print("\(report.loaded.count) plugin(s) ok, \(report.failures.count) refused")
+        if !report.failures.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Plugin log lines would drown the report of `check` and `inspect`; only errors are shown.
+func quietLogger() -> Logger {
+    var logger = Logger(label: "plughost", factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = .error
+    return logger
+}
