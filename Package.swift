@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["PlugHostCore", "plughost"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),
     ]

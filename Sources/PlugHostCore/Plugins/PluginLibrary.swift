@@ -13,6 +13,10 @@ struct PluginLibrary: @unchecked Sendable {
 
     /// Opens `path` and finds both entry points, or explains in the error why it cannot.
     static func open(_ path: String, displayName: String) throws(PluginLoadError) -> PluginLibrary {
+        if let problem = ELFPrecheck.problem(in: URL(filePath: path)) {
+            throw PluginLoadError(file: displayName, reason: .notASharedLibrary, cause: problem,
+                                  fix: "Copy the file again completely (a plugin must be installed whole, e.g. copied then renamed into place), or remove it")
+        }
         let runtimeWasLoaded = ph_shared_swift_runtime_is_loaded() != 0
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw classify(dlerrorText(), file: displayName)
@@ -57,8 +61,9 @@ struct PluginLibrary: @unchecked Sendable {
         func error(_ reason: PluginLoadError.Reason, _ cause: String, _ fix: String) -> PluginLoadError {
             PluginLoadError(file: file, reason: reason, cause: "\(cause) (dlopen: \(text))", fix: fix)
         }
-        if text.contains("file too short") || text.contains("invalid ELF header") || text.contains("not a dynamic library")
-            || text.contains("slice is not valid mach-o") || text.contains("not a mach-o file") {
+        let corrupt = ["file too short", "invalid ELF header", "cannot read file data", "failed to map segment", "ELF load command",
+                       "not a dynamic library", "slice is not valid mach-o", "not a mach-o file"]
+        if corrupt.contains(where: text.contains) {
             return error(.notASharedLibrary, "it is not a shared library (empty, truncated or another kind of file)",
                          "Build it as a shared library (swift build --product NAME, or cc -shared -fPIC), or remove it from the plugins directory")
         }

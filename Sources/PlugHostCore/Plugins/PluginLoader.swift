@@ -87,12 +87,13 @@ public struct PluginLoader: Sendable {
         _ = Unmanaged.passRetained(record)
         let status = library.register(HostFunctionTable.pointer, record.handle)
         let registration = record.close()
+        // A refused route is the root cause even when the plugin then reports a failure of its own.
+        if let problem = registration.routeProblem { throw problem }
         if status != PH_OK {
             let message = registration.pluginError ?? "no message (it returned status \(status) without calling set_error)"
             throw PluginLoadError(file: file, reason: .registrationFailed, cause: "its registration failed: \(message)",
                                   fix: "Fix the cause the plugin names, e.g. its [plugins.\(magic.name)] table in host.toml")
         }
-        if let problem = registration.routeProblem { throw problem }
         if let clash = registry.commit(registration.routes) {
             throw PluginLoadError(file: file, reason: .duplicateRoute,
                                   cause: "route \(clash.route.method) \(clash.route.servedPath) is already registered by \(clash.owner)",

@@ -1,0 +1,155 @@
+/*
+ * A C plugin the integration tests build in many variants (with -D flags) to exercise the host:
+ * answers from other threads, never answering, answering twice, blocking, config, and each way
+ * a plugin can be refused at load.
+ *
+ *   FIXTURE_NAME="name"        plugin name (default "fixture")
+ *   FIXTURE_PREFIX="/fixture"  prefix of every route (default "/fixture")
+ *   FIXTURE_ABI_MAJOR=N        ABI major written in the magic block
+ *   FIXTURE_ABI_MINOR=N        ABI minor written in the magic block
+ *   FIXTURE_FAIL_REGISTRATION  registration fails with a message
+ *   FIXTURE_BAD_TEMPLATE       registers an invalid path template
+ *   FIXTURE_SWIFT_VERSION=N    claims to be a Swift plugin built with compiler N
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "plughost.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef FIXTURE_NAME
+#define FIXTURE_NAME "fixture"
+#endif
+#ifndef FIXTURE_PREFIX
+#define FIXTURE_PREFIX "/fixture"
+#endif
+#ifndef FIXTURE_ABI_MAJOR
+#define FIXTURE_ABI_MAJOR PH_ABI_MAJOR
+#endif
+#ifndef FIXTURE_ABI_MINOR
+#define FIXTURE_ABI_MINOR PH_ABI_MINOR
+#endif
+#ifdef FIXTURE_SWIFT_VERSION
+#define FIXTURE_RUNTIME PH_RUNTIME_SWIFT_SHARED
+#else
+#define FIXTURE_SWIFT_VERSION 0
+#define FIXTURE_RUNTIME PH_RUNTIME_NONE
+#endif
+
+static const ph_magic_t magic = {
+    .struct_size = sizeof(ph_magic_t),
+    .abi_major = FIXTURE_ABI_MAJOR,
+    .abi_minor = FIXTURE_ABI_MINOR,
+    .name = FIXTURE_NAME,
+    .version = "0.0.1",
+    .description = "integration-test fixture",
+    .swift_runtime = FIXTURE_RUNTIME,
+    .swift_version = FIXTURE_SWIFT_VERSION,
+    .target = PH_BUILD_TARGET,
+};
+
+static const ph_host_api_t *host;
+static ph_plugin_t *self;
+
+PH_EXPORT const ph_magic_t *ph_plugin_magic(void) { return &magic; }
+
+static void answer(ph_call_t *call, uint16_t status, const char *body) {
+    const ph_pair_t headers[] = {{{"Content-Type", 12}, {"application/json", 16}}};
+    ph_response_t response = {sizeof(ph_response_t), status, headers, 1, {body, strlen(body)}};
+    host->respond(call, &response);
+}
+
+static void sleep_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static void *answer_later(void *call) {
+    sleep_ms(50);
+    answer(call, 200, "{\"answered\": \"from another thread\"}");
+    return NULL;
+}
+
+/* Answers from a thread of its own, after the handler has returned. */
+static void async_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    pthread_t thread;
+    pthread_create(&thread, NULL, answer_later, call);
+    pthread_detach(thread);
+}
+
+static void never_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)call; (void)request; (void)user_data;
+}
+
+static void twice_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    answer(call, 200, "{\"answer\": 1}");
+    ph_response_t second = {sizeof(ph_response_t), 201, NULL, 0, {"2", 1}};
+    ph_status_t status = host->respond(call, &second);
+    char line[96];
+    snprintf(line, sizeof line, "second respond returned %d", (int)status);
+    host->log(self, PH_LOG_INFO, line);
+}
+
+/* Blocks its thread, as a handler doing slow I/O would. Registered without PH_ROUTE_NON_BLOCKING. */
+static void sleep_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    sleep_ms(800);
+    answer(call, 200, "{\"slept\": 800}");
+}
+
+static void config_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    answer(call, 200, host->config_json(self, NULL));
+}
+
+/* Echoes the path parameter and whether a header with CR/LF is dropped by the host. */
+static void item_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)user_data;
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"id\": \"%.*s\", \"route\": \"%.*s\"}",
+                     (int)request->params[0].value.len, request->params[0].value.data,
+                     (int)request->route.len, request->route.data);
+    const ph_pair_t headers[] = {
+        {{"Content-Type", 12}, {"application/json", 16}},
+        {{"X-Injected", 10}, {"a\r\nSet-Cookie: evil=1", 21}},
+        {{"X-Fixture", 9}, {"ok", 2}},
+    };
+    ph_response_t response = {sizeof(ph_response_t), 200, headers, 3, {body, (size_t)n}};
+    host->respond(call, &response);
+}
+
+static ph_status_t add(const char *method, const char *path, ph_handler_fn handler, uint32_t flags) {
+    char full[128];
+    snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);
+    ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, NULL, NULL};
+    return host->register_route(self, &route);
+}
+
+PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *plugin) {
+    host = api;
+    self = plugin;
+#ifdef FIXTURE_FAIL_REGISTRATION
+    api->set_error(plugin, "fixture refuses to start: missing setting 'token'");
+    return PH_ERR_REGISTRATION_FAILED;
+#endif
+    ph_status_t status = PH_OK;
+    status |= add("GET", "/async", async_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/never", never_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/twice", twice_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/sleep", sleep_handler, 0);
+    status |= add("GET", "/config", config_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/items/{id}", item_handler, PH_ROUTE_NON_BLOCKING);
+#ifdef FIXTURE_BAD_TEMPLATE
+    status |= add("GET", "/bad/{id", item_handler, PH_ROUTE_NON_BLOCKING);
+#endif
+    if (status != PH_OK) {
+        api->set_error(plugin, "a route was refused");
+        return PH_ERR_REGISTRATION_FAILED;
+    }
+    return PH_OK;
+}

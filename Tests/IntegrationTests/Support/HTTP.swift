@@ -1,0 +1,47 @@
+import Foundation
+
+/// An HTTP answer as curl saw it.
+struct HTTPAnswer {
+    let status: Int
+    let headers: [String: String]
+    let body: Data
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw FixtureError(message: "not a JSON object: \(text)")
+        }
+        return object
+    }
+}
+
+/// Requests over real HTTP with curl, as a user of the host would make them.
+enum HTTP {
+    static func request(_ method: String = "GET", _ url: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 30) throws -> HTTPAnswer {
+        let directory = try makeTemporaryDirectory("curl")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let headerFile = directory.appending(path: "headers")
+        let bodyFile = directory.appending(path: "body")
+        var arguments = ["-sS", "-X", method, "--max-time", "\(timeout)", "-D", headerFile.path, "-o", bodyFile.path, "-w", "%{http_code}"]
+        for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+        if let body {
+            let input = directory.appending(path: "input")
+            try body.write(to: input)
+            arguments += ["--data-binary", "@\(input.path)"]
+        }
+        arguments.append(url)
+        let result = try run("curl", arguments)
+        guard result.status == 0, let status = Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw FixtureError(message: "curl \(method) \(url) failed (\(result.status)): \(result.error)")
+        }
+        var parsed: [String: String] = [:]
+        let headerText = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
+        for line in headerText.components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            parsed[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return HTTPAnswer(status: status, headers: parsed, body: (try? Data(contentsOf: bodyFile)) ?? Data())
+    }
+
+    static func get(_ url: String, timeout: Double = 30) throws -> HTTPAnswer { try request("GET", url, timeout: timeout) }
+}

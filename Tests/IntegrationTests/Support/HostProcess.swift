@@ -1,0 +1,107 @@
+import Foundation
+import Synchronization
+
+/// A real `plughost` process serving on a free loopback port, for one test.
+final class HostProcess: Sendable {
+    let site: URL
+    let port: Int
+    private let process: Process
+    private let log: OutputLog
+
+    /// The site directory: host.toml and plugins/ live here.
+    static func makeSite(config: String = "", plugins: (URL) throws -> Void) throws -> URL {
+        let site = try makeTemporaryDirectory("plughost-site")
+        let pluginsDirectory = site.appending(path: "plugins")
+        try FileManager.default.createDirectory(at: pluginsDirectory, withIntermediateDirectories: true)
+        try plugins(pluginsDirectory)
+        try config.write(to: site.appending(path: "host.toml"), atomically: true, encoding: .utf8)
+        return site
+    }
+
+    /// Starts the host for `site` and waits until it listens. Throws with its output if it exits first.
+    init(site: URL, arguments: [String] = []) throws {
+        self.site = site
+        let process = Process()
+        process.executableURL = Paths.plughost
+        process.arguments = ["serve", "--config", site.appending(path: "host.toml").path, "--port", "0"] + arguments
+        let log = OutputLog()
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { log.append(data) }
+        }
+        try process.run()
+        self.process = process
+        self.log = log
+
+        let deadline = Date().addingTimeInterval(30)
+        var port: Int?
+        while Date() < deadline {
+            if let found = log.listeningPort() {
+                port = found
+                break
+            }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        guard let port else {
+            process.terminate()
+            throw FixtureError(message: "plughost did not start listening; output:\n\(log.text)")
+        }
+        self.port = port
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Everything the host printed so far.
+    var output: String { log.text }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits until the host's output contains `text`, for up to `seconds`.
+    func waitForOutput(_ text: String, seconds: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if log.text.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: site)
+    }
+}
+
+/// The host's combined output, appended from the pipe's reader thread.
+private final class OutputLog: Sendable {
+    private let buffer = Mutex(Data())
+
+    func append(_ data: Data) { buffer.withLock { $0.append(data) } }
+
+    var text: String { buffer.withLock { String(decoding: $0, as: UTF8.self) } }
+
+    func listeningPort() -> Int? {
+        let text = self.text
+        guard let range = text.range(of: "PlugHost listening on http://") else { return nil }
+        let rest = text[range.upperBound...]
+        guard let colon = rest.range(of: ":", options: .backwards, range: rest.startIndex..<(rest.firstIndex(of: " ") ?? rest.endIndex)) else { return nil }
+        return Int(rest[colon.upperBound...].prefix { $0.isNumber })
+    }
+}
