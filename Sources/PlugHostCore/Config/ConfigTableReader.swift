@@ -80,7 +80,19 @@ struct ConfigTableReader {
     }
 
     private func typeError(_ key: String, _ expected: String, _ value: any TOMLValueConvertible) -> ConfigError {
-        error(key, "expected \(expected), got a \(value.type) (\(value.tomlValue.debugDescription))")
+        error(key, "expected \(expected), got \(Self.describe(value.type)) (\(value.tomlValue.debugDescription))")
+    }
+
+    private static func describe(_ type: TOMLType) -> String {
+        switch type {
+        case .table: "a table"
+        case .array: "an array"
+        case .string: "a string"
+        case .int: "an integer"
+        case .double: "a floating-point number"
+        case .bool: "a boolean"
+        case .date, .time, .dateTime: "a date or time"
+        }
     }
 }
 
