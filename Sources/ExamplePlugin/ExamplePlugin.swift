@@ -34,6 +34,16 @@ enum ExamplePlugin: PlugHostPlugin {
             .bytes(request.body, contentType: request.headers["content-type"] ?? "application/octet-stream")
         }
 
+        // Protected: the host answers 401 without a valid key; the plugin sees the key's name.
+        try plugin.get("/whoami", options: [.nonBlocking, .authRequired]) { request in
+            .json(["key": request.keyName ?? ""])
+        }
+
+        // Protected and scoped: a valid key without the "admin" scope gets 403.
+        try plugin.get("/admin", options: [.nonBlocking, .authRequired], scope: "admin") { request in
+            .json(["message": "Hello, administrator \(request.keyName ?? "")."])
+        }
+
         plugin.log.info("example plugin ready, greeting \"\(settings.greeting)\"")
     }
 }

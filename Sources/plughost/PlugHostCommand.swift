@@ -8,7 +8,7 @@ struct PlugHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plughost",
         abstract: "A Swift server host that loads plugins (.so) at start and serves their routes under /api.",
-        subcommands: [ServeCommand.self, CheckCommand.self, PluginsCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, PluginsCommand.self, KeysCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
@@ -18,8 +18,8 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Path to host.toml. Default: ./host.toml if it exists, else built-in defaults.")
     var config: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level, overriding [logging] level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
 
     /// Loads the configuration, or prints the error (file, line, key) and exits with status 2.
     func load() throws -> HostConfig {
@@ -31,17 +31,22 @@ struct ConfigOption: ParsableArguments {
         }
     }
 
-    func bootstrapLogging() throws -> Logger {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            printError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+    /// Installs console and file logging from `[logging]`, with `--log-level` applied.
+    func bootstrapLogging(_ config: HostConfig) throws -> Logger {
+        var settings = config.logging
+        if let logLevel {
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                printError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+                throw ExitCode(2)
+            }
+            settings.level = logLevel
+        }
+        do {
+            return try LoggingSetup.bootstrap(settings, baseDirectory: config.baseDirectory)
+        } catch {
+            printError("configuration error: \(error)")
             throw ExitCode(2)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        return Logger(label: "plughost")
     }
 }
 

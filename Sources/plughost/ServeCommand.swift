@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             config.server.port = port
         }
-        let logger = try options.bootstrapLogging()
+        let logger = try options.bootstrapLogging(config)
         let server: HostServer
         do {
             server = try HostServer(config: config, logger: logger)

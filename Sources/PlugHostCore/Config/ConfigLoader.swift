@@ -1,4 +1,5 @@
 public import Foundation
+import HTTPTypes
 import TOMLKit
 
 /// Reads and checks host.toml. Every problem is a ``ConfigError`` naming the key and its line.
@@ -56,8 +57,59 @@ public enum ConfigLoader {
             config.plugins.settingsJSON[name] = table.convert(to: .json)
         }
         try plugins.finish()
+        try readSecurity(&top, into: &config)
         try top.finish()
         return config
+    }
+
+    private static func readSecurity(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {
+        var auth = try top.table("auth")
+        config.auth.header = try auth.string("header", default: config.auth.header)
+        if HTTPField.Name(config.auth.header) == nil {
+            throw auth.error("header", "\"\(config.auth.header)\" is not a valid HTTP header name")
+        }
+        config.auth.keysFile = try auth.string("keys_file", default: config.auth.keysFile)
+        config.auth.envFile = try auth.string("env_file", default: config.auth.envFile)
+        config.auth.reloadInterval = try auth.seconds("reload_interval", default: config.auth.reloadInterval, in: 0.05...3600)
+        try auth.finish()
+
+        var headers = try top.table("security_headers")
+        config.securityHeaders.hstsMaxAge = try headers.int("hsts_max_age", default: config.securityHeaders.hstsMaxAge, in: 0...(1 << 31))
+        config.securityHeaders.hstsIncludeSubdomains = try headers.bool("hsts_include_subdomains", default: true)
+        config.securityHeaders.contentSecurityPolicy = try headers.string("content_security_policy", default: config.securityHeaders.contentSecurityPolicy)
+        config.securityHeaders.referrerPolicy = try headers.choice("referrer_policy", default: config.securityHeaders.referrerPolicy, from: [
+            "no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin", "same-origin",
+            "strict-origin", "strict-origin-when-cross-origin", "unsafe-url",
+        ])
+        config.securityHeaders.frameOptions = try headers.choice("x_frame_options", default: config.securityHeaders.frameOptions, from: ["DENY", "SAMEORIGIN"])
+        config.securityHeaders.xssProtection = try headers.choice("x_xss_protection", default: config.securityHeaders.xssProtection, from: ["0", "1", "1; mode=block"])
+        try headers.finish()
+
+        var cors = try top.table("cors")
+        config.cors.enabled = try cors.bool("enabled", default: false)
+        config.cors.allowOrigins = try cors.strings("allow_origins", default: [])
+        for origin in config.cors.allowOrigins where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
+            throw cors.error("allow_origins", "\"\(origin)\" is not an origin; write it as scheme://host[:port], e.g. https://app.example.com, or \"*\"")
+        }
+        config.cors.allowCredentials = try cors.bool("allow_credentials", default: false)
+        config.cors.allowMethods = try cors.strings("allow_methods", default: config.cors.allowMethods).map { $0.uppercased() }
+        config.cors.allowHeaders = try cors.strings("allow_headers", default: config.cors.allowHeaders)
+        config.cors.exposeHeaders = try cors.strings("expose_headers", default: [])
+        config.cors.maxAge = try cors.int("max_age", default: config.cors.maxAge, in: 0...86_400)
+        try cors.finish()
+
+        var logging = try top.table("logging")
+        config.logging.level = try logging.choice("level", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        config.logging.format = LoggingSettings.Format(rawValue: try logging.choice("format", default: "text", from: ["text", "json"])) ?? .text
+        config.logging.file = try logging.string("file", default: config.logging.file)
+        config.logging.maxFileSize = try logging.int("max_file_size", default: config.logging.maxFileSize, in: 4096...(1 << 40))
+        config.logging.maxFiles = try logging.int("max_files", default: config.logging.maxFiles, in: 0...1000)
+        config.logging.trustedProxies = try logging.strings("trusted_proxies", default: [])
+        for proxy in config.logging.trustedProxies where IPRange(proxy) == nil {
+            throw logging.error("trusted_proxies", "\"\(proxy)\" is neither an IP address nor a CIDR range like 10.0.0.0/8")
+        }
+        config.logging.sensitiveQueryParameters = try logging.strings("sensitive_query_params", default: config.logging.sensitiveQueryParameters)
+        try logging.finish()
     }
 
     /// Resolves a path from host.toml: absolute as it is, relative against the config file's directory.

@@ -42,6 +42,26 @@ struct ConfigTableReader {
         return int
     }
 
+    mutating func strings(_ key: String, default value: [String]) throws(ConfigError) -> [String] {
+        guard let raw = take(key) else { return value }
+        guard let array = raw.array else { throw typeError(key, "an array of strings", raw) }
+        var strings: [String] = []
+        for element in array {
+            guard let string = element.string else { throw typeError(key, "an array of strings", raw) }
+            strings.append(string)
+        }
+        return strings
+    }
+
+    /// One of `choices`.
+    mutating func choice(_ key: String, default value: String, from choices: [String]) throws(ConfigError) -> String {
+        let string = try self.string(key, default: value)
+        guard choices.contains(string) else {
+            throw error(key, "expected one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(string)\"")
+        }
+        return string
+    }
+
     /// A number of seconds; integers are accepted too.
     mutating func seconds(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         guard let raw = take(key) else { return value }

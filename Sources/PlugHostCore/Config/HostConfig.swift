@@ -4,8 +4,15 @@ public import Foundation
 public struct HostConfig: Sendable {
     public var server = ServerSettings()
     public var plugins = PluginSettings()
+    public var auth = AuthSettings()
+    public var securityHeaders = SecurityHeaderSettings()
+    public var cors = CORSSettings()
+    public var logging = LoggingSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
+
+    /// A path from host.toml, resolved against ``baseDirectory``.
+    public func resolve(_ path: String) -> URL { ConfigLoader.resolve(path, against: baseDirectory) }
 
     public init(baseDirectory: URL) {
         self.baseDirectory = baseDirectory

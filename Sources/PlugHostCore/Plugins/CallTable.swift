@@ -40,11 +40,22 @@ final class CallTable: Sendable {
             logger.error("plugin '\(call.route.pluginName)' sent a malformed response on \(call.route.method) \(call.route.servedPath)")
             return PH_ERR_INVALID_ARGUMENT
         }
-        if call.finish(with: PluginAnswer(copying: response.pointee, route: call.route, logger: logger)) {
+        switch call.finish(with: PluginAnswer(copying: response.pointee, route: call.route, logger: logger)) {
+        case .delivered:
             return PH_OK
+        case .alreadyAnswered:
+            logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) a second time; the second answer was ignored")
+            return PH_ERR_ALREADY_ANSWERED
+        case .timedOut:
+            logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) after the host's timeout; the answer was ignored")
+            return PH_ERR_TIMED_OUT
         }
-        logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) after the host's timeout; the answer was ignored")
-        return PH_ERR_TIMED_OUT
+    }
+
+    /// The host answers for the plugin (e.g. the pool is shutting down) and forgets the call.
+    func cancel(_ handle: CallHandle, answer: PluginAnswer) {
+        guard let call = calls.withLock({ $0.removeValue(forKey: handle.id) }) else { return }
+        call.finish(with: answer)
     }
 
     /// The handler did not answer in time: the client gets 504; the call stays in the table
@@ -53,7 +64,7 @@ final class CallTable: Sendable {
         let id = handle.id
         guard let call = calls.withLock({ $0[id] }) else { return }
         let detail = "The plugin '\(call.route.pluginName)' did not answer within \(seconds) seconds."
-        if call.finish(with: PluginAnswer(status: .gatewayTimeout, detail: detail), timedOut: true) {
+        if call.finish(with: PluginAnswer(status: .gatewayTimeout, detail: detail), timedOut: true) == .delivered {
             logger.error("plugin '\(call.route.pluginName)' did not answer \(call.route.method) \(call.route.servedPath) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
         }
     }
@@ -80,8 +91,11 @@ final class PendingCall: Sendable {
 
     private enum State {
         case waiting(CheckedContinuation<PluginAnswer, Never>?, Scheduled<Void>?)
-        case done
+        case answered
+        case timedOut
     }
+
+    enum Delivery { case delivered, alreadyAnswered, timedOut }
 
     private let state = Mutex(State.waiting(nil, nil))
 
@@ -104,17 +118,27 @@ final class PendingCall: Sendable {
         if cancelNow { timer.cancel() }
     }
 
-    /// Delivers the first answer; returns false when one was already delivered.
+    /// Delivers the first answer; later ones are refused, saying whether the timeout or another answer came first.
     @discardableResult
-    func finish(with answer: PluginAnswer, timedOut: Bool = false) -> Bool {
-        let taken = state.withLock { state -> (CheckedContinuation<PluginAnswer, Never>?, Scheduled<Void>?)? in
-            guard case .waiting(let continuation, let timer) = state else { return nil }
-            state = .done
-            return (continuation, timer)
+    func finish(with answer: PluginAnswer, timedOut: Bool = false) -> Delivery {
+        let outcome = state.withLock { state -> Result<(CheckedContinuation<PluginAnswer, Never>?, Scheduled<Void>?), DeliveryRefusal> in
+            switch state {
+            case .waiting(let continuation, let timer):
+                state = timedOut ? .timedOut : .answered
+                return .success((continuation, timer))
+            case .answered: return .failure(DeliveryRefusal(delivery: .alreadyAnswered))
+            case .timedOut: return .failure(DeliveryRefusal(delivery: .timedOut))
+            }
         }
-        guard let (continuation, timer) = taken else { return false }
-        if !timedOut { timer?.cancel() }
-        continuation?.resume(returning: answer)
-        return true
+        switch outcome {
+        case .failure(let refusal):
+            return refusal.delivery
+        case .success(let (continuation, timer)):
+            if !timedOut { timer?.cancel() }
+            continuation?.resume(returning: answer)
+            return .delivered
+        }
     }
+
+    private struct DeliveryRefusal: Error { let delivery: Delivery }
 }

@@ -6,6 +6,8 @@ struct HostRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The TCP peer. Proxies are not trusted here; that is the logging middleware's concern.
     let remoteAddress: SocketAddress?
+    /// Filled in by inner layers, read by the request log.
+    let trace = RequestTrace()
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 public import Logging
 import NIOCore
@@ -10,6 +11,8 @@ public struct HostServer: Sendable {
     public let report: PluginLoadReport
     let registry: RouteRegistry
     let logger: Logger
+    public let keys: KeyStore
+    let authenticator: Authenticator
 
     /// Thrown when `[plugins] strict = true` and a plugin was refused.
     public struct StrictModeFailure: Error, CustomStringConvertible {
@@ -23,6 +26,12 @@ public struct HostServer: Sendable {
     public init(config: HostConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
+        keys = try KeyStore(
+            file: KeyFile(url: config.resolve(config.auth.keysFile)),
+            environmentHash: KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile)),
+            logger: logger
+        )
+        authenticator = Authenticator(keys: keys, headerName: HTTPField.Name(config.auth.header)!, logger: logger)
         registry = .withBuiltins()
         let loader = PluginLoader(registry: registry, settings: config.plugins, logger: logger)
         report = loader.loadDirectory(config.plugins.directory)
@@ -31,6 +40,13 @@ public struct HostServer: Sendable {
         }
         for plugin in report.loaded {
             logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)")
+        }
+        for name in config.plugins.settingsJSON.keys.sorted() where !report.loaded.contains(where: { $0.name == name }) {
+            logger.warning("host.toml has a [plugins.\(name)] table but no loaded plugin is named '\(name)'; check the spelling (plughost plugins inspect FILE shows a plugin's name)")
+        }
+        let protected = registry.routes.filter(\.requiresAuth).count
+        if protected > 0, keys.keyCount == 0 {
+            logger.warning("\(protected) route(s) require an API key but none is configured; create one with: plughost keys new --name NAME")
         }
         if config.plugins.strict, !report.failures.isEmpty {
             throw StrictModeFailure(failures: report.failures)
@@ -41,6 +57,9 @@ public struct HostServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
+        let watcher = KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval)
+        watcher.start()
+        defer { watcher.stop() }
 
         let application = Application(
             router: makeRouter(blockingPool: pool),
@@ -61,12 +80,17 @@ public struct HostServer: Sendable {
 
     func makeRouter(blockingPool: NIOThreadPool) -> Router<HostRequestContext> {
         let router = Router(context: HostRequestContext.self)
+        // Outermost first: the log sees every answer, the headers land on every answer (errors
+        // included), CORS preflights stop before auth and plugins, and errors become JSON inside all.
+        router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging))
+        router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders))
+        if config.cors.enabled { router.add(middleware: CORSPolicyMiddleware(config.cors)) }
         router.add(middleware: JSONErrorMiddleware())
-        BuiltinRoutes.add(to: router)
+        BuiltinRoutes.add(to: router, authenticator: authenticator)
         for route in registry.routes {
             let responder = PluginRouteResponder(
                 route: route, blockingPool: blockingPool,
-                timeout: config.server.handlerTimeout, maxBodyBytes: config.server.maxBodyBytes
+                timeout: config.server.handlerTimeout, maxBodyBytes: config.server.maxBodyBytes, authenticator: authenticator
             )
             router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in
                 try await responder.respond(to: request, context: context)

@@ -12,11 +12,17 @@ struct PluginRouteResponder: Sendable {
     let blockingPool: NIOThreadPool
     let timeout: Double
     let maxBodyBytes: Int
+    let authenticator: Authenticator
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
+        context.trace.plugin = route.pluginName
+        let keyName = try authenticator.authorize(
+            request, route: route.servedPath, requiresAuth: route.requiresAuth, scope: route.requiredScope, client: context.trace.client
+        )
+        context.trace.key = keyName
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let view = body.withUnsafeReadableBytes { bytes in
-            RequestView(fields(of: request, context: context), body: bytes)
+            RequestView(fields(of: request, context: context, keyName: keyName), body: bytes)
         }
         let call = PendingCall(route: route, view: view)
         let handle = CallTable.shared.add(call)
@@ -33,7 +39,7 @@ struct PluginRouteResponder: Sendable {
                 let route = self.route
                 blockingPool.submit { state in
                     guard case .active = state else {
-                        call.finish(with: PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
+                        CallTable.shared.cancel(handle, answer: PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
                         return
                     }
                     route.handler(handle.pointer, view.request, route.userData)
@@ -43,7 +49,7 @@ struct PluginRouteResponder: Sendable {
         return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: answer.body))
     }
 
-    private func fields(of request: Request, context: HostRequestContext) -> RequestView.Fields {
+    private func fields(of request: Request, context: HostRequestContext, keyName: String?) -> RequestView.Fields {
         let rawPath = request.uri.path
         return RequestView.Fields(
             method: request.method.rawValue,
@@ -55,8 +61,8 @@ struct PluginRouteResponder: Sendable {
                 return (name, raw.removingPercentEncoding ?? raw)
             },
             headers: request.headers.map { ($0.name.canonicalName, $0.value) },
-            clientAddress: context.remoteAddress?.ipAddress ?? "",
-            keyName: ""
+            clientAddress: context.trace.client,
+            keyName: keyName ?? ""
         )
     }
 }

@@ -1,0 +1,67 @@
+/// `[auth]`: where API keys come from and how clients send them.
+public struct AuthSettings: Sendable {
+    /// Request header carrying the key.
+    public var header = "X-API-Key"
+    /// The key file (`plughost keys` manages it): names, prefixes and SHA-256 hashes, never keys.
+    public var keysFile = "keys.toml"
+    /// A dotenv file that may set `API_TOKEN_HASH` (the seed's form); read if it exists.
+    public var envFile = ".env"
+    /// Seconds between checks of the key file for changes (SIGHUP reloads at once too).
+    public var reloadInterval: Double = 0.5
+}
+
+/// `[security_headers]`: headers set on every response, whoever produced it.
+public struct SecurityHeaderSettings: Sendable {
+    public var hstsMaxAge = 31_536_000
+    public var hstsIncludeSubdomains = true
+    /// Allows the API docs pages (Swagger UI, ReDoc) from their CDN and nothing else from elsewhere.
+    public var contentSecurityPolicy = SecurityHeaderSettings.defaultContentSecurityPolicy
+    public var referrerPolicy = "strict-origin-when-cross-origin"
+    public var frameOptions = "DENY"
+    /// "0" as OWASP advises: the legacy XSS auditor caused more harm than it prevented.
+    public var xssProtection = "0"
+
+    public static let defaultContentSecurityPolicy = [
+        "default-src 'self'",
+        "script-src 'self' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
+        "img-src 'self' data: https:",
+        "font-src 'self' data: https://fonts.gstatic.com",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ].joined(separator: "; ")
+}
+
+/// `[cors]`: cross-origin access for browsers. Off unless enabled.
+public struct CORSSettings: Sendable {
+    public var enabled = false
+    /// Exact origins (`https://app.example.com`) or `*`.
+    public var allowOrigins: [String] = []
+    public var allowCredentials = false
+    public var allowMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    public var allowHeaders = ["Content-Type", "Authorization", "X-API-Key"]
+    public var exposeHeaders: [String] = []
+    /// Seconds a browser may cache a preflight answer.
+    public var maxAge = 600
+}
+
+/// `[logging]`
+public struct LoggingSettings: Sendable {
+    public enum Format: String, Sendable { case text, json }
+
+    public var level = "info"
+    public var format = Format.text
+    /// Log file (relative to host.toml); empty for console only.
+    public var file = "logs/server.log"
+    /// Rotate when the file reaches this many bytes.
+    public var maxFileSize = 10 * 1024 * 1024
+    /// Rotated files kept besides the current one (server.log.1 ... server.log.N).
+    public var maxFiles = 5
+    /// Peers whose `X-Forwarded-For` is believed: addresses or CIDR ranges.
+    public var trustedProxies: [String] = []
+    /// Query parameters whose values never reach the log.
+    public var sensitiveQueryParameters = ["api_key", "apikey", "key", "token", "access_token", "password", "secret"]
+}

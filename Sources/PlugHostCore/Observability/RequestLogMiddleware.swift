@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Logs each request as it arrives (method, path, client) and as it is answered (status,
+/// duration, plugin, key name). Values of sensitive query parameters never reach the log.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = HostRequestContext
+
+    let logger: Logger
+    let clients: ClientAddressResolver
+    let sensitiveParameters: Set<String>
+
+    init(logger: Logger, settings: LoggingSettings) {
+        self.logger = logger
+        clients = ClientAddressResolver(trustedProxies: settings.trustedProxies)
+        sensitiveParameters = Set(settings.sensitiveQueryParameters.map { $0.lowercased() })
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let client = clients.clientAddress(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor])
+        context.trace.client = client
+        let target = redactedTarget(path: request.uri.path, query: request.uri.query)
+        logger.info("request \(request.method) \(target) from \(client.isEmpty ? "unknown" : client)")
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", milliseconds))"]
+        if let plugin = context.trace.plugin { metadata["plugin"] = "\(plugin)" }
+        if let key = context.trace.key { metadata["key"] = "\(key)" }
+        logger.info("response \(request.method) \(target)", metadata: metadata)
+        return response
+    }
+
+    /// The path and query with the values of sensitive parameters replaced by `***`.
+    func redactedTarget(path: String, query: String?) -> String {
+        guard let query, !query.isEmpty else { return path }
+        let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { part -> String in
+            let name = part.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            let decoded = (name.removingPercentEncoding ?? name).lowercased()
+            return sensitiveParameters.contains(decoded) ? "\(name)=***" : String(part)
+        }
+        return path + "?" + parts.joined(separator: "&")
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+}

@@ -1,0 +1,49 @@
+import HTTPTypes
+import Hummingbird
+
+/// Cross-origin access as `[cors]` allows it. Preflight requests are answered here, without
+/// authentication and without reaching any plugin. Credentials are never paired with `*`: the
+/// matched origin is reflected instead, with `Vary: Origin`.
+struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let settings: CORSSettings
+    private let allowsAnyOrigin: Bool
+
+    init(_ settings: CORSSettings) {
+        self.settings = settings
+        allowsAnyOrigin = settings.allowOrigins.contains("*")
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin] else { return try await next(request, context) }
+        let allowed = allowedOriginValue(for: origin)
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            var headers: HTTPFields = [.vary: "Origin"]
+            if let allowed {
+                headers[.accessControlAllowOrigin] = allowed
+                headers[.accessControlAllowMethods] = settings.allowMethods.joined(separator: ", ")
+                headers[.accessControlAllowHeaders] = settings.allowHeaders.joined(separator: ", ")
+                headers[.accessControlMaxAge] = "\(settings.maxAge)"
+                if settings.allowCredentials { headers[.accessControlAllowCredentials] = "true" }
+            }
+            return Response(status: .noContent, headers: headers)
+        }
+        var response = try await next(request, context)
+        if let allowed {
+            response.headers[.accessControlAllowOrigin] = allowed
+            if settings.allowCredentials { response.headers[.accessControlAllowCredentials] = "true" }
+            if !settings.exposeHeaders.isEmpty {
+                response.headers[.accessControlExposeHeaders] = settings.exposeHeaders.joined(separator: ", ")
+            }
+            if allowed != "*" { response.headers.append(HTTPField(name: .vary, value: "Origin")) }
+        }
+        return response
+    }
+
+    /// The `Access-Control-Allow-Origin` value for `origin`, or nil when it is not allowed.
+    func allowedOriginValue(for origin: String) -> String? {
+        if settings.allowOrigins.contains(origin) { return origin }
+        guard allowsAnyOrigin else { return nil }
+        // `*` with credentials is refused by browsers and would expose every origin: reflect instead.
+        return settings.allowCredentials ? origin : "*"
+    }
+}

@@ -1,0 +1,25 @@
+import Synchronization
+
+/// What inner layers learn about a request that the logging middleware, outermost, reports:
+/// the resolved client address, the plugin that served it, and the authenticated key's name.
+///
+/// A reference, because a Hummingbird context travels inward by value and changes made deeper
+/// in the chain are otherwise invisible to the middleware that wraps them.
+final class RequestTrace: Sendable {
+    private let state = Mutex<(client: String, plugin: String?, key: String?)>(("", nil, nil))
+
+    var client: String {
+        get { state.withLock { $0.client } }
+        set { state.withLock { $0.client = newValue } }
+    }
+
+    var plugin: String? {
+        get { state.withLock { $0.plugin } }
+        set { state.withLock { $0.plugin = newValue } }
+    }
+
+    var key: String? {
+        get { state.withLock { $0.key } }
+        set { state.withLock { $0.key = newValue } }
+    }
+}
