@@ -22,6 +22,9 @@ struct CheckCommand: ParsableCommand {
         for failure in report.failures {
             print("\(failure)")
         }
+        for warning in report.warnings {
+            print("warning: \(warning)")
+        }
         print("\(report.loaded.count) plugin(s) ok, \(report.failures.count) refused")
         if !report.failures.isEmpty { throw ExitCode(1) }
     }

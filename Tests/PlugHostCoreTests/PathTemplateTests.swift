@@ -18,6 +18,8 @@ import Testing
         ("/files/*", "may contain only"),
         ("/a%20b", "may contain only"),
         ("/:id", "may contain only"),
+        ("/a/../b", "a '..' segment"),
+        ("/./b", "a '.' segment"),
     ])
     func refusesInvalidTemplatesSayingWhy(_ text: String, _ reason: String) {
         #expect {

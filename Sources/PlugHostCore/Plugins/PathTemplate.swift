@@ -22,8 +22,8 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `text`, or throws a message saying what is wrong with it.
     public init(_ text: String) throws(PathTemplateError) {
-        guard text.hasPrefix("/") else { throw PathTemplateError(template: text, reason: "must start with '/'") }
-        guard text.utf8.count <= 1024 else { throw PathTemplateError(template: text, reason: "is longer than 1024 bytes") }
+        guard text.hasPrefix("/") else { throw PathTemplateError(template: text, reason: "it must start with '/'") }
+        guard text.utf8.count <= 1024 else { throw PathTemplateError(template: text, reason: "it is longer than 1024 bytes") }
         if text == "/" {
             segments = []
             return
@@ -31,7 +31,8 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         var segments: [Segment] = []
         var names: Set<String> = []
         for part in text.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            if part.isEmpty { throw PathTemplateError(template: text, reason: "has an empty segment ('//' or a trailing '/')") }
+            if part.isEmpty { throw PathTemplateError(template: text, reason: "it has an empty segment ('//' or a trailing '/')") }
+            if part == "." || part == ".." { throw PathTemplateError(template: text, reason: "it has a '\(part)' segment, which clients resolve away") }
             if part.hasPrefix("{") {
                 guard part.hasSuffix("}"), part.count > 2 else {
                     throw PathTemplateError(template: text, reason: "segment '\(part)' must be a whole '{name}'")
@@ -68,5 +69,5 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
 public struct PathTemplateError: Error, CustomStringConvertible, Sendable {
     public let template: String
     public let reason: String
-    public var description: String { "invalid path template '\(template)': it \(reason)" }
+    public var description: String { "invalid path template '\(template)': \(reason)" }
 }

@@ -21,6 +21,8 @@ public struct LoadedPlugin: Sendable {
 public struct PluginLoadReport: Sendable {
     public var loaded: [LoadedPlugin] = []
     public var failures: [PluginLoadError] = []
+    /// Problems that refuse no plugin but deserve attention, e.g. a missing plugins directory.
+    public var warnings: [String] = []
 }
 
 /// Loads plugin files: checks each one's magic block and build, lets it register its routes,
@@ -58,7 +60,9 @@ public struct PluginLoader: Sendable {
         do {
             files = try Self.pluginFiles(in: directory)
         } catch {
-            logger.warning("plugins directory \(directory.path) cannot be read (\(error.localizedDescription)); serving no plugins. Create it or set [plugins] dir in host.toml.")
+            let warning = "plugins directory \(directory.path) cannot be read (\(error.localizedDescription)); serving no plugins. Create it or set [plugins] dir in host.toml."
+            logger.warning("\(warning)")
+            report.warnings.append(warning)
             return report
         }
         for file in files {

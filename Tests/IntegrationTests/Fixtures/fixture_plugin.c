@@ -123,6 +123,22 @@ static void item_handler(ph_call_t *call, const ph_request_t *request, void *use
     host->respond(call, &response);
 }
 
+static void fail_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    answer(call, 500, "{\"detail\": \"fixture failure\"}");
+}
+
+/* Tries to weaken the host's security headers; the host must win. */
+static void weaken_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    const ph_pair_t headers[] = {
+        {{"X-Frame-Options", 15}, {"ALLOWALL", 8}},
+        {{"Content-Security-Policy", 23}, {"default-src *", 13}},
+    };
+    ph_response_t response = {sizeof(ph_response_t), 200, headers, 2, {"{}", 2}};
+    host->respond(call, &response);
+}
+
 static ph_status_t add(const char *method, const char *path, ph_handler_fn handler, uint32_t flags) {
     char full[128];
     snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);
@@ -144,6 +160,8 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     status |= add("GET", "/sleep", sleep_handler, 0);
     status |= add("GET", "/config", config_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/items/{id}", item_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/fail", fail_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/weaken", weaken_handler, PH_ROUTE_NON_BLOCKING);
 #ifdef FIXTURE_BAD_TEMPLATE
     status |= add("GET", "/bad/{id", item_handler, PH_ROUTE_NON_BLOCKING);
 #endif

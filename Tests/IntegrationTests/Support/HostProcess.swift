@@ -19,11 +19,14 @@ final class HostProcess: Sendable {
     }
 
     /// Starts the host for `site` and waits until it listens. Throws with its output if it exits first.
-    init(site: URL, arguments: [String] = []) throws {
+    init(site: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.site = site
         let process = Process()
         process.executableURL = Paths.plughost
         process.arguments = ["serve", "--config", site.appending(path: "host.toml").path, "--port", "0"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let log = OutputLog()
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -68,6 +71,14 @@ final class HostProcess: Sendable {
             Thread.sleep(forTimeInterval: 0.02)
         }
         return false
+    }
+
+    /// Sends `signal` (e.g. SIGHUP) to the host.
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Runs `plughost ARGS --config <site>/host.toml` to completion, as an operator would beside the host.
+    func command(_ arguments: [String]) throws -> CommandResult {
+        try run(Paths.plughost.path, arguments + ["--config", site.appending(path: "host.toml").path])
     }
 
     /// Sends SIGTERM and waits for the exit status.
