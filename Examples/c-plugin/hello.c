@@ -55,6 +55,7 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
         .user_data = NULL,
         .openapi_json = "{\"summary\": \"Say hello from C\", \"responses\": {\"200\": {\"description\": \"A greeting\"}}}",
         .required_scope = NULL,
+        .rate_cost = 1,
     };
     ph_status_t status = api->register_route(plugin, &route);
     if (status != PH_OK) {

@@ -41,7 +41,7 @@ public final class PluginRegistrar {
         _ handler: @escaping @Sendable (Request) async throws -> Response
     ) throws {
         // An async handler suspends instead of blocking, so it never needs the blocking pool.
-        try register(method, path, options: options.union(.nonBlocking), scope: scope, openAPI: openAPI) { request, responder in
+        try register(method, path, options: options.union(.nonBlocking).costing(options.cost), scope: scope, openAPI: openAPI) { request, responder in
             Task { responder.respond(await Self.answer { try await handler(request) }) }
         }
     }
@@ -84,7 +84,8 @@ public final class PluginRegistrar {
                             handler: routeTrampoline,
                             user_data: box,
                             openapi_json: openAPIPointer,
-                            required_scope: scopePointer
+                            required_scope: scopePointer,
+                            rate_cost: UInt32(clamping: options.cost)
                         )
                         return host.table.pointee.register_route?(host.plugin, &descriptor) ?? PH_ERR_INVALID_ARGUMENT
                     }
@@ -114,7 +115,16 @@ public enum HTTPMethod: String, Sendable {
 /// How the host treats a route.
 public struct RouteOptions: OptionSet, Sendable {
     public let rawValue: UInt32
+    /// Units of the rate limit one call consumes (at least 1).
+    public var cost: Int = 1
     public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The same options, with each call costing `units` of the rate limit.
+    public func costing(_ units: Int) -> RouteOptions {
+        var options = self
+        options.cost = max(1, units)
+        return options
+    }
 
     /// The host answers 401 unless the request carries a valid API key.
     public static let authRequired = RouteOptions(rawValue: PH_ROUTE_AUTH_REQUIRED)

@@ -1,5 +1,5 @@
 /*
- * plughost.h — the PlugHost plugin ABI, version 1.0.
+ * plughost.h — the PlugHost plugin ABI, version 1.1.
  *
  * This header is the whole contract between the PlugHost host and a plugin.
  * It is plain C11 and depends only on the C standard library, so a plugin can
@@ -54,7 +54,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 0
+#define PH_ABI_MINOR 1
 
 /* The two symbols every plugin exports (see ph_plugin_magic_fn and
  * ph_plugin_register_fn below). */
@@ -197,6 +197,8 @@ typedef struct ph_route_t {
     void *user_data;             /* passed to handler unchanged; must stay valid for the life of the process */
     const char *openapi_json;    /* NUL-terminated OpenAPI 3.1 Operation object as JSON, or NULL */
     const char *required_scope;  /* NUL-terminated API key scope this route requires, or NULL */
+    /* Added in ABI 1.1; the host reads it only when struct_size covers it. */
+    uint32_t rate_cost;          /* units of the rate limit one call consumes; 0 means 1 */
 } ph_route_t;
 
 /* Log levels for ph_host_api_t.log. */

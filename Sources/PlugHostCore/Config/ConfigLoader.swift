@@ -55,9 +55,15 @@ public enum ConfigLoader {
                 throw plugins.error(name, "unknown key in [plugins]; it accepts dir, strict, and one [plugins.NAME] table per plugin")
             }
             config.plugins.settingsJSON[name] = table.convert(to: .json)
+            // `rate` in a plugin's table is the host's: a limit for all of that plugin's routes.
+            var pluginTable = ConfigTableReader(table: table, path: ["plugins", name], context: context)
+            if table["rate"] != nil {
+                config.rateLimit.pluginRates[name] = try pluginTable.rates("rate", default: [])
+            }
         }
         try plugins.finish()
         try readSecurity(&top, into: &config)
+        try readRateLimit(&top, into: &config)
         try top.finish()
         return config
     }
@@ -110,6 +116,31 @@ public enum ConfigLoader {
         }
         config.logging.sensitiveQueryParameters = try logging.strings("sensitive_query_params", default: config.logging.sensitiveQueryParameters)
         try logging.finish()
+    }
+
+    private static func readRateLimit(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {
+        var limits = try top.table("rate_limit")
+        config.rateLimit.enabled = try limits.bool("enabled", default: true)
+        config.rateLimit.rates = try limits.rates("rate", default: config.rateLimit.rates)
+        config.rateLimit.key = RateLimitSettings.KeyMode(rawValue: try limits.choice("key", default: "api_key_or_ip", from: ["ip", "api_key", "api_key_or_ip"]))!
+        config.rateLimit.store = try limits.string("store", default: "memory")
+        if config.rateLimit.store != "memory", RedisURL(config.rateLimit.store) == nil {
+            throw limits.error("store", "expected \"memory\" or a URL like \"redis://127.0.0.1:6379/0\", got \"\(config.rateLimit.store)\"")
+        }
+        config.rateLimit.onStoreError = RateLimitSettings.StoreErrorPolicy(rawValue: try limits.choice("on_store_error", default: "allow", from: ["allow", "deny"]))!
+        config.rateLimit.legacyHeaders = try limits.bool("legacy_headers", default: false)
+        config.rateLimit.maxClients = try limits.int("max_clients", default: config.rateLimit.maxClients, in: 1...100_000_000)
+        config.rateLimit.storeTimeout = try limits.seconds("store_timeout", default: config.rateLimit.storeTimeout, in: 0.001...60)
+        var routes = try limits.table("routes")
+        for route in routes.remainingKeys {
+            let parts = route.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, routeMethods.contains(String(parts[0])), parts[1].hasPrefix("/api") else {
+                throw routes.error(route, "route keys are \"METHOD /api/path\" as served, e.g. \"GET /api/hello/{name}\"")
+            }
+            config.rateLimit.routeRates[route] = try routes.rates(route, default: [])
+        }
+        try routes.finish()
+        try limits.finish()
     }
 
     /// Resolves a path from host.toml: absolute as it is, relative against the config file's directory.

@@ -53,6 +53,27 @@ struct ConfigTableReader {
         return strings
     }
 
+    /// One rate (`"100/minute"`) or several (`["10/second", "1000/hour"]`).
+    mutating func rates(_ key: String, default value: [Rate]) throws(ConfigError) -> [Rate] {
+        guard let raw = take(key) else { return value }
+        let texts: [String]
+        if let string = raw.string {
+            texts = [string]
+        } else if let array = raw.array, array.allSatisfy({ $0.string != nil }), !array.isEmpty {
+            texts = array.compactMap(\.string)
+        } else {
+            throw typeError(key, "a rate like \"100/minute\" or an array of rates", raw)
+        }
+        var rates: [Rate] = []
+        for text in texts {
+            guard let rate = Rate(text) else {
+                throw error(key, "\"\(text)\" is not a rate; write COUNT/UNIT with UNIT second, minute, hour or day, e.g. \"100/minute\"")
+            }
+            rates.append(rate)
+        }
+        return rates
+    }
+
     /// One of `choices`.
     mutating func choice(_ key: String, default value: String, from choices: [String]) throws(ConfigError) -> String {
         let string = try self.string(key, default: value)

@@ -8,6 +8,7 @@ public struct HostConfig: Sendable {
     public var securityHeaders = SecurityHeaderSettings()
     public var cors = CORSSettings()
     public var logging = LoggingSettings()
+    public var rateLimit = RateLimitSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 

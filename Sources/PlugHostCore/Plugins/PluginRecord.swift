@@ -64,8 +64,8 @@ final class PluginRecord: Sendable {
                 logger.error("\(cause)")
                 return status
             }
-            guard descriptor.struct_size >= UInt32(MemoryLayout<ph_route_t>.size) else {
-                return refuse(.invalidRoute, "route descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.0's \(MemoryLayout<ph_route_t>.size)",
+            guard descriptor.struct_size >= RouteDescriptorLayout.version1_0Size else {
+                return refuse(.invalidRoute, "route descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.0's \(RouteDescriptorLayout.version1_0Size)",
                               "Rebuild the plugin against plughost.h", PH_ERR_INVALID_ARGUMENT)
             }
             let method = descriptor.method.map { String(cString: $0) } ?? ""
@@ -87,6 +87,7 @@ final class PluginRecord: Sendable {
                 pluginName: name, pluginFile: file, method: method, template: template, flags: descriptor.flags,
                 openAPIJSON: descriptor.openapi_json.map { String(cString: $0) },
                 requiredScope: descriptor.required_scope.map { String(cString: $0) },
+                rateCost: RouteDescriptorLayout.rateCost(of: descriptor),
                 handler: handler, userData: descriptor.user_data
             )
             if state.routes.contains(where: { $0.key == route.key }) {
@@ -107,5 +108,18 @@ final class PluginRecord: Sendable {
             state.open = false
             return state
         }
+    }
+}
+
+/// Which fields of a `ph_route_t` a plugin filled in, by the ABI minor it was built against.
+enum RouteDescriptorLayout {
+    /// `sizeof(ph_route_t)` in ABI 1.0: everything up to `required_scope`.
+    static let version1_0Size = UInt32(MemoryLayout<ph_route_t>.offset(of: \ph_route_t.rate_cost)!)
+
+    /// `rate_cost` (ABI 1.1), or 1 for a descriptor too old to have it.
+    static func rateCost(of descriptor: ph_route_t) -> Int {
+        let end = MemoryLayout<ph_route_t>.offset(of: \ph_route_t.rate_cost)! + MemoryLayout<UInt32>.size
+        guard descriptor.struct_size >= UInt32(end) else { return 1 }
+        return max(1, Int(descriptor.rate_cost))
     }
 }

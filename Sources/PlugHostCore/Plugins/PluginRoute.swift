@@ -11,6 +11,8 @@ public struct PluginRoute: @unchecked Sendable {
     public let flags: UInt32
     public let openAPIJSON: String?
     public let requiredScope: String?
+    /// Units of the rate limit one call consumes (ABI 1.1; 1 for older plugins).
+    public let rateCost: Int
     let handler: ph_handler_fn
     let userData: UnsafeMutableRawPointer?
 

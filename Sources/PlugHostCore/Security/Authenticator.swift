@@ -3,25 +3,35 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Decides, per request, whether the API key it carries opens the route, and logs each attempt
-/// by key name or prefix — never the key.
+/// Decides whether the API key a request carries opens a route, and logs each attempt by key
+/// name or prefix — never the key.
 struct Authenticator: Sendable {
     let keys: KeyStore
     let headerName: HTTPField.Name
     let logger: Logger
 
-    /// The name of the authenticated key, or nil on an open route without a valid key.
-    /// Throws the 401/403 to answer when the route requires a key it did not get.
-    func authorize(_ request: Request, route: String, requiresAuth: Bool, scope: String?, client: String) throws -> String? {
-        let presented = request.headers[headerName]
-        if !requiresAuth, presented == nil { return nil }
-        let outcome = keys.authenticate(presented, requiredScope: requiresAuth ? scope : nil)
-        let target = "\(request.method) \(route) from \(client)"
+    /// What the request's key is worth for a route needing `scope` (nil: any valid key).
+    func check(_ request: Request, scope: String?) -> KeyStore.Outcome {
+        keys.authenticate(request.headers[headerName], requiredScope: scope)
+    }
+
+    /// The name of the key an outcome proves, whatever the route needs.
+    static func keyName(_ outcome: KeyStore.Outcome) -> String? {
+        switch outcome {
+        case .allowed(let name, _), .forbidden(let name, _, _): name
+        case .missing, .invalid, .expired: nil
+        }
+    }
+
+    /// Logs the attempt and returns the authenticated key's name (nil on an open route without a
+    /// valid key), or throws the 401/403 to answer when the route requires a key it did not get.
+    func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, target: String) throws -> String? {
         switch outcome {
         case .allowed(let name, let prefix):
             logger.info("auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(target)")
             return name
         case .missing:
+            guard requiresAuth else { return nil }
             logger.notice("auth failed: no \(headerName) header for \(target)")
             throw unauthorized("Missing API key: send it in the \(headerName.rawName) header.")
         case .invalid(let knownPrefix):

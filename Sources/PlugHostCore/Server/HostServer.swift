@@ -12,7 +12,7 @@ public struct HostServer: Sendable {
     let registry: RouteRegistry
     let logger: Logger
     public let keys: KeyStore
-    let authenticator: Authenticator
+    let gate: RouteGate
 
     /// Thrown when `[plugins] strict = true` and a plugin was refused.
     public struct StrictModeFailure: Error, CustomStringConvertible {
@@ -31,7 +31,10 @@ public struct HostServer: Sendable {
             environmentHash: KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile)),
             logger: logger
         )
-        authenticator = Authenticator(keys: keys, headerName: HTTPField.Name(config.auth.header)!, logger: logger)
+        gate = RouteGate(
+            authenticator: Authenticator(keys: keys, headerName: HTTPField.Name(config.auth.header)!, logger: logger),
+            limiter: RateLimiter(settings: config.rateLimit, logger: logger)
+        )
         registry = .withBuiltins()
         let loader = PluginLoader(registry: registry, settings: config.plugins, logger: logger)
         report = loader.loadDirectory(config.plugins.directory)
@@ -43,6 +46,9 @@ public struct HostServer: Sendable {
         }
         for name in config.plugins.settingsJSON.keys.sorted() where !report.loaded.contains(where: { $0.name == name }) {
             logger.warning("host.toml has a [plugins.\(name)] table but no loaded plugin is named '\(name)'; check the spelling (plughost plugins inspect FILE shows a plugin's name)")
+        }
+        for route in config.rateLimit.routeRates.keys.sorted() where !registry.routes.contains(where: { "\($0.method) \($0.servedPath)" == route }) && route != "GET /api/login" {
+            logger.warning("[rate_limit.routes] names \"\(route)\", which no loaded plugin serves; write it as METHOD and the path template as served, e.g. \"GET /api/hello/{name}\"")
         }
         let protected = registry.routes.filter(\.requiresAuth).count
         if protected > 0, keys.keyCount == 0 {
@@ -86,11 +92,13 @@ public struct HostServer: Sendable {
         router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders))
         if config.cors.enabled { router.add(middleware: CORSPolicyMiddleware(config.cors)) }
         router.add(middleware: JSONErrorMiddleware())
-        BuiltinRoutes.add(to: router, authenticator: authenticator)
+        BuiltinRoutes.add(to: router, gate: gate)
         for route in registry.routes {
             let responder = PluginRouteResponder(
                 route: route, blockingPool: blockingPool,
-                timeout: config.server.handlerTimeout, maxBodyBytes: config.server.maxBodyBytes, authenticator: authenticator
+                timeout: config.server.handlerTimeout, maxBodyBytes: config.server.maxBodyBytes, gate: gate,
+                rules: gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.pluginName,
+                                  requiresAuth: route.requiresAuth, scope: route.requiredScope, limited: route.isRateLimited, cost: route.rateCost)
             )
             router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in
                 try await responder.respond(to: request, context: context)

@@ -12,14 +12,17 @@ struct PluginRouteResponder: Sendable {
     let blockingPool: NIOThreadPool
     let timeout: Double
     let maxBodyBytes: Int
-    let authenticator: Authenticator
+    let gate: RouteGate
+    let rules: RouteGate.Rules
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
         context.trace.plugin = route.pluginName
-        let keyName = try authenticator.authorize(
-            request, route: route.servedPath, requiresAuth: route.requiresAuth, scope: route.requiredScope, client: context.trace.client
-        )
-        context.trace.key = keyName
+        let keyName: String?
+        let gateHeaders: HTTPFields
+        switch try await gate.admit(request, context: context, rules: rules) {
+        case .refused(let response): return response
+        case .admitted(let key, let headers): (keyName, gateHeaders) = (key, headers)
+        }
         let body = try await request.body.collect(upTo: maxBodyBytes)
         let view = body.withUnsafeReadableBytes { bytes in
             RequestView(fields(of: request, context: context, keyName: keyName), body: bytes)
@@ -46,7 +49,10 @@ struct PluginRouteResponder: Sendable {
                 }
             }
         }
-        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: answer.body))
+        var headers = answer.headers
+        // The host's rate-limit fields replace any a plugin set.
+        for field in gateHeaders { headers[field.name] = field.value }
+        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: answer.body))
     }
 
     private func fields(of request: Request, context: HostRequestContext, keyName: String?) -> RequestView.Fields {

@@ -139,11 +139,15 @@ static void weaken_handler(ph_call_t *call, const ph_request_t *request, void *u
     host->respond(call, &response);
 }
 
-static ph_status_t add(const char *method, const char *path, ph_handler_fn handler, uint32_t flags) {
+static ph_status_t add_costing(const char *method, const char *path, ph_handler_fn handler, uint32_t flags, uint32_t cost) {
     char full[128];
     snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);
-    ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, NULL, NULL};
+    ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, NULL, NULL, cost};
     return host->register_route(self, &route);
+}
+
+static ph_status_t add(const char *method, const char *path, ph_handler_fn handler, uint32_t flags) {
+    return add_costing(method, path, handler, flags, 1);
 }
 
 PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *plugin) {
@@ -162,6 +166,8 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     status |= add("GET", "/items/{id}", item_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/fail", fail_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/weaken", weaken_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/unlimited", config_handler, PH_ROUTE_NON_BLOCKING | PH_ROUTE_NO_RATE_LIMIT);
+    status |= add_costing("GET", "/expensive", config_handler, PH_ROUTE_NON_BLOCKING, 3);
 #ifdef FIXTURE_BAD_TEMPLATE
     status |= add("GET", "/bad/{id", item_handler, PH_ROUTE_NON_BLOCKING);
 #endif

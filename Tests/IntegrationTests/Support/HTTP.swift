@@ -44,4 +44,14 @@ enum HTTP {
     }
 
     static func get(_ url: String, timeout: Double = 30) throws -> HTTPAnswer { try request("GET", url, timeout: timeout) }
+
+    /// Sends `count` GETs at once from one curl process (`--parallel`), so they really arrive
+    /// together, and returns their status codes.
+    static func parallelStatuses(_ url: String, count: Int, headers: [String: String] = [:]) throws -> [Int] {
+        var arguments = ["-sS", "--parallel", "--parallel-immediate", "--parallel-max", "\(count)", "-w", "%{http_code}\\n"]
+        for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+        for _ in 0..<count { arguments += ["-o", "/dev/null", url] }
+        let result = try run("curl", arguments)
+        return result.output.split(separator: "\n").compactMap { Int($0) }
+    }
 }
