@@ -14,6 +14,14 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let config = try options.load()
         print("configuration: ok (\(config.plugins.directory.path))")
+        do {
+            let keys = try KeyStore(file: KeyFile(url: config.resolve(config.auth.keysFile)),
+                                    environmentHash: KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile)), logger: quietLogger())
+            print("api keys: ok (\(keys.keyCount))")
+        } catch {
+            printError("key file error: \(error)")
+            throw ExitCode(2)
+        }
         let loader = PluginLoader(registry: RouteRegistry.withBuiltins(), settings: config.plugins, logger: quietLogger())
         let report = loader.loadDirectory(config.plugins.directory)
         for plugin in report.loaded {

@@ -24,6 +24,15 @@ extension ConfigOption {
             throw ExitCode(2)
         }
     }
+
+    func writeKeys(_ keys: [StoredKey], to file: KeyFile) throws {
+        do {
+            try file.write(keys)
+        } catch {
+            printError("key file error: \(error)")
+            throw ExitCode(2)
+        }
+    }
 }
 
 struct NewKey: ParsableCommand {
@@ -34,7 +43,7 @@ struct NewKey: ParsableCommand {
     @Option(help: "A unique name for the key, shown in logs and listings (letters, digits, - _ .).")
     var name: String
 
-    @Option(help: "Lifetime (90d, 12h, 2w, 1y, 30m, 45s) or an ISO-8601 date. Default: never expires.")
+    @Option(help: "Lifetime (90d, 12h, 2w, 1y, 30m, 45s), a date (2027-01-31, UTC) or a date-time with zone (2027-01-31T12:00:00Z). Default: never.")
     var expires: String?
 
     @Option(name: .customLong("scope"), help: "A scope the key grants; repeat for several.")
@@ -51,6 +60,10 @@ struct NewKey: ParsableCommand {
                 printError("--expires must be like 90d, 12h, 2w, 1y, 30m, 45s or an ISO-8601 date; got '\(expires)'")
                 throw ExitCode(2)
             }
+            guard date > Date() else {
+                printError("--expires \(expires) is in the past; the key would never work")
+                throw ExitCode(2)
+            }
             expiry = date
         }
         let file = try options.keyFile()
@@ -62,7 +75,7 @@ struct NewKey: ParsableCommand {
         let key = APIKey.generate()
         keys.append(StoredKey(name: name, prefix: APIKey.prefix(of: key) ?? "", sha256: APIKey.hash(key),
                               created: Date(), expires: expiry, scopes: scopes))
-        try file.write(keys)
+        try options.writeKeys(keys, to: file)
         printError("Created key '\(name)' in \(file.url.path). Copy it now: it is not stored and cannot be shown again.")
         print(key)
     }
@@ -113,7 +126,7 @@ struct RevokeKey: ParsableCommand {
             throw ExitCode(1)
         }
         keys.removeAll { $0.name == name }
-        try file.write(keys)
+        try options.writeKeys(keys, to: file)
         print("revoked key '\(name)'")
     }
 }

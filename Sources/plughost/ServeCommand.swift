@@ -30,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
         let server: HostServer
         do {
             server = try HostServer(config: config, logger: logger)
+        } catch let error as ConfigError {
+            logger.critical("configuration error: \(error)")
+            throw ExitCode(2)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)

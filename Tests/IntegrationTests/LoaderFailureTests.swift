@@ -60,7 +60,7 @@ import Testing
 
     @Test func abiMajorMismatchShowsBothValues() throws {
         let host = try serveWithExample { plugins in
-            try FixturePlugins.build(name: "future", defines: ["FIXTURE_NAME=\"future\"", "FIXTURE_ABI_MAJOR=2"], into: plugins)
+            try FixturePlugins.build(name: "future", defines: ["FIXTURE_NAME=\"future\"", "FIXTURE_ABI_MAJOR=2", "FIXTURE_ABI_MINOR=0"], into: plugins)
         }
         #expect(host.output.contains("plugin libfuture.so refused: incompatible ABI: the plugin has abi_major = 2 (ABI 2.0), this host has abi_major = 1 (ABI 1.1)"))
     }

@@ -136,9 +136,24 @@ struct SecurityTests {
         #expect(answer.headers["referrer-policy"] == "no-referrer")
     }
 
-    @Test func corsIsOffByDefault() throws {
-        let answer = try get("/api/hello", headers: ["Origin": "https://app.example.com"])
-        #expect(!answer.headers.keys.contains { $0.hasPrefix("access-control-") })
+    @Test func corsIsOffByDefaultEvenIfAPluginSetsCORSHeaders() throws {
+        for path in ["/api/hello", "/api/fixture/headers"] {
+            let answer = try get(path, headers: ["Origin": "https://app.example.com"])
+            #expect(answer.status == 200)
+            #expect(!answer.headers.keys.contains { $0.hasPrefix("access-control-") }, "\(path)")
+        }
+    }
+
+    @Test func pluginNeverSeesTheKeyOnlyItsName() throws {
+        let json = try get("/api/fixture/headers", key: reader, headers: ["X-Other": "1"]).json()
+        let names = try #require(json["names"] as? [String])
+        #expect(names.contains("x-other"))
+        #expect(!names.contains("x-api-key"))
+        #expect(json["key"] as? String == "reader-key")
+    }
+
+    @Test func emptyKeyHeaderOnAnOpenRouteIsNoKey() throws {
+        #expect(try get("/api/hello", headers: ["X-API-Key": ""]).status == 200)
     }
 
     @Test func logFileHasRequestResponseAndAuthLinesButNoKey() throws {

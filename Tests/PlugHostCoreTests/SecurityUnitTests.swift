@@ -61,11 +61,18 @@ import Testing
 
     @Test func malformedKeyFileNamesTheKeyAndLine() throws {
         let url = FileManager.default.temporaryDirectory.appending(path: "keys-\(UUID().uuidString).toml")
+        let good = APIKey.hex(APIKey.hash("k"))
         try "[[key]]\nname = \"x\"\nsha256 = \"nothex\"\n".write(to: url, atomically: true, encoding: .utf8)
         #expect {
             try KeyFile(url: url).read()
         } throws: { error in
-            (error as? ConfigError)?.line == 3 && (error as? ConfigError)?.key == "key.sha256"
+            (error as? ConfigError)?.line == 3 && (error as? ConfigError)?.key == "key[0].sha256"
+        }
+        try "[[key]]\nname = \"x\"\nsha256 = \"\(good)\"\n\n[[key]]\nname = \"y\"\nsha256 = \"short\"\n".write(to: url, atomically: true, encoding: .utf8)
+        #expect {
+            try KeyFile(url: url).read()
+        } throws: { error in
+            (error as? ConfigError)?.line == 7 && (error as? ConfigError)?.key == "key[1].sha256"
         }
     }
 }

@@ -157,10 +157,11 @@ typedef struct ph_request_t {
     ph_str_t query;             /* raw query string without '?'; empty when none */
     const ph_pair_t *params;    /* path parameters, in template order */
     size_t param_count;
-    const ph_pair_t *headers;   /* request headers, names lower-case, in arrival order */
+    const ph_pair_t *headers;   /* request headers, names lower-case, in arrival order; the API key
+                                   header is removed (key_name says who called) */
     size_t header_count;
     ph_str_t body;              /* the whole request body; binary-safe */
-    ph_str_t client_address;    /* the peer's IP address as text; empty if unknown */
+    ph_str_t client_address;    /* the client's IP address as text (behind [logging] trusted_proxies, the forwarded one); empty if unknown */
     ph_str_t key_name;          /* name of the API key that authenticated the call; empty if none */
 } ph_request_t;
 
@@ -196,7 +197,8 @@ typedef struct ph_route_t {
     ph_handler_fn handler;
     void *user_data;             /* passed to handler unchanged; must stay valid for the life of the process */
     const char *openapi_json;    /* NUL-terminated OpenAPI 3.1 Operation object as JSON, or NULL */
-    const char *required_scope;  /* NUL-terminated API key scope this route requires, or NULL */
+    const char *required_scope;  /* NUL-terminated API key scope this route requires (implies
+                                    PH_ROUTE_AUTH_REQUIRED: 401 without a key, 403 without the scope), or NULL */
     /* Added in ABI 1.1; the host reads it only when struct_size covers it. */
     uint32_t rate_cost;          /* units of the rate limit one call consumes; 0 means 1 */
 } ph_route_t;

@@ -10,6 +10,7 @@ struct TOMLLineIndex: Sendable {
 
     init(text: String) {
         var table: [String] = []
+        var arrayCounts: [String: Int] = [:]
         var insideMultilineString = false
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = offset + 1
@@ -26,6 +27,14 @@ struct TOMLLineIndex: Sendable {
                 let inner = line.dropFirst(isArray ? 2 : 1).prefix { $0 != "]" }
                 table = Self.keyPath(String(inner))
                 record(table, lineNumber)
+                if isArray, let last = table.last {
+                    // Entries of an array of tables are told apart as name[0], name[1], ...
+                    let name = table.joined(separator: ".")
+                    let index = arrayCounts[name, default: 0]
+                    arrayCounts[name] = index + 1
+                    table[table.count - 1] = "\(last)[\(index)]"
+                    record(table, lineNumber)
+                }
                 continue
             }
             guard let equals = Self.firstUnquoted("=", in: line) else { continue }

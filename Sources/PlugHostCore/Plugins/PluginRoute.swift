@@ -18,7 +18,8 @@ public struct PluginRoute: @unchecked Sendable {
 
     /// The path as served: the template below `/api`.
     public var servedPath: String { template.segments.isEmpty ? "/api" : "/api" + template.description }
-    public var requiresAuth: Bool { flags & PH_ROUTE_AUTH_REQUIRED != 0 }
+    /// A required scope implies authentication: a scope can only be checked on a known key.
+    public var requiresAuth: Bool { flags & PH_ROUTE_AUTH_REQUIRED != 0 || requiredScope != nil }
     public var isRateLimited: Bool { flags & PH_ROUTE_NO_RATE_LIMIT == 0 }
     public var isNonBlocking: Bool { flags & PH_ROUTE_NON_BLOCKING != 0 }
     var key: RouteKey { RouteKey(method: method, shape: template.shape) }

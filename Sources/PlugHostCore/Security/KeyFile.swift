@@ -46,9 +46,9 @@ public struct KeyFile: Sendable {
         }
         guard let array = entries.array else { throw top.error("key", "expected [[key]] entries") }
         var keys: [StoredKey] = []
-        for element in array {
+        for (index, element) in array.enumerated() {
             guard let table = element.table else { throw top.error("key", "expected [[key]] entries") }
-            var entry = ConfigTableReader(table: table, path: ["key"], context: context)
+            var entry = ConfigTableReader(table: table, path: ["key[\(index)]"], context: context)
             let name = try entry.string("name", default: "")
             guard StoredKey.isValidName(name) else { throw entry.error("name", "expected 1-64 letters, digits, '-', '_' or '.', got \"\(name)\"") }
             guard !keys.contains(where: { $0.name == name }) else { throw entry.error("name", "\"\(name)\" is used by two keys") }
@@ -89,14 +89,23 @@ public struct KeyFile: Sendable {
             if let expires = key.expires { text += "expires = \(Self.timestamp.string(from: expires))\n" }
             text += "scopes = [\(key.scopes.map(quoted).joined(separator: ", "))]\n"
         }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw KeyFileError(message: "cannot create the directory of \(url.path): \(error.localizedDescription)")
+        }
         let temporary = url.deletingLastPathComponent().appending(path: ".\(url.lastPathComponent).\(getpid()).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else { throw KeyFileError(message: "cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.synchronize()
-        try handle.close()
+        do {
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            unlink(temporary.path)
+            throw KeyFileError(message: "cannot write \(temporary.path): \(error.localizedDescription)")
+        }
         guard rename(temporary.path, url.path) == 0 else {
             throw KeyFileError(message: "cannot replace \(url.path): \(String(cString: strerror(errno)))")
         }
@@ -107,7 +116,7 @@ public struct KeyFile: Sendable {
     }
 }
 
-struct KeyFileError: Error, CustomStringConvertible {
+public struct KeyFileError: Error, CustomStringConvertible {
     let message: String
-    var description: String { message }
+    public var description: String { message }
 }

@@ -9,6 +9,10 @@ public enum KeyLifetime {
         }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        // A bare date means its start, in UTC; anything longer must carry its zone to be unambiguous.
+        guard text.utf8.count == 10 else { return nil }
         formatter.formatOptions = [.withFullDate]
         return formatter.date(from: text)
     }

@@ -92,7 +92,8 @@ public final class KeyStore: Sendable {
         for line in text.split(whereSeparator: \.isNewline) {
             var entry = line.trimmingCharacters(in: .whitespaces)
             if entry.hasPrefix("export ") { entry = String(entry.dropFirst(7)) }
-            guard entry.hasPrefix("API_TOKEN_HASH="), let equals = entry.firstIndex(of: "=") else { continue }
+            guard let equals = entry.firstIndex(of: "="),
+                  entry[..<equals].trimmingCharacters(in: .whitespaces) == "API_TOKEN_HASH" else { continue }
             let value = entry[entry.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         }

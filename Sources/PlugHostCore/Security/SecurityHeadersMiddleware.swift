@@ -9,7 +9,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     init(_ settings: SecurityHeaderSettings) {
         var hsts = "max-age=\(settings.hstsMaxAge)"
         if settings.hstsIncludeSubdomains { hsts += "; includeSubDomains" }
-        fields = [
+        let all: [(HTTPField.Name, String)] = [
             (.strictTransportSecurity, hsts),
             (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
             (HTTPField.Name("X-Frame-Options")!, settings.frameOptions),
@@ -17,6 +17,8 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             (HTTPField.Name("X-XSS-Protection")!, settings.xssProtection),
             (HTTPField.Name("Referrer-Policy")!, settings.referrerPolicy),
         ]
+        // An empty value (e.g. content_security_policy = "") means: do not send that header.
+        fields = all.filter { !$0.1.isEmpty }
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -24,6 +24,8 @@ public struct HostServer: Sendable {
 
     /// Loads the plugins named by `config`. Each refused plugin is logged as one line.
     public init(config: HostConfig, logger: Logger) throws {
+        // SIGHUP reloads keys once serving; until then it must not end the process (its default).
+        signal(SIGHUP, SIG_IGN)
         self.config = config
         self.logger = logger
         keys = try KeyStore(
@@ -90,7 +92,7 @@ public struct HostServer: Sendable {
         // included), CORS preflights stop before auth and plugins, and errors become JSON inside all.
         router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging))
         router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders))
-        if config.cors.enabled { router.add(middleware: CORSPolicyMiddleware(config.cors)) }
+        router.add(middleware: CORSPolicyMiddleware(config.cors))
         router.add(middleware: JSONErrorMiddleware())
         BuiltinRoutes.add(to: router, gate: gate)
         for route in registry.routes {

@@ -66,7 +66,8 @@ struct PluginRouteResponder: Sendable {
                 let raw = context.parameters.get(name) ?? ""
                 return (name, raw.removingPercentEncoding ?? raw)
             },
-            headers: request.headers.map { ($0.name.canonicalName, $0.value) },
+            // The key itself never reaches a plugin: key_name says who called.
+            headers: request.headers.filter { $0.name != gate.authenticator.headerName }.map { ($0.name.canonicalName, $0.value) },
             clientAddress: context.trace.client,
             keyName: keyName ?? ""
         )

@@ -139,6 +139,26 @@ static void weaken_handler(ph_call_t *call, const ph_request_t *request, void *u
     host->respond(call, &response);
 }
 
+/* Answers the request's header names, and sets a CORS header of its own that the host must police. */
+static void headers_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)user_data;
+    char body[2048];
+    size_t used = 0;
+    used += (size_t)snprintf(body + used, sizeof body - used, "{\"names\": [");
+    for (size_t i = 0; i < request->header_count && used < sizeof body - 80; i++) {
+        used += (size_t)snprintf(body + used, sizeof body - used, "%s\"%.*s\"", i ? ", " : "",
+                                 (int)request->headers[i].name.len, request->headers[i].name.data);
+    }
+    used += (size_t)snprintf(body + used, sizeof body - used, "], \"key\": \"%.*s\"}",
+                             (int)request->key_name.len, request->key_name.data);
+    const ph_pair_t headers[] = {
+        {{"Content-Type", 12}, {"application/json", 16}},
+        {{"Access-Control-Allow-Origin", 27}, {"*", 1}},
+    };
+    ph_response_t response = {sizeof(ph_response_t), 200, headers, 2, {body, used}};
+    host->respond(call, &response);
+}
+
 static ph_status_t add_costing(const char *method, const char *path, ph_handler_fn handler, uint32_t flags, uint32_t cost) {
     char full[128];
     snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);
@@ -166,6 +186,7 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     status |= add("GET", "/items/{id}", item_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/fail", fail_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/weaken", weaken_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/headers", headers_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/unlimited", config_handler, PH_ROUTE_NON_BLOCKING | PH_ROUTE_NO_RATE_LIMIT);
     status |= add_costing("GET", "/expensive", config_handler, PH_ROUTE_NON_BLOCKING, 3);
 #ifdef FIXTURE_BAD_TEMPLATE
