@@ -67,6 +67,13 @@ let package = Package(
             // Export only the two entry points; everything else stays local to the plugin.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/ExamplePlugin/exports.map"], .when(platforms: [.linux]))]
         ),
+        // Microbenchmarks (release mode): `swift run -c release PlugHostBench`. Not part of the tests.
+        .executableTarget(
+            name: "PlugHostBench",
+            dependencies: ["PlugHostCore"],
+            path: "Benchmarks/PlugHostBench",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "PlugHostCoreTests",
             dependencies: ["PlugHostCore"],

@@ -7,7 +7,7 @@ import Synchronization
 /// rarely contend. Memory is bounded by `maxClients`: idle clients are swept once their newest
 /// unit leaves the window, and when the table is full a new client spends from one shared
 /// overflow budget, so a flood of distinct addresses cannot grow memory without limit.
-final class MemoryRateLimitStore: RateLimitStore {
+public final class MemoryRateLimitStore: RateLimitStore {
     private static let shardCount = 64
     private let shards: [ShardBox]
     private let maxClientsPerShard: Int
@@ -26,7 +26,7 @@ final class MemoryRateLimitStore: RateLimitStore {
 
     static let overflowKey = "\u{0}overflow"
 
-    init(maxClients: Int) {
+    public init(maxClients: Int) {
         shards = (0..<Self.shardCount).map { _ in ShardBox() }
         maxClientsPerShard = max(1, maxClients / Self.shardCount)
         start = clock.now
@@ -41,7 +41,7 @@ final class MemoryRateLimitStore: RateLimitStore {
         takeNow(key: key, rates: rates, cost: cost)
     }
 
-    func takeNow(key: String, rates: [Rate], cost: Int) -> RateLimitDecision {
+    public func takeNow(key: String, rates: [Rate], cost: Int) -> RateLimitDecision {
         let now = self.now
         let longest = rates.map(\.window).max() ?? 0
         var hasher = Hasher()
@@ -63,5 +63,5 @@ final class MemoryRateLimitStore: RateLimitStore {
     }
 
     /// Clients tracked right now (for tests and the benchmark).
-    var trackedClients: Int { shards.reduce(0) { $0 + $1.state.withLock { $0.logs.count } } }
+    public var trackedClients: Int { shards.reduce(0) { $0 + $1.state.withLock { $0.logs.count } } }
 }
