@@ -39,9 +39,21 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = config.server.host
         let plugins = server.report.loaded.count
-        try await server.run { port in
-            let shownHost = host.contains(":") ? "[\(host)]" : host
-            logger.notice("PlugHost listening on http://\(shownHost):\(port) with \(plugins) plugin(s); try http://\(shownHost):\(port)/api/health")
+        do {
+            try await server.run { listening in
+                let shownHost = host.contains(":") ? "[\(host)]" : host
+                let base = "\(listening.scheme)://\(shownHost):\(listening.port)"
+                logger.notice("PlugHost listening on \(base) with \(plugins) plugin(s); try \(base)/api/health and \(base)/api/docs")
+                if let redirect = listening.redirectPort {
+                    logger.notice("plain HTTP on port \(redirect) redirects to \(base)")
+                }
+            }
+        } catch let error as ListenFailure {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        } catch let error as TLSSetup.Failure {
+            logger.critical("\(error)")
+            throw ExitCode(1)
         }
     }
 }

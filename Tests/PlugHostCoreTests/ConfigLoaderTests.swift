@@ -21,7 +21,8 @@ import Testing
     @Test func emptyFileGivesTheDefaults() throws {
         let config = try parse("")
         #expect(config.server.host == "127.0.0.1")
-        #expect(config.server.port == 8080)
+        #expect(config.server.port == 443)
+        #expect(config.tls.enabled)
         #expect(config.plugins.directory.path == "/srv/site/plugins")
         #expect(config.plugins.strict == false)
         #expect(config.server.maxBodyBytes == 1_048_576)
@@ -58,7 +59,7 @@ import Testing
         let error = error("[server]\nhost = \"x\"\nprot = 1\n")
         #expect(error?.line == 3)
         #expect(error?.key == "server.prot")
-        #expect(error?.message.contains("blocking_threads, handler_timeout, host, max_body_size, port") == true)
+        #expect(error?.message.contains("blocking_threads, handler_timeout, host, http_port, max_body_size, port") == true)
     }
 
     @Test func unknownTableIsReported() {

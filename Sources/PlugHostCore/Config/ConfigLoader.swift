@@ -41,6 +41,7 @@ public enum ConfigLoader {
         config.server.host = try server.string("host", default: config.server.host)
         if config.server.host.isEmpty { throw server.error("host", "must not be empty; use 127.0.0.1 for local only or 0.0.0.0 for every interface") }
         config.server.port = try server.int("port", default: config.server.port, in: 0...65535)
+        config.server.httpPort = try server.int("http_port", default: 0, in: 0...65535)
         config.server.blockingThreads = try server.int("blocking_threads", default: config.server.blockingThreads, in: 1...1024)
         config.server.handlerTimeout = try server.seconds("handler_timeout", default: config.server.handlerTimeout, in: 0.001...3600)
         config.server.maxBodyBytes = try server.int("max_body_size", default: config.server.maxBodyBytes, in: 0...(1 << 34))
@@ -64,6 +65,7 @@ public enum ConfigLoader {
         try plugins.finish()
         try readSecurity(&top, into: &config)
         try readRateLimit(&top, into: &config)
+        try readTLSAndStatic(&top, into: &config)
         try top.finish()
         return config
     }
@@ -141,6 +143,27 @@ public enum ConfigLoader {
         }
         try routes.finish()
         try limits.finish()
+    }
+
+    private static func readTLSAndStatic(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {
+        var tls = try top.table("tls")
+        config.tls.enabled = try tls.bool("enabled", default: true)
+        config.tls.certFile = try tls.string("cert_file", default: config.tls.certFile)
+        config.tls.keyFile = try tls.string("key_file", default: config.tls.keyFile)
+        config.tls.daysValid = try tls.int("days_valid", default: 365, in: 1...3650)
+        config.tls.names = try tls.strings("names", default: [])
+        config.tls.minimumVersion = try tls.choice("min_version", default: "1.2", from: ["1.2", "1.3"])
+        try tls.finish()
+        if config.server.httpPort != 0, !config.tls.enabled {
+            throw top.error("server", "http_port redirects plain HTTP to HTTPS, so it needs [tls] enabled = true; remove http_port or enable TLS")
+        }
+
+        var files = try top.table("static")
+        config.staticFiles.enabled = try files.bool("enabled", default: true)
+        config.staticFiles.directory = try files.string("dir", default: config.staticFiles.directory)
+        config.staticFiles.cacheControl = try files.string("cache_control", default: config.staticFiles.cacheControl)
+        config.staticFiles.spa = try files.bool("spa", default: false)
+        try files.finish()
     }
 
     /// Resolves a path from host.toml: absolute as it is, relative against the config file's directory.

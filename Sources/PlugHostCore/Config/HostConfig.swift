@@ -9,6 +9,8 @@ public struct HostConfig: Sendable {
     public var cors = CORSSettings()
     public var logging = LoggingSettings()
     public var rateLimit = RateLimitSettings()
+    public var tls = TLSSettings()
+    public var staticFiles = StaticSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 
@@ -25,8 +27,10 @@ public struct HostConfig: Sendable {
 public struct ServerSettings: Sendable {
     /// Address to bind; `0.0.0.0` or `::` for every interface.
     public var host = "127.0.0.1"
-    /// TCP port; 0 picks a free one (the log says which).
-    public var port = 8080
+    /// TCP port; 0 picks a free one (the log says which). 443 as in the seed: HTTPS by default.
+    public var port = 443
+    /// A plain-HTTP port that redirects to HTTPS; 0 is off.
+    public var httpPort = 0
     /// Threads for handlers that may block (routes without the non-blocking flag).
     public var blockingThreads = 32
     /// Seconds a handler has to answer before the host answers 504 itself.

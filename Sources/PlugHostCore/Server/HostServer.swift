@@ -1,9 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
 public import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 /// The running host: configuration, loaded plugins, and the HTTP application built from them.
 public struct HostServer: Sendable {
@@ -61,27 +64,59 @@ public struct HostServer: Sendable {
         }
     }
 
-    /// Serves until SIGINT or SIGTERM. `onListening` receives the bound port (useful with port 0).
-    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    /// Where the server listens, once it does.
+    public struct Listening: Sendable {
+        public let scheme: String
+        public let port: Int
+        /// The plain-HTTP redirect port, when `[server] http_port` is set.
+        public let redirectPort: Int?
+    }
+
+    /// Serves until SIGINT or SIGTERM: HTTPS with HTTP/2 (ALPN) when `[tls] enabled`, else plain
+    /// HTTP/1.1; plus the plain-HTTP redirect listener when `[server] http_port` is set.
+    public func run(onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
+        let server: HTTPServerBuilder
+        let scheme: String
+        if config.tls.enabled {
+            server = try .http2Upgrade(tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger))
+            scheme = "https"
+        } else {
+            server = .http1()
+            scheme = "http"
+        }
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
         let watcher = KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval)
         watcher.start()
         defer { watcher.stop() }
 
+        let redirectPort = config.server.httpPort == 0 ? nil : config.server.httpPort
+        let mainPort = ListeningPort()
         let application = Application(
             router: makeRouter(blockingPool: pool),
+            server: server,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
             onServerRunning: { channel in
-                onListening(channel.localAddress?.port ?? 0)
+                let port = channel.localAddress?.port ?? 0
+                mainPort.set(port)
+                onListening(Listening(scheme: scheme, port: port, redirectPort: redirectPort))
             },
             logger: logger
         )
+        var services: [any Service] = [application]
+        if let redirectPort {
+            services.append(HTTPSRedirect.application(host: config.server.host, port: redirectPort, httpsPort: mainPort, logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
         do {
-            try await application.runService()
+            try await group.run()
         } catch {
             try? await pool.shutdownGracefully()
-            throw error
+            throw ListenFailure.explain(error, host: config.server.host, ports: [config.server.port] + (redirectPort.map { [$0] } ?? []))
         }
         try? await pool.shutdownGracefully()
     }
@@ -93,7 +128,12 @@ public struct HostServer: Sendable {
         router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging))
         router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders))
         router.add(middleware: CORSPolicyMiddleware(config.cors))
-        router.add(middleware: JSONErrorMiddleware())
+        let staticDirectory = config.resolve(config.staticFiles.directory)
+        let serveStatic = config.staticFiles.enabled && FileManager.default.fileExists(atPath: staticDirectory.path)
+        router.add(middleware: ErrorResponseMiddleware(notFoundPage: serveStatic ? NotFoundPage(directory: staticDirectory, spa: config.staticFiles.spa) : nil))
+        if serveStatic {
+            router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))
+        }
         BuiltinRoutes.add(to: router, gate: gate)
         for route in registry.routes {
             let responder = PluginRouteResponder(

@@ -22,7 +22,8 @@ enum HTTP {
         defer { try? FileManager.default.removeItem(at: directory) }
         let headerFile = directory.appending(path: "headers")
         let bodyFile = directory.appending(path: "body")
-        var arguments = ["-sS", "-X", method, "--max-time", "\(timeout)", "-D", headerFile.path, "-o", bodyFile.path, "-w", "%{http_code}"]
+        // HEAD must be -I: with -X HEAD curl waits for a body that never comes.
+        var arguments = ["-sS"] + (method == "HEAD" ? ["-I"] : ["-X", method]) + ["--max-time", "\(timeout)", "-D", headerFile.path, "-o", bodyFile.path, "-w", "%{http_code}"]
         // curl drops a header given as "Name:"; "Name;" sends it with an empty value.
         for (name, value) in headers { arguments += ["-H", value.isEmpty ? "\(name);" : "\(name): \(value)"] }
         if let body {

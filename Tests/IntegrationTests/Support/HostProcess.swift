@@ -5,6 +5,8 @@ import Synchronization
 final class HostProcess: Sendable {
     let site: URL
     let port: Int
+    /// `http` or `https`, as the host announced it.
+    let scheme: String
     private let process: Process
     private let log: OutputLog
 
@@ -14,7 +16,9 @@ final class HostProcess: Sendable {
         let pluginsDirectory = site.appending(path: "plugins")
         try FileManager.default.createDirectory(at: pluginsDirectory, withIntermediateDirectories: true)
         try plugins(pluginsDirectory)
-        try config.write(to: site.appending(path: "host.toml"), atomically: true, encoding: .utf8)
+        // Most tests speak plain HTTP; the TLS tests enable [tls] themselves.
+        let text = config.contains("[tls]") ? config : "[tls]\nenabled = false\n\n" + config
+        try text.write(to: site.appending(path: "host.toml"), atomically: true, encoding: .utf8)
         return site
     }
 
@@ -49,14 +53,15 @@ final class HostProcess: Sendable {
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        guard let port else {
+        guard let port, let scheme = log.listeningScheme() else {
             process.terminate()
             throw FixtureError(message: "plughost did not start listening; output:\n\(log.text)")
         }
         self.port = port
+        self.scheme = scheme
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// Everything the host printed so far.
     var output: String { log.text }
@@ -108,9 +113,15 @@ private final class OutputLog: Sendable {
 
     var text: String { buffer.withLock { String(decoding: $0, as: UTF8.self) } }
 
+    func listeningScheme() -> String? {
+        let text = self.text
+        if text.contains("PlugHost listening on https://") { return "https" }
+        return text.contains("PlugHost listening on http://") ? "http" : nil
+    }
+
     func listeningPort() -> Int? {
         let text = self.text
-        guard let range = text.range(of: "PlugHost listening on http://") else { return nil }
+        guard let range = text.range(of: "PlugHost listening on http://") ?? text.range(of: "PlugHost listening on https://") else { return nil }
         let rest = text[range.upperBound...]
         guard let colon = rest.range(of: ":", options: .backwards, range: rest.startIndex..<(rest.firstIndex(of: " ") ?? rest.endIndex)) else { return nil }
         return Int(rest[colon.upperBound...].prefix { $0.isNumber })

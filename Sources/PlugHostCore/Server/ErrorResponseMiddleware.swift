@@ -3,11 +3,16 @@ import Hummingbird
 import Logging
 
 /// Turns every error thrown below it — unknown path, body too large, a failure in the host —
-/// into a JSON answer `{"detail": ...}` with the right status, so clients always get one shape.
-struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+/// into one answer shape: JSON `{"detail": ...}` under `/api`, and the site's `404.html` (or the
+/// SPA's `index.html`) for missing pages elsewhere.
+struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
+    let notFoundPage: NotFoundPage?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as any HTTPResponseError where error.status == .notFound && !Self.isAPI(request.uri.path) {
+            return Self.page(notFoundPage, request) ?? Self.response(.notFound, Self.defaultDetail(.notFound, request))
         } catch let error as HTTPError {
             let detail = error.body ?? Self.defaultDetail(error.status, request)
             return Self.response(error.status, detail, extraHeaders: error.headers)
@@ -17,6 +22,19 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(error)")
             return Self.response(.internalServerError, "Internal server error.")
         }
+    }
+
+    static func isAPI(_ path: String) -> Bool { path == "/api" || path.hasPrefix("/api/") }
+
+    /// The HTML page for a missing non-API path, if the site has one.
+    static func page(_ page: NotFoundPage?, _ request: Request) -> Response? {
+        guard let page, let body = page.body() else { return nil }
+        let isHead = request.method == .head
+        return Response(
+            status: page.isSPAFallback ? .ok : .notFound,
+            headers: [.contentType: "text/html; charset=utf-8", .contentLength: "\(body.count)"],
+            body: isHead ? .init() : .init(byteBuffer: ByteBuffer(bytes: body))
+        )
     }
 
     static func defaultDetail(_ status: HTTPResponse.Status, _ request: Request) -> String {

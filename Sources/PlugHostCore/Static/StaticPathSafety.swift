@@ -1,0 +1,37 @@
+import Foundation
+
+/// Decides whether a request path may be served from the static directory.
+///
+/// Refused (answered 404, as if absent): undecodable percent-encoding, NUL bytes, `.` or `..`
+/// segments after decoding (so `%2e%2e` and `..%2f` are caught), and any path whose real location
+/// — after following symlinks — is outside the directory.
+struct StaticPathSafety: Sendable {
+    /// The static directory with symlinks resolved.
+    let root: String
+
+    init(root: URL) {
+        self.root = Self.realPath(root.path) ?? root.standardizedFileURL.path
+    }
+
+    func isServable(_ rawPath: String) -> Bool {
+        guard let decoded = rawPath.removingPercentEncoding, !decoded.contains("\0"), !decoded.contains("\\") else { return false }
+        let segments = decoded.split(separator: "/", omittingEmptySubsequences: true)
+        guard !segments.contains(where: { $0 == ".." || $0 == "." }) else { return false }
+        let candidate = root + "/" + segments.joined(separator: "/")
+        // A path that does not exist is safe to look up: it will simply not be found.
+        guard let real = Self.realPath(candidate) else { return true }
+        guard real == root || real.hasPrefix(root + "/") else { return false }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory), isDirectory.boolValue,
+           let index = Self.realPath(real + "/index.html") {
+            return index.hasPrefix(root + "/")
+        }
+        return true
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

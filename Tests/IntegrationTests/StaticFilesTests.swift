@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// The site in static/ at `/`: pages, the custom 404, conditional requests and path safety.
+@Suite struct StaticFilesTests {
+    let host: HostProcess
+
+    init() throws {
+        let site = try HostProcess.makeSite(config: "[static]\ncache_control = \"public, max-age=60\"\n") { plugins in
+            try FixturePlugins.installExample(into: plugins)
+        }
+        let staticDirectory = site.appending(path: "static")
+        try FileManager.default.copyItem(at: Paths.repository.appending(path: "static"), to: staticDirectory)
+        try "body { color: red }\n".write(to: staticDirectory.appending(path: "site.css"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: staticDirectory.appending(path: "docs"), withIntermediateDirectories: true)
+        try "<p>docs index</p>".write(to: staticDirectory.appending(path: "docs/index.html"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: staticDirectory.appending(path: "passwd").path, withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(atPath: staticDirectory.appending(path: "outside").path, withDestinationPath: "/etc")
+        host = try HostProcess(site: site)
+    }
+
+    @Test func rootServesIndexHTML() throws {
+        let answer = try HTTP.get("\(host.baseURL)/")
+        #expect(answer.status == 200)
+        #expect(answer.headers["content-type"]?.hasPrefix("text/html") == true)
+        #expect(answer.text.contains("PlugHost is running"))
+        #expect(answer.headers["cache-control"] == "public, max-age=60")
+    }
+
+    @Test func directoriesServeTheirIndex() throws {
+        #expect(try HTTP.get("\(host.baseURL)/docs/").text == "<p>docs index</p>")
+    }
+
+    @Test func contentTypeFollowsTheExtension() throws {
+        #expect(try HTTP.get("\(host.baseURL)/site.css").headers["content-type"]?.hasPrefix("text/css") == true)
+    }
+
+    @Test func missingPageIsTheCustom404WithStatus404() throws {
+        let answer = try HTTP.get("\(host.baseURL)/missing")
+        #expect(answer.status == 404)
+        #expect(answer.text.contains("There is no page at this address."))
+    }
+
+    @Test func missingAPIPathStaysAJSON404() throws {
+        let answer = try HTTP.get("\(host.baseURL)/api/missing")
+        #expect(answer.status == 404)
+        #expect(answer.headers["content-type"] == "application/json")
+    }
+
+    @Test func conditionalGetAnswers304() throws {
+        let first = try HTTP.get("\(host.baseURL)/site.css")
+        let etag = try #require(first.headers["etag"])
+        let lastModified = try #require(first.headers["last-modified"])
+        #expect(try HTTP.request("GET", "\(host.baseURL)/site.css", headers: ["If-None-Match": etag]).status == 304)
+        #expect(try HTTP.request("GET", "\(host.baseURL)/site.css", headers: ["If-Modified-Since": lastModified]).status == 304)
+    }
+
+    @Test func headAndRangesWork() throws {
+        let head = try HTTP.request("HEAD", "\(host.baseURL)/site.css")
+        #expect(head.status == 200)
+        #expect(head.headers["content-length"] == "20")
+        let range = try HTTP.request("GET", "\(host.baseURL)/site.css", headers: ["Range": "bytes=0-3"])
+        #expect(range.status == 206)
+        #expect(range.text == "body")
+    }
+
+    @Test(arguments: ["/../host.toml", "/%2e%2e/host.toml", "/..%2fhost.toml", "/%2e%2e%2fhost.toml", "/passwd", "/outside/passwd", "/docs/../../host.toml", "/site.css%00.html"])
+    func traversalIsA404(_ path: String) throws {
+        let result = try run("curl", ["-sS", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", "\(host.baseURL)\(path)"])
+        #expect(result.output == "404", "\(path)")
+    }
+
+    @Test(arguments: ["/", "/site.css", "/missing"])
+    func staticAnswersCarryTheSecurityHeaders(_ path: String) throws {
+        let answer = try HTTP.get("\(host.baseURL)\(path)")
+        for name in ["strict-transport-security", "x-content-type-options", "x-frame-options", "content-security-policy", "x-xss-protection", "referrer-policy"] {
+            #expect(answer.headers[name] != nil, "\(name) on \(path)")
+        }
+    }
+
+    @Test func spaModeServesIndexForUnknownPagesButNotForTheAPI() throws {
+        let site = try HostProcess.makeSite(config: "[static]\nspa = true\n") { _ in }
+        try FileManager.default.copyItem(at: Paths.repository.appending(path: "static"), to: site.appending(path: "static"))
+        let spa = try HostProcess(site: site)
+        let page = try HTTP.get("\(spa.baseURL)/app/settings")
+        #expect(page.status == 200)
+        #expect(page.text.contains("PlugHost is running"))
+        #expect(try HTTP.get("\(spa.baseURL)/api/missing").status == 404)
+    }
+}
