@@ -18,56 +18,60 @@ public final class PluginRegistrar {
 
     /// Registers a handler that answers synchronously. Runs on the host's thread pool unless
     /// `options` contains ``RouteOptions/nonBlocking``.
+    ///
+    /// Every route method takes the same parameters: `scope` is an API key scope the route
+    /// requires (it implies ``RouteOptions/authRequired``); `cost` is how many units of the
+    /// client's rate limit one call spends; `openAPI` is the route's OpenAPI Operation as JSON.
     public func route(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
         _ handler: @escaping @Sendable (Request) throws -> Response
     ) throws {
-        try register(method, path, options: options, scope: scope, openAPI: openAPI) { request, responder in
+        try register(method, path, options: options, scope: scope, cost: cost, openAPI: openAPI) { request, responder in
             responder.respond(Self.answer { try handler(request) })
         }
     }
 
     /// Registers a handler that answers later, from any thread, through the ``Responder``.
     public func route(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
         respondingLater handler: @escaping @Sendable (Request, Responder) -> Void
     ) throws {
-        try register(method, path, options: options, scope: scope, openAPI: openAPI, handler)
+        try register(method, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
     }
 
     /// Registers an `async` handler; it runs in a new task and answers when it returns.
     public func route(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
         _ handler: @escaping @Sendable (Request) async throws -> Response
     ) throws {
         // An async handler suspends instead of blocking, so it never needs the blocking pool.
-        try register(method, path, options: options.union(.nonBlocking).costing(options.cost), scope: scope, openAPI: openAPI) { request, responder in
+        try register(method, path, options: options.union(.nonBlocking), scope: scope, cost: cost, openAPI: openAPI) { request, responder in
             Task { responder.respond(await Self.answer { try await handler(request) }) }
         }
     }
 
-    public func get(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+    public func get(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
                     _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.get, path, options: options, scope: scope, openAPI: openAPI, handler)
+        try route(.get, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
     }
 
-    public func post(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+    public func post(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
                      _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.post, path, options: options, scope: scope, openAPI: openAPI, handler)
+        try route(.post, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
     }
 
-    public func put(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+    public func put(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
                     _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.put, path, options: options, scope: scope, openAPI: openAPI, handler)
+        try route(.put, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
     }
 
-    public func delete(_ path: String, options: RouteOptions = [], scope: String? = nil, openAPI: String? = nil,
+    public func delete(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
                        _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.delete, path, options: options, scope: scope, openAPI: openAPI, handler)
+        try route(.delete, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
     }
 
     private func register(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions, scope: String?, openAPI: String?,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions, scope: String?, cost: Int, openAPI: String?,
         _ run: @escaping @Sendable (Request, Responder) -> Void
     ) throws {
         // The box is handed to the host as user_data and must outlive every call: it is never released.
@@ -85,7 +89,7 @@ public final class PluginRegistrar {
                             user_data: box,
                             openapi_json: openAPIPointer,
                             required_scope: scopePointer,
-                            rate_cost: UInt32(clamping: options.cost)
+                            rate_cost: UInt32(clamping: max(1, cost))
                         )
                         return host.table.pointee.register_route?(host.plugin, &descriptor) ?? PH_ERR_INVALID_ARGUMENT
                     }
@@ -115,16 +119,7 @@ public enum HTTPMethod: String, Sendable {
 /// How the host treats a route.
 public struct RouteOptions: OptionSet, Sendable {
     public let rawValue: UInt32
-    /// Units of the rate limit one call consumes (at least 1).
-    public var cost: Int = 1
     public init(rawValue: UInt32) { self.rawValue = rawValue }
-
-    /// The same options, with each call costing `units` of the rate limit.
-    public func costing(_ units: Int) -> RouteOptions {
-        var options = self
-        options.cost = max(1, units)
-        return options
-    }
 
     /// The host answers 401 unless the request carries a valid API key.
     public static let authRequired = RouteOptions(rawValue: PH_ROUTE_AUTH_REQUIRED)

@@ -44,7 +44,7 @@ struct InspectCommand: ParsableCommand {
         for route in plugin.routes {
             var traits: [String] = [route.isNonBlocking ? "non-blocking" : "blocking"]
             if route.requiresAuth { traits.append("auth") }
-            if !route.isRateLimited { traits.append("no rate limit") }
+            if !route.isRateLimited { traits.append("no rate limit") } else if route.rateCost > 1 { traits.append("costs \(route.rateCost)") }
             if let scope = route.requiredScope { traits.append("scope \(scope)") }
             print("  \(route.method.padding(toLength: 7, withPad: " ", startingAt: 0)) \(route.servedPath)  [\(traits.joined(separator: ", "))]")
         }

@@ -97,6 +97,27 @@ import Testing
         #expect(store.trackedClients <= 64 + 64, "one overflow entry per shard at most")
     }
 
+    @Test func overflowBudgetsAreKeptApartByPolicy() {
+        let store = MemoryRateLimitStore(maxClients: 1)
+        let one = [Rate(count: 100, window: 60, text: "")]
+        let two = [Rate(count: 100, window: 1, text: ""), Rate(count: 100, window: 60, text: "")]
+        // Policies with different numbers of limits must never share (and overrun) one entry.
+        for index in 0..<500 {
+            #expect(store.takeNow(key: "default|ip:\(index)", rates: one, cost: 1).quotas.count == 1)
+            #expect(store.takeNow(key: "route|ip:\(index)", rates: two, cost: 1).quotas.count == 2)
+        }
+    }
+
+    @Test func longWindowBudgetsSurviveSweepsTriggeredByShortOnes() async throws {
+        let store = MemoryRateLimitStore(maxClients: 1000)
+        let hourly = [Rate(count: 2, window: 3600, text: "")]
+        let fast = [Rate(count: 100, window: 0.1, text: "")]
+        #expect(store.takeNow(key: "slow|me", rates: hourly, cost: 2).allowed)
+        try await Task.sleep(for: .milliseconds(1200))
+        for index in 0..<200 { _ = store.takeNow(key: "fast|c\(index)", rates: fast, cost: 1) }
+        #expect(!store.takeNow(key: "slow|me", rates: hourly, cost: 1).allowed, "the hourly budget must still be spent")
+    }
+
     @Test func idleClientsAreSwept() async throws {
         let store = MemoryRateLimitStore(maxClients: 1000)
         let rate = [Rate(count: 5, window: 0.05, text: "")]

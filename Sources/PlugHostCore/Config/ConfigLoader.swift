@@ -55,12 +55,14 @@ public enum ConfigLoader {
             guard let table = plugins.take(name)?.table else {
                 throw plugins.error(name, "unknown key in [plugins]; it accepts dir, strict, and one [plugins.NAME] table per plugin")
             }
-            config.plugins.settingsJSON[name] = table.convert(to: .json)
             // `rate` in a plugin's table is the host's: a limit for all of that plugin's routes.
+            // It is read here and not handed to the plugin with the rest of the table.
             var pluginTable = ConfigTableReader(table: table, path: ["plugins", name], context: context)
             if table["rate"] != nil {
                 config.rateLimit.pluginRates[name] = try pluginTable.rates("rate", default: [])
+                table.remove(at: "rate")
             }
+            config.plugins.settingsJSON[name] = table.convert(to: .json)
         }
         try plugins.finish()
         try readSecurity(&top, into: &config)
@@ -136,7 +138,7 @@ public enum ConfigLoader {
         var routes = try limits.table("routes")
         for route in routes.remainingKeys {
             let parts = route.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, routeMethods.contains(String(parts[0])), parts[1].hasPrefix("/api") else {
+            guard parts.count == 2, routeMethods.contains(String(parts[0])), parts[1] == "/api" || parts[1].hasPrefix("/api/") else {
                 throw routes.error(route, "route keys are \"METHOD /api/path\" as served, e.g. \"GET /api/hello/{name}\"")
             }
             config.rateLimit.routeRates[route] = try routes.rates(route, default: [])

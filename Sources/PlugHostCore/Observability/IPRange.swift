@@ -9,8 +9,10 @@ public struct IPRange: Sendable, Hashable {
         let parts = text.split(separator: "/", maxSplits: 1)
         guard let address = parts.first, let bytes = IPRange.bytes(of: String(address)) else { return nil }
         let maximum = bytes.count * 8
+        // ::ffff:a.b.c.d/N is compared as IPv4 (see bytes(of:)), so its prefix loses the 96 mapped bits.
+        let mappedOffset = bytes.count == 4 && address.contains(":") ? 96 : 0
         if parts.count == 2 {
-            guard let length = Int(parts[1]), (0...maximum).contains(length) else { return nil }
+            guard let length = Int(parts[1]).map({ $0 - mappedOffset }), (0...maximum).contains(length) else { return nil }
             prefixLength = length
         } else {
             prefixLength = maximum

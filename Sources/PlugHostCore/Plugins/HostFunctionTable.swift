@@ -15,7 +15,12 @@ enum HostFunctionTable {
             abi_minor: UInt16(PH_ABI_MINOR),
             register_route: { plugin, route in
                 guard let record = PluginRecord.from(plugin), let route else { return PH_ERR_INVALID_ARGUMENT }
-                return record.stage(route.pointee)
+                // Copy only the bytes the plugin declared: an older plugin's descriptor is shorter
+                // than this host's ph_route_t, and the fields it lacks stay zero.
+                var descriptor = ph_route_t()
+                let size = min(Int(UnsafeRawPointer(route).load(as: UInt32.self)), MemoryLayout<ph_route_t>.size)
+                withUnsafeMutableBytes(of: &descriptor) { $0.baseAddress!.copyMemory(from: route, byteCount: size) }
+                return record.stage(descriptor)
             },
             respond: { call, response in
                 CallTable.shared.respond(call, response)

@@ -15,8 +15,16 @@ public final class MemoryRateLimitStore: RateLimitStore {
     private let start: ContinuousClock.Instant
 
     struct Shard {
-        var logs: [String: [SlidingWindowLog]] = [:]
+        var clients: [String: Client] = [:]
         var lastSweep: Double = 0
+    }
+
+    /// One client's logs under one policy, with the policy's longest window (for sweeping).
+    struct Client {
+        var logs: [SlidingWindowLog]
+        var window: Double
+
+        func isIdle(at now: Double) -> Bool { !logs.contains { ($0.newest ?? -.infinity) > now - window } }
     }
 
     /// A Mutex cannot live in an array by value; this gives each shard an address.
@@ -24,7 +32,10 @@ public final class MemoryRateLimitStore: RateLimitStore {
         let state = Mutex(Shard())
     }
 
-    static let overflowKey = "\u{0}overflow"
+    /// The shared budget of new clients when the table is full, one per policy (`policy|...`).
+    static func overflowKey(for key: String) -> String {
+        "\u{0}overflow|" + (key.firstIndex(of: "|").map { String(key[..<$0]) } ?? "")
+    }
 
     public init(maxClients: Int) {
         shards = (0..<Self.shardCount).map { _ in ShardBox() }
@@ -48,20 +59,25 @@ public final class MemoryRateLimitStore: RateLimitStore {
         hasher.combine(key)
         let shard = shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
         return shard.state.withLock { shard in
-            // Sweeping costs O(clients in the shard), so it runs at most once per window.
-            if now - shard.lastSweep > max(1, longest) {
-                shard.logs = shard.logs.filter { _, logs in logs.contains { ($0.newest ?? -.infinity) > now - longest } }
+            // Sweeping costs O(clients in the shard), so it runs at most about once a second;
+            // each client is judged by its own policy's longest window.
+            if now - shard.lastSweep > 1 {
+                shard.clients = shard.clients.filter { !$0.value.isIdle(at: now) }
                 shard.lastSweep = now
             }
             var storeKey = key
-            if shard.logs[key] == nil, shard.logs.count >= maxClientsPerShard { storeKey = Self.overflowKey }
-            var logs = shard.logs.removeValue(forKey: storeKey) ?? Array(repeating: SlidingWindowLog(), count: rates.count)
-            let decision = RateLimitDecision.take(&logs, rates: rates, cost: cost, now: now)
-            shard.logs[storeKey] = logs
+            if shard.clients[key] == nil, shard.clients.count >= maxClientsPerShard { storeKey = Self.overflowKey(for: key) }
+            var client = shard.clients.removeValue(forKey: storeKey) ?? Client(logs: [], window: longest)
+            if client.logs.count != rates.count {
+                // The policy's limits changed shape (a reload): start this client afresh.
+                client = Client(logs: Array(repeating: SlidingWindowLog(), count: rates.count), window: longest)
+            }
+            let decision = RateLimitDecision.take(&client.logs, rates: rates, cost: cost, now: now)
+            shard.clients[storeKey] = client
             return decision
         }
     }
 
     /// Clients tracked right now (for tests and the benchmark).
-    public var trackedClients: Int { shards.reduce(0) { $0 + $1.state.withLock { $0.logs.count } } }
+    public var trackedClients: Int { shards.reduce(0) { $0 + $1.state.withLock { $0.clients.count } } }
 }

@@ -32,6 +32,9 @@ struct RedisURL: Sendable, Equatable {
         self.database = database
         password = components.password
     }
+
+    /// The URL with any password replaced, for logs.
+    var redacted: String { "redis://\(password == nil ? "" : ":***@")\(host):\(port)/\(database)" }
 }
 
 /// Why a Redis command failed.
@@ -102,6 +105,7 @@ final class RESPClient: Sendable {
 
     private func connect() -> EventLoopFuture<any Channel> {
         let url = self.url
+        let timeout = self.timeout
         return ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -121,7 +125,12 @@ final class RESPClient: Sendable {
                     channel.writeAndFlush(RESPCommand(arguments: command, promise: promise), promise: nil)
                     return promise.futureResult
                 }
-                return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop).flatMapThrowing { values in
+                // AUTH and SELECT get the same deadline as every command: a server that accepts
+                // but never answers must not hold requests.
+                let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+                    channel.close(promise: nil)
+                }
+                return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop).always { _ in deadline.cancel() }.flatMapThrowing { values in
                     if values.contains(where: { if case .error = $0 { true } else { false } }) {
                         channel.close(promise: nil)
                         throw RESPError(message: "Redis refused AUTH or SELECT; check the password and database in [rate_limit] store")

@@ -37,10 +37,13 @@ final class RateLimiter: Sendable {
     private let store: any RateLimitStore
     private let logger: Logger
     private let storeDown = Atomic<Bool>(false)
+    /// The store as logs may show it: a Redis password is replaced by `***`.
+    private let storeName: String
 
     init(settings: RateLimitSettings, logger: Logger) {
         self.settings = settings
         self.logger = logger
+        storeName = RedisURL(settings.store)?.redacted ?? settings.store
         if let url = RedisURL(settings.store) {
             store = RedisRateLimitStore(client: RESPClient(url: url, timeout: settings.storeTimeout))
         } else {
@@ -71,11 +74,11 @@ final class RateLimiter: Sendable {
         do {
             decision = try await store.take(key: "\(policy.name)|\(identity)", rates: policy.rates, cost: policy.cost)
             if storeDown.exchange(false, ordering: .relaxed) {
-                logger.notice("rate-limit store \(settings.store) is reachable again; limiting resumed")
+                logger.notice("rate-limit store \(storeName) is reachable again; limiting resumed")
             }
         } catch {
             if !storeDown.exchange(true, ordering: .relaxed) {
-                logger.error("rate-limit store \(settings.store) failed (\(error)); requests are \(settings.onStoreError == .allow ? "allowed" : "refused with 503") until it is back")
+                logger.error("rate-limit store \(storeName) failed (\(error)); requests are \(settings.onStoreError == .allow ? "allowed" : "refused with 503") until it is back")
             }
             var headers: HTTPFields = [.rateLimitPolicy: policy.policyHeader]
             guard settings.onStoreError == .deny else { return .allowed(headers) }

@@ -55,6 +55,12 @@ public struct HostServer: Sendable {
         for route in config.rateLimit.routeRates.keys.sorted() where !registry.routes.contains(where: { "\($0.method) \($0.servedPath)" == route }) && route != "GET /api/login" {
             logger.warning("[rate_limit.routes] names \"\(route)\", which no loaded plugin serves; write it as METHOD and the path template as served, e.g. \"GET /api/hello/{name}\"")
         }
+        for route in registry.routes where route.isRateLimited {
+            let rates = config.rateLimit.routeRates["\(route.method) \(route.servedPath)"] ?? config.rateLimit.pluginRates[route.pluginName] ?? config.rateLimit.rates
+            if let smallest = rates.map(\.count).min(), route.rateCost > smallest, config.rateLimit.enabled {
+                logger.warning("\(route.method) \(route.servedPath) costs \(route.rateCost) units but its policy allows only \(smallest) per window: every call will be refused with 429. Raise the limit or lower the route's cost.")
+            }
+        }
         let protected = registry.routes.filter(\.requiresAuth).count
         if protected > 0, keys.keyCount == 0 {
             logger.warning("\(protected) route(s) require an API key but none is configured; create one with: plughost keys new --name NAME")

@@ -23,7 +23,13 @@ struct PluginRouteResponder: Sendable {
         case .refused(let response): return response
         case .admitted(let key, let headers): (keyName, gateHeaders) = (key, headers)
         }
-        let body = try await request.body.collect(upTo: maxBodyBytes)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch var error as HTTPError {
+            error.headers.append(contentsOf: gateHeaders)
+            throw error
+        }
         let view = body.withUnsafeReadableBytes { bytes in
             RequestView(fields(of: request, context: context, keyName: keyName), body: bytes)
         }

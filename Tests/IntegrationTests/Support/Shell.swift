@@ -30,6 +30,9 @@ func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, 
         let inputFile = FileManager.default.temporaryDirectory.appending(path: "in-\(UUID().uuidString)")
         try input.write(to: inputFile)
         process.standardInput = try FileHandle(forReadingFrom: inputFile)
+    } else {
+        // Never the test runner's own stdin: a tool that reads it (openssl s_client) would wait forever.
+        process.standardInput = FileHandle.nullDevice
     }
     try process.run()
     process.waitUntilExit()
@@ -38,6 +41,17 @@ func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, 
         output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
         error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
     )
+}
+
+/// Runs a command with every signal unblocked, as a shell would start it.
+///
+/// Children of the test process inherit the signal mask of the thread that spawns them, and
+/// Swift's test threads block most signals (SIGTERM and SIGALRM among them). Tools that stop
+/// their own children with SIGTERM (testssl.sh's timeouts around openssl) then wait forever.
+@discardableResult
+func runWithDefaultSignals(_ executable: String, _ arguments: [String]) throws -> CommandResult {
+    let reset = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"
+    return try run("python3", ["-c", reset, executable] + arguments)
 }
 
 /// A fresh temporary directory, removed by the caller.
