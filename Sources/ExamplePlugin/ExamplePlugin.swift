@@ -20,13 +20,16 @@ enum ExamplePlugin: PlugHostPlugin {
 
     static func register(_ plugin: PluginRegistrar) throws {
         let settings = try plugin.config.decode(Settings.self)
+        let greetings = plugin.metrics.counter("greetings_total", help: "Greetings sent by GET /api/hello and /api/hello/{name}.")
 
         try plugin.get("/hello", options: .nonBlocking) { _ in
-            .json(["message": settings.greeting])
+            greetings.increment()
+            return .json(["message": settings.greeting])
         }
 
         try plugin.get("/hello/{name}", options: .nonBlocking) { request in
-            .json(["message": "\(settings.greeting), \(request.parameters["name"] ?? "")!"])
+            greetings.increment()
+            return .json(["message": "\(settings.greeting), \(request.parameters["name"] ?? "")!"])
         }
 
         // Answers the body back unchanged, with the same content type.

@@ -8,11 +8,14 @@ public final class PluginRegistrar {
     public let config: PluginConfig
     /// The host log, attributed to this plugin; safe to capture in handlers.
     public let log: PluginLog
+    /// The plugin's own metrics on `/api/metrics`; safe to capture in handlers.
+    public let metrics: PluginMetrics
     private let host: HostAPI
 
     init(host: HostAPI) {
         self.host = host
         self.log = PluginLog(host: host)
+        self.metrics = PluginMetrics(host: host)
         self.config = PluginConfig(json: host.configJSON())
     }
 

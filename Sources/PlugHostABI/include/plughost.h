@@ -1,5 +1,5 @@
 /*
- * plughost.h — the PlugHost plugin ABI, version 1.1.
+ * plughost.h — the PlugHost plugin ABI, version 1.2.
  *
  * This header is the whole contract between the PlugHost host and a plugin.
  * It is plain C11 and depends only on the C standard library, so a plugin can
@@ -54,7 +54,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 1
+#define PH_ABI_MINOR 2
 
 /* The two symbols every plugin exports (see ph_plugin_magic_fn and
  * ph_plugin_register_fn below). */
@@ -209,6 +209,11 @@ typedef struct ph_route_t {
 #define PH_LOG_WARNING 2
 #define PH_LOG_ERROR 3
 
+/* Metric kinds for ph_host_api_t.metric (ABI 1.2). */
+#define PH_METRIC_COUNTER 0   /* value is added; must be >= 0 */
+#define PH_METRIC_GAUGE 1     /* value replaces the current one */
+#define PH_METRIC_HISTOGRAM 2 /* value is one observation (seconds, bytes, ...) */
+
 /* The functions the host offers, handed to ph_plugin_register(). The table
  * itself is static storage of the host, valid for the life of the process, so
  * a plugin may keep the pointer. Append-only: check struct_size (or
@@ -245,6 +250,16 @@ typedef struct ph_host_api_t {
      * before returning an error from ph_plugin_register(). `message` is
      * NUL-terminated and copied before this returns. */
     void (*set_error)(ph_plugin_t *plugin, const char *message);
+
+    /* ---- Added in ABI 1.2: check struct_size covers a field before calling it. ---- */
+
+    /* Records a value of one of the plugin's own metrics, exported on /api/metrics as
+     * plugin_<plugin name>_<name> (the plugin name with '-' as '_'). `name` is NUL-terminated,
+     * [a-zA-Z_][a-zA-Z0-9_]*, at most 64 bytes; `help` is NUL-terminated or NULL and only the
+     * first call's help is kept. Both are copied. A name keeps the kind of its first use:
+     * a later call with another kind returns PH_ERR_INVALID_ARGUMENT. Any thread, any time
+     * after registration began. */
+    ph_status_t (*metric)(ph_plugin_t *plugin, int32_t kind, const char *name, const char *help, double value);
 } ph_host_api_t;
 
 /* ------------------------------------------------------------------------ */

@@ -68,6 +68,10 @@ public enum ConfigLoader {
         try readSecurity(&top, into: &config)
         try readRateLimit(&top, into: &config)
         try readTLSAndStatic(&top, into: &config)
+        var metrics = try top.table("metrics")
+        config.metrics.enabled = try metrics.bool("enabled", default: true)
+        config.metrics.authRequired = try metrics.bool("auth_required", default: true)
+        try metrics.finish()
         try top.finish()
         return config
     }

@@ -11,6 +11,7 @@ public struct HostConfig: Sendable {
     public var rateLimit = RateLimitSettings()
     public var tls = TLSSettings()
     public var staticFiles = StaticSettings()
+    public var metrics = MetricsSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 

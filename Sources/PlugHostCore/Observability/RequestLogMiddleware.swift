@@ -12,9 +12,11 @@ struct RequestLogMiddleware: RouterMiddleware {
     let logger: Logger
     let clients: ClientAddressResolver
     let sensitiveParameters: Set<String>
+    let metrics: HostMetrics?
 
-    init(logger: Logger, settings: LoggingSettings) {
+    init(logger: Logger, settings: LoggingSettings, metrics: HostMetrics? = nil) {
         self.logger = logger
+        self.metrics = metrics
         clients = ClientAddressResolver(trustedProxies: settings.trustedProxies)
         sensitiveParameters = Set(settings.sensitiveQueryParameters.map { $0.lowercased() })
     }
@@ -25,8 +27,18 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.trace.client = client
         let target = redactedTarget(path: request.uri.path, query: request.uri.query)
         logger.info("request \(request.method) \(target) from \(client.isEmpty ? "unknown" : client)")
-        let response = try await next(request, context)
+        metrics?.requestStarted()
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            metrics?.requestFinished(plugin: context.trace.plugin ?? "host", route: context.trace.route ?? "unmatched",
+                                     method: request.method.rawValue, status: 500, duration: ContinuousClock.now - started)
+            throw error
+        }
         let elapsed = ContinuousClock.now - started
+        metrics?.requestFinished(plugin: context.trace.plugin ?? "host", route: context.trace.route ?? "unmatched",
+                                 method: request.method.rawValue, status: response.status.code, duration: elapsed)
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", milliseconds))"]
         if let plugin = context.trace.plugin { metadata["plugin"] = "\(plugin)" }

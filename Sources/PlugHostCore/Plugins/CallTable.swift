@@ -27,6 +27,7 @@ final class CallTable: Sendable {
         let id = CallHandle(handle).id
         guard let call = calls.withLock({ $0[id] }) else {
             if id != 0, id <= lastID.load(ordering: .relaxed) {
+                HostMetrics.shared.doubleAnswer(plugin: "unknown")
                 logger.error("a plugin answered call \(id) a second time; the second answer was ignored")
                 return PH_ERR_ALREADY_ANSWERED
             }
@@ -34,7 +35,6 @@ final class CallTable: Sendable {
             return PH_ERR_UNKNOWN_CALL
         }
         // The view stays alive through `call` until this function returns, as the ABI promises.
-        defer { calls.withLock { _ = $0.removeValue(forKey: id) } }
         guard let response, response.pointee.struct_size >= UInt32(MemoryLayout<ph_response_t>.size) else {
             call.finish(with: PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer."))
             logger.error("plugin '\(call.route.pluginName)' sent a malformed response on \(call.route.method) \(call.route.servedPath)")
@@ -44,12 +44,20 @@ final class CallTable: Sendable {
         case .delivered:
             return PH_OK
         case .alreadyAnswered:
+            HostMetrics.shared.doubleAnswer(plugin: call.route.pluginName)
             logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) a second time; the second answer was ignored")
             return PH_ERR_ALREADY_ANSWERED
         case .timedOut:
+            // The late answer was the last thing the request view was kept for.
+            remove(CallHandle(id: id))
             logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) after the host's timeout; the answer was ignored")
             return PH_ERR_TIMED_OUT
         }
+    }
+
+    /// Forgets an answered call. Until then a second answer is recognised as such, with its plugin.
+    func remove(_ handle: CallHandle) {
+        calls.withLock { _ = $0.removeValue(forKey: handle.id) }
     }
 
     /// The host answers for the plugin (e.g. the pool is shutting down) and forgets the call.
@@ -65,6 +73,7 @@ final class CallTable: Sendable {
         guard let call = calls.withLock({ $0[id] }) else { return }
         let detail = "The plugin '\(call.route.pluginName)' did not answer within \(seconds) seconds."
         if call.finish(with: PluginAnswer(status: .gatewayTimeout, detail: detail), timedOut: true) == .delivered {
+            HostMetrics.shared.handlerTimedOut(plugin: call.route.pluginName)
             logger.error("plugin '\(call.route.pluginName)' did not answer \(call.route.method) \(call.route.servedPath) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
         }
     }
@@ -117,6 +126,9 @@ final class PendingCall: Sendable {
         }
         if cancelNow { timer.cancel() }
     }
+
+    /// Whether the host answered 504 itself; the call then stays in the table until the plugin answers.
+    var timedOut: Bool { state.withLock { if case .timedOut = $0 { true } else { false } } }
 
     /// Delivers the first answer; later ones are refused, saying whether the timeout or another answer came first.
     @discardableResult

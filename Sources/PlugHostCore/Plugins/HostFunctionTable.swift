@@ -43,6 +43,13 @@ enum HostFunctionTable {
                 guard let record = PluginRecord.from(plugin), let message else { return }
                 let text = String(cString: message)
                 record.registration.withLock { $0.pluginError = text }
+            },
+            metric: { plugin, kind, name, help, value in
+                guard let record = PluginRecord.from(plugin), let name else { return PH_ERR_INVALID_ARGUMENT }
+                let accepted = HostMetrics.shared.pluginMetric(
+                    plugin: record.name, kind: kind, name: String(cString: name), help: help.map { String(cString: $0) }, value: value
+                )
+                return accepted ? PH_OK : PH_ERR_INVALID_ARGUMENT
             }
         ))
         return UnsafePointer(table)

@@ -23,6 +23,8 @@ public struct PluginLoadReport: Sendable {
     public var failures: [PluginLoadError] = []
     /// Problems that refuse no plugin but deserve attention, e.g. a missing plugins directory.
     public var warnings: [String] = []
+    /// SHA-256 of every file looked at, refused ones included, by file name.
+    public var fileHashes: [String: String] = [:]
 }
 
 /// Loads plugin files: checks each one's magic block and build, lets it register its routes,
@@ -66,6 +68,7 @@ public struct PluginLoader: Sendable {
             return report
         }
         for file in files {
+            report.fileHashes[file.lastPathComponent] = try? Self.sha256(of: file)
             do {
                 report.loaded.append(try load(file, alreadyLoaded: report.loaded))
             } catch {

@@ -89,6 +89,7 @@ final class RateLimiter: Sendable {
         var headers = self.headers(policy, decision)
         guard decision.allowed else {
             headers[.retryAfter] = "\(decision.retryAfter)"
+            HostMetrics.shared.rateLimited(policy: policy.name)
             let rate = policy.rates[decision.violated ?? 0]
             return .rejected(problem(.tooManyRequests, title: "Too Many Requests",
                                      detail: "Rate limit exceeded: \(rate.text) for this client. Retry in \(decision.retryAfter) s.",

@@ -33,18 +33,22 @@ struct Authenticator: Sendable {
         case .missing:
             guard requiresAuth else { return nil }
             logger.notice("auth failed: no \(headerName) header for \(target)")
+            HostMetrics.shared.authFailed(reason: "missing")
             throw unauthorized("Missing API key: send it in the \(headerName.rawName) header.")
         case .invalid(let knownPrefix):
             let which = knownPrefix.map { "a key with prefix \($0) but the wrong secret" } ?? "an unknown key"
             logger.notice("auth failed: \(which) for \(target)")
             if !requiresAuth { return nil }
+            HostMetrics.shared.authFailed(reason: "invalid")
             throw unauthorized("Invalid or expired API key.")
         case .expired(let name, let prefix):
             logger.notice("auth failed: key '\(name)' (\(prefix)) has expired, for \(target)")
             if !requiresAuth { return nil }
+            HostMetrics.shared.authFailed(reason: "expired")
             throw unauthorized("Invalid or expired API key.")
         case .forbidden(let name, let prefix, let scope):
             logger.notice("auth denied: key '\(name)' (\(prefix)) lacks scope '\(scope)' for \(target)")
+            HostMetrics.shared.authFailed(reason: "missing_scope")
             throw HTTPError(.forbidden, message: "This route requires an API key with the scope '\(scope)'.")
         }
     }

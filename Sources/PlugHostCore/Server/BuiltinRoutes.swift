@@ -4,16 +4,27 @@ import Hummingbird
 /// Routes the host serves itself, whatever plugins are loaded.
 enum BuiltinRoutes {
     /// Claimed in the route registry so no plugin can shadow them.
-    static let claimed: [(method: String, path: String)] = [("GET", "/health"), ("GET", "/login")]
+    static let claimed: [(method: String, path: String)] = [
+        ("GET", "/health"), ("GET", "/login"), ("GET", "/metrics"), ("GET", "/plugins"), ("GET", "/config"),
+    ]
 
-    static func add(to router: Router<HostRequestContext>, gate: RouteGate) {
+    /// What the operator routes show: the configuration and the outcome of loading plugins.
+    struct Inventory: Sendable {
+        let config: HostConfig
+        let report: PluginLoadReport
+    }
+
+    static func add(to router: Router<HostRequestContext>, gate: RouteGate, inventory: Inventory) {
         // Unlimited and open, like the seed's: load balancers poll it.
-        router.get("/api/health") { _, _ in
-            StatusMessage(message: "PlugHost is running.", timestamp: Date())
+        router.get("/api/health") { _, context in
+            context.trace.route = "/api/health"
+            return StatusMessage(message: "PlugHost is running.", timestamp: Date())
         }
+        addOperatorRoutes(to: router, gate: gate, inventory: inventory)
         // The seed's way for a client to check its key; limited, which slows key guessing.
         let login = gate.rules(method: "GET", servedPath: "/api/login", plugin: nil, requiresAuth: true, scope: nil, limited: true, cost: 1)
         router.get("/api/login") { request, context -> Response in
+            context.trace.route = "/api/login"
             switch try await gate.admit(request, context: context, rules: login) {
             case .refused(let response):
                 return response
@@ -23,6 +34,47 @@ enum BuiltinRoutes {
                 return response
             }
         }
+    }
+}
+
+extension BuiltinRoutes {
+    /// `/api/metrics` (Prometheus text; auth per `[metrics] auth_required`), `/api/plugins` and
+    /// `/api/config` (always behind a key: they tell an attacker what runs where).
+    static func addOperatorRoutes(to router: Router<HostRequestContext>, gate: RouteGate, inventory: Inventory) {
+        let plugins = json(PluginInventory(report: inventory.report))
+        let config = json(EffectiveConfig(inventory.config))
+        if inventory.config.metrics.enabled {
+            let rules = gate.rules(method: "GET", servedPath: "/api/metrics", plugin: nil,
+                                   requiresAuth: inventory.config.metrics.authRequired, scope: nil, limited: false, cost: 1)
+            router.get("/api/metrics") { request, context -> Response in
+                context.trace.route = "/api/metrics"
+                if case .refused(let response) = try await gate.admit(request, context: context, rules: rules) { return response }
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: HostMetrics.shared.render())))
+            }
+        }
+        for (path, body) in [("/api/plugins", plugins), ("/api/config", config)] {
+            let rules = gate.rules(method: "GET", servedPath: path, plugin: nil, requiresAuth: true, scope: nil, limited: true, cost: 1)
+            router.get(RouterPath(path)) { request, context -> Response in
+                context.trace.route = path
+                switch try await gate.admit(request, context: context, rules: rules) {
+                case .refused(let response):
+                    return response
+                case .admitted(_, let headers):
+                    var response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+                    response.headers.append(contentsOf: headers)
+                    return response
+                }
+            }
+        }
+    }
+
+    /// Encoded once at start: both documents are fixed for the life of the process.
+    private static func json(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return Array((try? encoder.encode(value)) ?? Data("{}".utf8))
     }
 }
 

@@ -45,7 +45,9 @@ public struct HostServer: Sendable {
         report = loader.loadDirectory(config.plugins.directory)
         for failure in report.failures {
             logger.error("\(failure)")
+            if config.metrics.enabled { HostMetrics.shared.pluginLoadFailed(reason: failure.reason.rawValue) }
         }
+        if config.metrics.enabled { HostMetrics.shared.pluginsLoaded(report.loaded.count) }
         for plugin in report.loaded {
             logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)")
         }
@@ -131,7 +133,7 @@ public struct HostServer: Sendable {
         let router = Router(context: HostRequestContext.self)
         // Outermost first: the log sees every answer, the headers land on every answer (errors
         // included), CORS preflights stop before auth and plugins, and errors become JSON inside all.
-        router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging))
+        router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging, metrics: config.metrics.enabled ? HostMetrics.shared : nil))
         router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders))
         router.add(middleware: CORSPolicyMiddleware(config.cors))
         let staticDirectory = config.resolve(config.staticFiles.directory)
@@ -140,7 +142,7 @@ public struct HostServer: Sendable {
         if serveStatic {
             router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))
         }
-        BuiltinRoutes.add(to: router, gate: gate)
+        BuiltinRoutes.add(to: router, gate: gate, inventory: .init(config: config, report: report))
         for route in registry.routes {
             let responder = PluginRouteResponder(
                 route: route, blockingPool: blockingPool,

@@ -17,6 +17,7 @@ struct PluginRouteResponder: Sendable {
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
         context.trace.plugin = route.pluginName
+        context.trace.route = route.servedPath
         let keyName: String?
         let gateHeaders: HTTPFields
         switch try await gate.admit(request, context: context, rules: rules) {
@@ -55,6 +56,7 @@ struct PluginRouteResponder: Sendable {
                 }
             }
         }
+        if !call.timedOut { CallTable.shared.remove(handle) }
         var headers = answer.headers
         // The host's rate-limit fields replace any a plugin set.
         for field in gateHeaders { headers[field.name] = field.value }

@@ -6,7 +6,7 @@ import Synchronization
 /// A reference, because a Hummingbird context travels inward by value and changes made deeper
 /// in the chain are otherwise invisible to the middleware that wraps them.
 final class RequestTrace: Sendable {
-    private let state = Mutex<(client: String, plugin: String?, key: String?)>(("", nil, nil))
+    private let state = Mutex<(client: String, plugin: String?, key: String?, route: String?)>(("", nil, nil, nil))
 
     var client: String {
         get { state.withLock { $0.client } }
@@ -16,6 +16,12 @@ final class RequestTrace: Sendable {
     var plugin: String? {
         get { state.withLock { $0.plugin } }
         set { state.withLock { $0.plugin = newValue } }
+    }
+
+    /// The route template that answered (never the raw path), for metrics.
+    var route: String? {
+        get { state.withLock { $0.route } }
+        set { state.withLock { $0.route = newValue } }
     }
 
     var key: String? {

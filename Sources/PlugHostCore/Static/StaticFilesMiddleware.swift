@@ -23,6 +23,7 @@ struct StaticFilesMiddleware: RouterMiddleware {
         let path = request.uri.path
         if path == "/api" || path.hasPrefix("/api/") { return try await next(request, context) }
         guard safety.isServable(path) else { throw HTTPError(.notFound) }
+        context.trace.route = "static"
         var response = try await files.handle(request, context: context, next: next)
         if !cacheControl.isEmpty, response.status == .ok || response.status == .notModified || response.status == .partialContent {
             response.headers[.cacheControl] = cacheControl

@@ -15,6 +15,7 @@
 #include "plughost.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,11 @@ static void sleep_handler(ph_call_t *call, const ph_request_t *request, void *us
 
 static void config_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
     (void)request; (void)user_data;
+    /* ABI 1.2: count config reads in a metric of the plugin's own, if the host is new enough. */
+    if (host->struct_size >= offsetof(ph_host_api_t, metric) + sizeof host->metric) {
+        host->metric(self, PH_METRIC_COUNTER, "config_reads_total", "Times GET /config was answered.", 1);
+        host->metric(self, PH_METRIC_GAUGE, "last_config_read", NULL, 42.5);
+    }
     answer(call, 200, host->config_json(self, NULL));
 }
 

@@ -1,0 +1,112 @@
+import Foundation
+import Prometheus
+import Synchronization
+
+/// The host's Prometheus metrics: requests by plugin, route template, method and status class;
+/// in-flight requests; refusals by the rate limiter and by authentication; plugin load failures;
+/// handler timeouts and double answers; process figures; and the plugins' own metrics.
+///
+/// Labels only ever hold bounded values — route templates, never raw paths — so a client cannot
+/// grow the registry by inventing URLs.
+public final class HostMetrics: Sendable {
+    /// Process-wide, like the plugin call table that reports into it.
+    public static let shared = HostMetrics()
+
+    let registry = PrometheusCollectorRegistry()
+    private let inFlight: Gauge
+    private let started = Date()
+    private let pluginMetricKinds = Mutex<[String: Int32]>([:])
+
+    private static let durationBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+
+    init() {
+        inFlight = registry.makeGauge(name: "plughost_http_requests_in_flight", help: "Requests being answered right now.")
+    }
+
+    func requestStarted() { inFlight.increment() }
+
+    func requestFinished(plugin: String, route: String, method: String, status: Int, duration: Duration) {
+        inFlight.decrement()
+        let labels = [("plugin", plugin), ("route", route), ("method", method), ("status", "\(status / 100)xx")]
+        registry.makeCounter(name: "plughost_http_requests_total", labels: labels, help: "Requests answered.").increment()
+        registry.makeDurationHistogram(name: "plughost_http_request_duration_seconds", labels: Array(labels.prefix(3)),
+                                       buckets: Self.durationBuckets, help: "Time from request head to answer.").record(duration)
+    }
+
+    func rateLimited(policy: String) {
+        registry.makeCounter(name: "plughost_rate_limit_rejections_total", labels: [("policy", policy)], help: "Requests refused with 429.").increment()
+    }
+
+    func authFailed(reason: String) {
+        registry.makeCounter(name: "plughost_auth_failures_total", labels: [("reason", reason)], help: "Refused API key checks by reason.").increment()
+    }
+
+    func pluginLoadFailed(reason: String) {
+        registry.makeCounter(name: "plughost_plugin_load_failures_total", labels: [("reason", reason)], help: "Plugin files refused at start, by reason.").increment()
+    }
+
+    func pluginsLoaded(_ count: Int) {
+        registry.makeGauge(name: "plughost_plugins_loaded", help: "Plugins serving.").set(Double(count))
+    }
+
+    func handlerTimedOut(plugin: String) {
+        registry.makeCounter(name: "plughost_handler_timeouts_total", labels: [("plugin", plugin)], help: "Handlers that did not answer in time (504).").increment()
+    }
+
+    func doubleAnswer(plugin: String) {
+        registry.makeCounter(name: "plughost_handler_double_answers_total", labels: [("plugin", plugin)], help: "Answers after the first (ignored).").increment()
+    }
+
+    /// A plugin's own metric; nil when the name or kind cannot be accepted.
+    func pluginMetric(plugin: String, kind: Int32, name: String, help: String?, value: Double) -> Bool {
+        guard Self.isValidName(name), value.isFinite else { return false }
+        let full = "plugin_\(plugin.replacingOccurrences(of: "-", with: "_"))_\(name)"
+        let accepted = pluginMetricKinds.withLock { kinds in
+            if let known = kinds[full] { return known == kind }
+            kinds[full] = kind
+            return true
+        }
+        guard accepted else { return false }
+        let help = help ?? "Metric of plugin \(plugin)."
+        switch kind {
+        case 0:
+            guard value >= 0 else { return false }
+            registry.makeCounter(name: full, help: help).increment(by: Int64(value.rounded()))
+        case 1:
+            registry.makeGauge(name: full, help: help).set(value)
+        case 2:
+            registry.makeValueHistogram(name: full, buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000], help: help).record(value)
+        default:
+            return false
+        }
+        return true
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first), (1...64).contains(name.utf8.count) else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    /// The exposition text, with process figures read now.
+    func render() -> [UInt8] {
+        registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.").set(Double(Self.residentBytes()))
+        registry.makeGauge(name: "process_open_fds", help: "Open file descriptors.").set(Double(Self.openDescriptors()))
+        registry.makeGauge(name: "process_start_time_seconds", help: "Start time since the Unix epoch, in seconds.").set(started.timeIntervalSince1970)
+        registry.makeGauge(name: "plughost_uptime_seconds", help: "Seconds since the host started.").set(Date().timeIntervalSince(started))
+        return registry.emitToBuffer()
+    }
+
+    static func residentBytes() -> Int {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = statm.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    static func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+    }
+}
