@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await server.run { listening in
                 let shownHost = host.contains(":") ? "[\(host)]" : host
                 let base = "\(listening.scheme)://\(shownHost):\(listening.port)"
-                logger.notice("PlugHost listening on \(base) with \(plugins) plugin(s); try \(base)/api/health and \(base)/api/docs")
+                logger.notice("PlugHost listening on \(base) with \(plugins) plugin(s); try \(base)/api/health")
                 if let redirect = listening.redirectPort {
                     logger.notice("plain HTTP on port \(redirect) redirects to \(base)")
                 }

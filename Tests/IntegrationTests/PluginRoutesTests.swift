@@ -71,7 +71,8 @@ struct PluginRoutesTests {
     @Test func bodyOverTheLimitIsRefusedWith413() throws {
         let answer = try HTTP.request("POST", "\(host.baseURL)/api/echo", body: Data(count: 1_048_577))
         #expect(answer.status == 413)
-        #expect(try answer.json()["detail"] != nil)
+        #expect((try answer.json()["detail"] as? String)?.contains("max_body_size") == true)
+        #expect(answer.headers["ratelimit"] != nil, "the unit it spent is announced")
     }
 
     @Test func pluginReceivesItsConfigTableAsJSON() throws {

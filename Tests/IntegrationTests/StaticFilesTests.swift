@@ -14,6 +14,7 @@ import Testing
         try "body { color: red }\n".write(to: staticDirectory.appending(path: "site.css"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: staticDirectory.appending(path: "docs"), withIntermediateDirectories: true)
         try "<p>docs index</p>".write(to: staticDirectory.appending(path: "docs/index.html"), atomically: true, encoding: .utf8)
+        try "SECRET=1\n".write(to: staticDirectory.appending(path: ".env"), atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: staticDirectory.appending(path: "passwd").path, withDestinationPath: "/etc/passwd")
         try FileManager.default.createSymbolicLink(atPath: staticDirectory.appending(path: "outside").path, withDestinationPath: "/etc")
         host = try HostProcess(site: site)
@@ -64,7 +65,7 @@ import Testing
         #expect(range.text == "body")
     }
 
-    @Test(arguments: ["/../host.toml", "/%2e%2e/host.toml", "/..%2fhost.toml", "/%2e%2e%2fhost.toml", "/passwd", "/outside/passwd", "/docs/../../host.toml", "/site.css%00.html"])
+    @Test(arguments: ["/../host.toml", "/%2e%2e/host.toml", "/..%2fhost.toml", "/%2e%2e%2fhost.toml", "/passwd", "/outside/passwd", "/docs/../../host.toml", "/site.css%00.html", "/.env", "/%2eenv", "//docs", "//docs/"])
     func traversalIsA404(_ path: String) throws {
         let result = try run("curl", ["-sS", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", "\(host.baseURL)\(path)"])
         #expect(result.output == "404", "\(path)")

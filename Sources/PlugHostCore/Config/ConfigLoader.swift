@@ -25,17 +25,9 @@ public enum ConfigLoader {
 
     /// Parses host.toml text; `file` is used in messages only.
     public static func parse(_ text: String, file: String, baseDirectory: URL) throws(ConfigError) -> HostConfig {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(file: file, line: error.source.begin.line, key: nil, message: "not valid TOML: \(error.description)")
-        } catch {
-            throw ConfigError(file: file, line: nil, key: nil, message: "not valid TOML: \(error)")
-        }
-        let context = ConfigContext(file: file, lines: TOMLLineIndex(text: text))
+        var top = try ConfigTableReader.document(text, file: file)
+        let context = top.context
         var config = HostConfig(baseDirectory: baseDirectory)
-        var top = ConfigTableReader(table: root, path: [], context: context)
 
         var server = try top.table("server")
         config.server.host = try server.string("host", default: config.server.host)
@@ -133,7 +125,8 @@ public enum ConfigLoader {
         config.rateLimit.key = RateLimitSettings.KeyMode(rawValue: try limits.choice("key", default: "api_key_or_ip", from: ["ip", "api_key", "api_key_or_ip"]))!
         config.rateLimit.store = try limits.string("store", default: "memory")
         if config.rateLimit.store != "memory", RedisURL(config.rateLimit.store) == nil {
-            throw limits.error("store", "expected \"memory\" or a URL like \"redis://127.0.0.1:6379/0\", got \"\(config.rateLimit.store)\"")
+            // Never echo the value: it may hold a password.
+            throw limits.error("store", "expected \"memory\" or a URL like \"redis://[:password@]host:port/db\" (port 1-65535, db a number)")
         }
         config.rateLimit.onStoreError = RateLimitSettings.StoreErrorPolicy(rawValue: try limits.choice("on_store_error", default: "allow", from: ["allow", "deny"]))!
         config.rateLimit.legacyHeaders = try limits.bool("legacy_headers", default: false)

@@ -10,6 +10,20 @@ struct ConfigTableReader {
     let context: ConfigContext
     private var consumed: Set<String> = []
 
+    /// Parses a whole TOML document (host.toml, keys.toml) into a reader of its top level;
+    /// a syntax error becomes a ``ConfigError`` with the line TOMLKit reports.
+    static func document(_ text: String, file: String) throws(ConfigError) -> ConfigTableReader {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: file, line: error.source.begin.line, key: nil, message: "not valid TOML: \(error.description)")
+        } catch {
+            throw ConfigError(file: file, line: nil, key: nil, message: "not valid TOML: \(error)")
+        }
+        return ConfigTableReader(table: root, path: [], context: ConfigContext(file: file, lines: TOMLLineIndex(text: text)))
+    }
+
     init(table: TOMLTable, path: [String], context: ConfigContext) {
         self.table = table
         self.path = path

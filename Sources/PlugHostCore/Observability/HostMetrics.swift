@@ -26,14 +26,50 @@ public final class HostMetrics: Sendable {
         inFlight = registry.makeGauge(name: "plughost_http_requests_in_flight", help: "Requests being answered right now.")
     }
 
+    private let routes = Mutex<[String: RouteMetrics]>([:])
+
+    /// The metrics of one route, made once and then updated without any lookup.
+    final class RouteMetrics: Sendable {
+        /// One counter per status class, 1xx to 5xx.
+        let requests: [Counter]
+        let duration: DurationHistogram
+
+        init(registry: PrometheusCollectorRegistry, plugin: String, route: String, method: String) {
+            let labels = [("plugin", plugin), ("route", route), ("method", method)]
+            requests = (1...5).map {
+                registry.makeCounter(name: "plughost_http_requests_total", labels: labels + [("status", "\($0)xx")], help: "Requests answered.")
+            }
+            duration = registry.makeDurationHistogram(name: "plughost_http_request_duration_seconds", labels: labels,
+                                                      buckets: HostMetrics.durationBuckets, help: "Time from request head to answer.")
+        }
+
+        func record(status: Int, duration elapsed: Duration) {
+            requests[min(max(status / 100, 1), 5) - 1].increment()
+            duration.record(elapsed)
+        }
+    }
+
+    /// Methods outside the standard set share one label value, so clients cannot invent labels.
+    static func methodLabel(_ method: String) -> String {
+        ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].contains(method) ? method : "other"
+    }
+
+    /// The metrics of a route, made on first use and cached.
+    func route(plugin: String, route: String, method: String) -> RouteMetrics {
+        let key = "\(plugin) \(route) \(method)"
+        return routes.withLock { routes in
+            if let metrics = routes[key] { return metrics }
+            let metrics = RouteMetrics(registry: registry, plugin: plugin, route: route, method: Self.methodLabel(method))
+            routes[key] = metrics
+            return metrics
+        }
+    }
+
     func requestStarted() { inFlight.increment() }
 
-    func requestFinished(plugin: String, route: String, method: String, status: Int, duration: Duration) {
+    func requestFinished(_ metrics: RouteMetrics, status: Int, duration: Duration) {
         inFlight.decrement()
-        let labels = [("plugin", plugin), ("route", route), ("method", method), ("status", "\(status / 100)xx")]
-        registry.makeCounter(name: "plughost_http_requests_total", labels: labels, help: "Requests answered.").increment()
-        registry.makeDurationHistogram(name: "plughost_http_request_duration_seconds", labels: Array(labels.prefix(3)),
-                                       buckets: Self.durationBuckets, help: "Time from request head to answer.").record(duration)
+        metrics.record(status: status, duration: duration)
     }
 
     func rateLimited(policy: String) {

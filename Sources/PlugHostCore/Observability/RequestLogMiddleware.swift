@@ -32,19 +32,24 @@ struct RequestLogMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            metrics?.requestFinished(plugin: context.trace.plugin ?? "host", route: context.trace.route ?? "unmatched",
-                                     method: request.method.rawValue, status: 500, duration: ContinuousClock.now - started)
+            record(request, context, status: 500, duration: ContinuousClock.now - started)
             throw error
         }
         let elapsed = ContinuousClock.now - started
-        metrics?.requestFinished(plugin: context.trace.plugin ?? "host", route: context.trace.route ?? "unmatched",
-                                 method: request.method.rawValue, status: response.status.code, duration: elapsed)
+        record(request, context, status: response.status.code, duration: elapsed)
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", milliseconds))"]
         if let plugin = context.trace.plugin { metadata["plugin"] = "\(plugin)" }
         if let key = context.trace.key { metadata["key"] = "\(key)" }
         logger.info("response \(request.method) \(target)", metadata: metadata)
         return response
+    }
+
+    private func record(_ request: Request, _ context: Context, status: Int, duration: Duration) {
+        guard let metrics else { return }
+        let route = context.trace.metrics
+            ?? metrics.route(plugin: context.trace.plugin ?? "host", route: context.trace.route ?? "unmatched", method: request.method.rawValue)
+        metrics.requestFinished(route, status: status, duration: duration)
     }
 
     /// The path and query with the values of sensitive parameters replaced by `***`.

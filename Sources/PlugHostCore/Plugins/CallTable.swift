@@ -35,7 +35,7 @@ final class CallTable: Sendable {
             return PH_ERR_UNKNOWN_CALL
         }
         // The view stays alive through `call` until this function returns, as the ABI promises.
-        guard let response, response.pointee.struct_size >= UInt32(MemoryLayout<ph_response_t>.size) else {
+        guard let response, UnsafeRawPointer(response).load(as: UInt32.self) >= UInt32(MemoryLayout<ph_response_t>.size) else {
             call.finish(with: PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer."))
             logger.error("plugin '\(call.route.pluginName)' sent a malformed response on \(call.route.method) \(call.route.servedPath)")
             return PH_ERR_INVALID_ARGUMENT

@@ -16,9 +16,12 @@ struct MagicBlock: Sendable {
         guard let block = function() else {
             throw refuse(.invalidMagic, "ph_plugin_magic returned NULL", "Return a pointer to a static ph_magic_t")
         }
-        // abi_major sits right after struct_size in every version, so it can be read first.
-        let major = Int(block.pointee.abi_major)
-        let minor = Int(block.pointee.abi_minor)
+        // struct_size, abi_major and abi_minor open the block in every version; read only them
+        // until struct_size says the rest is there.
+        let raw = UnsafeRawPointer(block)
+        let size = Int(raw.load(as: UInt32.self))
+        let major = Int(raw.load(fromByteOffset: 4, as: UInt16.self))
+        let minor = Int(raw.load(fromByteOffset: 6, as: UInt16.self))
         guard major == Int(PH_ABI_MAJOR) else {
             throw refuse(.incompatibleABI,
                          "incompatible ABI: the plugin has abi_major = \(major) (ABI \(major).\(minor)), this host has abi_major = \(PH_ABI_MAJOR) (ABI \(PH_ABI_MAJOR).\(PH_ABI_MINOR))",
@@ -29,7 +32,6 @@ struct MagicBlock: Sendable {
                          "the plugin needs a newer host: it has abi_minor = \(minor) (ABI \(major).\(minor)), this host has abi_minor = \(PH_ABI_MINOR) (ABI \(PH_ABI_MAJOR).\(PH_ABI_MINOR))",
                          "Upgrade the host, or rebuild the plugin against this host's plughost.h")
         }
-        let size = Int(block.pointee.struct_size)
         guard size >= MemoryLayout<ph_magic_t>.size else {
             throw refuse(.invalidMagic, "struct_size = \(size) in its magic block, smaller than ABI \(major).\(minor)'s \(MemoryLayout<ph_magic_t>.size)",
                          "Fill struct_size with sizeof(ph_magic_t) and rebuild against plughost.h")

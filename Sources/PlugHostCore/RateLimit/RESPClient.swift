@@ -27,6 +27,7 @@ struct RedisURL: Sendable, Equatable {
         guard let components = URLComponents(string: text), components.scheme == "redis", let host = components.host, !host.isEmpty else { return nil }
         self.host = host
         port = components.port ?? 6379
+        guard (1...65535).contains(port) else { return nil }
         let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         guard let database = path.isEmpty ? 0 : Int(path), database >= 0 else { return nil }
         self.database = database

@@ -30,6 +30,9 @@ struct SlidingWindowLog: Sendable {
     }
 
     mutating func spend(_ cost: Int, at now: Double) {
+        // Most clients send a request or two: start with exactly the room needed, not the
+        // container's default, which would dominate memory with a million idle clients.
+        if times.isEmpty { times.reserveCapacity(cost) }
         for _ in 0..<cost { times.append(now) }
     }
 

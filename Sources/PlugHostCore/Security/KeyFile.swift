@@ -30,16 +30,8 @@ public struct KeyFile: Sendable {
     }
 
     static func parse(_ text: String, file: String) throws(ConfigError) -> [StoredKey] {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(file: file, line: error.source.begin.line, key: nil, message: "not valid TOML: \(error.description)")
-        } catch {
-            throw ConfigError(file: file, line: nil, key: nil, message: "not valid TOML: \(error)")
-        }
-        let context = ConfigContext(file: file, lines: TOMLLineIndex(text: text))
-        var top = ConfigTableReader(table: root, path: [], context: context)
+        var top = try ConfigTableReader.document(text, file: file)
+        let context = top.context
         guard let entries = top.take("key") else {
             try top.finish()
             return []

@@ -148,7 +148,8 @@ public struct HostServer: Sendable {
                 route: route, blockingPool: blockingPool,
                 timeout: config.server.handlerTimeout, maxBodyBytes: config.server.maxBodyBytes, gate: gate,
                 rules: gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.pluginName,
-                                  requiresAuth: route.requiresAuth, scope: route.requiredScope, limited: route.isRateLimited, cost: route.rateCost)
+                                  requiresAuth: route.requiresAuth, scope: route.requiredScope, limited: route.isRateLimited, cost: route.rateCost),
+                metrics: config.metrics.enabled ? HostMetrics.shared.route(plugin: route.pluginName, route: route.servedPath, method: route.method) : nil
             )
             router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in
                 try await responder.respond(to: request, context: context)

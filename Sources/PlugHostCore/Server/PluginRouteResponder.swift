@@ -14,10 +14,13 @@ struct PluginRouteResponder: Sendable {
     let maxBodyBytes: Int
     let gate: RouteGate
     let rules: RouteGate.Rules
+    /// Nil when `[metrics] enabled = false`.
+    let metrics: HostMetrics.RouteMetrics?
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
         context.trace.plugin = route.pluginName
         context.trace.route = route.servedPath
+        context.trace.metrics = metrics
         let keyName: String?
         let gateHeaders: HTTPFields
         switch try await gate.admit(request, context: context, rules: rules) {
@@ -27,9 +30,9 @@ struct PluginRouteResponder: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch var error as HTTPError {
-            error.headers.append(contentsOf: gateHeaders)
-            throw error
+        } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge, headers: gateHeaders,
+                            message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes, [server] max_body_size).")
         }
         let view = body.withUnsafeReadableBytes { bytes in
             RequestView(fields(of: request, context: context, keyName: keyName), body: bytes)

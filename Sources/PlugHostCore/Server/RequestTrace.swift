@@ -6,7 +6,13 @@ import Synchronization
 /// A reference, because a Hummingbird context travels inward by value and changes made deeper
 /// in the chain are otherwise invisible to the middleware that wraps them.
 final class RequestTrace: Sendable {
-    private let state = Mutex<(client: String, plugin: String?, key: String?, route: String?)>(("", nil, nil, nil))
+    private let state = Mutex<(client: String, plugin: String?, key: String?, route: String?, metrics: HostMetrics.RouteMetrics?)>(("", nil, nil, nil, nil))
+
+    /// The answering plugin route's metrics, set once by its responder (no lookup per request).
+    var metrics: HostMetrics.RouteMetrics? {
+        get { state.withLock { $0.metrics } }
+        set { state.withLock { $0.metrics = newValue } }
+    }
 
     var client: String {
         get { state.withLock { $0.client } }

@@ -2,9 +2,10 @@ import Foundation
 
 /// Decides whether a request path may be served from the static directory.
 ///
-/// Refused (answered 404, as if absent): undecodable percent-encoding, NUL bytes, `.` or `..`
-/// segments after decoding (so `%2e%2e` and `..%2f` are caught), and any path whose real location
-/// — after following symlinks — is outside the directory.
+/// Refused (answered 404, as if absent): undecodable percent-encoding, NUL bytes, backslashes,
+/// empty segments (`//x` would otherwise be redirected to `//x/`, which browsers read as another
+/// host), hidden names (`.env`, `.git/`, and `.`/`..`, after decoding so `%2e%2e` and `..%2f` are
+/// caught), and any path whose real location — after following symlinks — is outside the directory.
 struct StaticPathSafety: Sendable {
     /// The static directory with symlinks resolved.
     let root: String
@@ -15,8 +16,9 @@ struct StaticPathSafety: Sendable {
 
     func isServable(_ rawPath: String) -> Bool {
         guard let decoded = rawPath.removingPercentEncoding, !decoded.contains("\0"), !decoded.contains("\\") else { return false }
+        guard decoded.hasPrefix("/"), !decoded.contains("//") else { return false }
         let segments = decoded.split(separator: "/", omittingEmptySubsequences: true)
-        guard !segments.contains(where: { $0 == ".." || $0 == "." }) else { return false }
+        guard !segments.contains(where: { $0.hasPrefix(".") }) else { return false }
         let candidate = root + "/" + segments.joined(separator: "/")
         // A path that does not exist is safe to look up: it will simply not be found.
         guard let real = Self.realPath(candidate) else { return true }

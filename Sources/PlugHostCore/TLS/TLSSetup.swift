@@ -40,6 +40,13 @@ public enum TLSSetup {
             throw Failure(message: "TLS: cannot read a PEM private key from \(keyURL.path) ([tls] key_file): \(error)")
         }
 
+        let expiry = Date(timeIntervalSince1970: TimeInterval(chain[0].notValidAfter))
+        let daysLeft = Int(expiry.timeIntervalSinceNow / 86_400)
+        if expiry < Date() {
+            logger.error("TLS: the certificate \(certificateURL.path) expired on \(expiry); clients will refuse it. Replace it, or remove it and its key to make a new self-signed pair")
+        } else if daysLeft < 30 {
+            logger.warning("TLS: the certificate \(certificateURL.path) expires in \(daysLeft) day(s), on \(expiry); renew it")
+        }
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         tls.minimumTLSVersion = settings.minimumVersion == "1.3" ? .tlsv13 : .tlsv12
         // TLS 1.2: one forward-secret AEAD suite per key type. BoringSSL (via NIOSSL) cannot be told
