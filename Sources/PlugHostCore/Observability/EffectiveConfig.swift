@@ -42,14 +42,17 @@ struct EffectiveConfig: Encodable, Sendable {
         cors = ["enabled": .bool(config.cors.enabled), "allow_origins": .strings(config.cors.allowOrigins),
                 "allow_credentials": .bool(config.cors.allowCredentials), "allow_methods": .strings(config.cors.allowMethods),
                 "allow_headers": .strings(config.cors.allowHeaders), "expose_headers": .strings(config.cors.exposeHeaders), "max_age": .int(config.cors.maxAge)]
-        logging = ["level": .string(config.logging.level), "format": .string(config.logging.format.rawValue), "file": .string(config.logging.file),
+        logging = ["level": .string(config.logging.level), "format": .string(config.logging.format.rawValue),
+                   "file": .string(config.logging.file.isEmpty ? "" : config.resolve(config.logging.file).path),
                    "max_file_size": .int(config.logging.maxFileSize), "max_files": .int(config.logging.maxFiles),
                    "trusted_proxies": .strings(config.logging.trustedProxies), "sensitive_query_params": .strings(config.logging.sensitiveQueryParameters)]
         rateLimit = ["enabled": .bool(config.rateLimit.enabled), "rate": .strings(config.rateLimit.rates.map(\.text)),
                      "key": .string(config.rateLimit.key.rawValue),
                      "store": .string(RedisURL(config.rateLimit.store)?.redacted ?? config.rateLimit.store),
                      "on_store_error": .string(config.rateLimit.onStoreError.rawValue), "legacy_headers": .bool(config.rateLimit.legacyHeaders),
-                     "max_clients": .int(config.rateLimit.maxClients), "store_timeout": .double(config.rateLimit.storeTimeout)]
+                     "max_clients": .int(config.rateLimit.maxClients), "store_timeout": .double(config.rateLimit.storeTimeout),
+                     "routes": .json(.object(config.rateLimit.routeRates.mapValues { .array($0.map { .string($0.text) }) })),
+                     "plugins": .json(.object(config.rateLimit.pluginRates.mapValues { .array($0.map { .string($0.text) }) }))]
         staticFiles = ["enabled": .bool(config.staticFiles.enabled), "dir": .string(config.resolve(config.staticFiles.directory).path),
                        "cache_control": .string(config.staticFiles.cacheControl), "spa": .bool(config.staticFiles.spa)]
         metrics = ["enabled": .bool(config.metrics.enabled), "auth_required": .bool(config.metrics.authRequired)]

@@ -15,7 +15,9 @@ public final class HostMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let inFlight: Gauge
     private let started = Date()
-    private let pluginMetricKinds = Mutex<[String: Int32]>([:])
+    /// Every plugin metric by exported name: who owns it, its kind, and its help (the first one given,
+    /// since the registry refuses — fatally — one name with two help texts).
+    private let pluginMetrics = Mutex<[String: (plugin: String, kind: Int32, help: String)]>([:])
 
     private static let durationBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -96,30 +98,40 @@ public final class HostMetrics: Sendable {
         registry.makeCounter(name: "plughost_handler_double_answers_total", labels: [("plugin", plugin)], help: "Answers after the first (ignored).").increment()
     }
 
-    /// A plugin's own metric; nil when the name or kind cannot be accepted.
-    func pluginMetric(plugin: String, kind: Int32, name: String, help: String?, value: Double) -> Bool {
-        guard Self.isValidName(name), value.isFinite else { return false }
+    /// Records a plugin's own metric; returns why it was refused, or nil when it was recorded.
+    func pluginMetric(plugin: String, kind: Int32, name: String, help: String?, value: Double) -> String? {
+        guard Self.isValidName(name) else { return "metric name \"\(name)\" must be 1-64 of [a-zA-Z0-9_], not starting with a digit" }
+        guard value.isFinite else { return "metric \(name): the value must be a finite number" }
+        guard (0...2).contains(kind) else { return "metric \(name): unknown kind \(kind)" }
         let full = "plugin_\(plugin.replacingOccurrences(of: "-", with: "_"))_\(name)"
-        let accepted = pluginMetricKinds.withLock { kinds in
-            if let known = kinds[full] { return known == kind }
-            kinds[full] = kind
-            return true
+        let claim = pluginMetrics.withLock { metrics -> Result<String, MetricRefusal> in
+            if let known = metrics[full] {
+                guard known.plugin == plugin else { return .failure(MetricRefusal(reason: "metric \(full) already belongs to plugin '\(known.plugin)'; choose another name")) }
+                guard known.kind == kind else { return .failure(MetricRefusal(reason: "metric \(name) was first used as another kind")) }
+                return .success(known.help)
+            }
+            let text = help ?? "Metric of plugin \(plugin)."
+            metrics[full] = (plugin, kind, text)
+            return .success(text)
         }
-        guard accepted else { return false }
-        let help = help ?? "Metric of plugin \(plugin)."
+        let help: String
+        switch claim {
+        case .failure(let refusal): return refusal.reason
+        case .success(let text): help = text
+        }
         switch kind {
         case 0:
-            guard value >= 0 else { return false }
-            registry.makeCounter(name: full, help: help).increment(by: Int64(value.rounded()))
+            guard value >= 0 else { return "metric \(name): a counter only goes up; the value must be >= 0" }
+            registry.makeCounter(name: full, help: help).increment(by: value)
         case 1:
             registry.makeGauge(name: full, help: help).set(value)
-        case 2:
-            registry.makeValueHistogram(name: full, buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000], help: help).record(value)
         default:
-            return false
+            registry.makeValueHistogram(name: full, buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000], help: help).record(value)
         }
-        return true
+        return nil
     }
+
+    private struct MetricRefusal: Error { let reason: String }
 
     static func isValidName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first), (1...64).contains(name.utf8.count) else { return false }

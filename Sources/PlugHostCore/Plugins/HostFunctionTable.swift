@@ -46,10 +46,12 @@ enum HostFunctionTable {
             },
             metric: { plugin, kind, name, help, value in
                 guard let record = PluginRecord.from(plugin), let name else { return PH_ERR_INVALID_ARGUMENT }
-                let accepted = HostMetrics.shared.pluginMetric(
+                let refusal = HostMetrics.shared.pluginMetric(
                     plugin: record.name, kind: kind, name: String(cString: name), help: help.map { String(cString: $0) }, value: value
                 )
-                return accepted ? PH_OK : PH_ERR_INVALID_ARGUMENT
+                guard let refusal else { return PH_OK }
+                record.logger.warning("metric refused: \(refusal)")
+                return PH_ERR_INVALID_ARGUMENT
             }
         ))
         return UnsafePointer(table)

@@ -54,7 +54,8 @@ public struct HostServer: Sendable {
         for name in config.plugins.settingsJSON.keys.sorted() where !report.loaded.contains(where: { $0.name == name }) {
             logger.warning("host.toml has a [plugins.\(name)] table but no loaded plugin is named '\(name)'; check the spelling (plughost plugins inspect FILE shows a plugin's name)")
         }
-        for route in config.rateLimit.routeRates.keys.sorted() where !registry.routes.contains(where: { "\($0.method) \($0.servedPath)" == route }) && route != "GET /api/login" {
+        for route in config.rateLimit.routeRates.keys.sorted() where !registry.routes.contains(where: { "\($0.method) \($0.servedPath)" == route })
+            && !BuiltinRoutes.claimed.contains(where: { "\($0.method) /api\($0.path)" == route }) {
             logger.warning("[rate_limit.routes] names \"\(route)\", which no loaded plugin serves; write it as METHOD and the path template as served, e.g. \"GET /api/hello/{name}\"")
         }
         for route in registry.routes where route.isRateLimited {
