@@ -58,10 +58,12 @@ public final class HostMetrics: Sendable {
 
     /// The metrics of a route, made on first use and cached.
     func route(plugin: String, route: String, method: String) -> RouteMetrics {
-        let key = "\(plugin) \(route) \(method)"
+        // Keyed by the label, not the raw method: over HTTP/2 any token is a method.
+        let label = Self.methodLabel(method)
+        let key = "\(plugin) \(route) \(label)"
         return routes.withLock { routes in
             if let metrics = routes[key] { return metrics }
-            let metrics = RouteMetrics(registry: registry, plugin: plugin, route: route, method: Self.methodLabel(method))
+            let metrics = RouteMetrics(registry: registry, plugin: plugin, route: route, method: label)
             routes[key] = metrics
             return metrics
         }
