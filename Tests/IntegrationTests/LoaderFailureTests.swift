@@ -128,6 +128,54 @@ import Testing
         #expect(try HTTP.get("\(host.baseURL)/api/health").json()["message"] as? String == "PlugHost is running.")
     }
 
+    @Test func worldWritablePluginFileIsRefusedWithTheFix() throws {
+        var path = ""
+        let host = try serveWithExample { plugins in
+            path = try FixturePlugins.build(name: "loose", defines: ["FIXTURE_NAME=\"loose\""], into: plugins).path
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: path)
+        }
+        #expect(host.output.contains("plugin libloose.so refused: it is writable by anyone (mode 777)"))
+        #expect(host.output.contains("Run: chmod go-w \(path)"))
+        #expect(try HTTP.get("\(host.baseURL)/api/fixture/config").status == 404)
+    }
+
+    @Test func groupWritablePluginsDirectoryRefusesEveryPlugin() throws {
+        let site = try HostProcess.makeSite { plugins in
+            try FixturePlugins.installExample(into: plugins)
+            try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: plugins.path)
+        }
+        let host = try HostProcess(site: site)
+        #expect(host.output.contains("plugin libExamplePlugin.so refused: the plugins directory \(site.appending(path: "plugins").path) is writable by its group"))
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 404)
+    }
+
+    @Test func insecurePermissionsCanBeAllowedForDevelopment() throws {
+        let site = try HostProcess.makeSite(config: "[plugins]\nallow_insecure_permissions = true\n") { plugins in
+            try FixturePlugins.installExample(into: plugins)
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: plugins.appending(path: "libExamplePlugin.so").path)
+        }
+        let host = try HostProcess(site: site)
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
+    }
+
+    @Test func pinnedHashMustMatch() throws {
+        let wrong = String(repeating: "ab", count: 32)
+        let site = try HostProcess.makeSite(config: "[plugins.example]\nsha256 = \"\(wrong)\"\n") { plugins in
+            try FixturePlugins.installExample(into: plugins)
+        }
+        let actual = try run("sh", ["-c", "sha256sum '\(site.appending(path: "plugins/libExamplePlugin.so").path)' | cut -d' ' -f1"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let host = try HostProcess(site: site)
+        #expect(host.output.contains("plugin libExamplePlugin.so refused: its SHA-256 is \(actual), but [plugins.example] sha256 pins \(wrong)"))
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 404)
+
+        let pinned = try HostProcess.makeSite(config: "[plugins.example]\nsha256 = \"\(actual)\"\ngreeting = \"pinned\"\n") { plugins in
+            try FixturePlugins.installExample(into: plugins)
+        }
+        let good = try HostProcess(site: pinned)
+        #expect(try HTTP.get("\(good.baseURL)/api/hello").json()["message"] as? String == "pinned")
+    }
+
     @Test func strictModeMakesAnyRefusalFatal() throws {
         let site = try HostProcess.makeSite(config: "[plugins]\nstrict = true\n") { plugins in
             try FixturePlugins.installExample(into: plugins)

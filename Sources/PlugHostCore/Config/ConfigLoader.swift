@@ -43,9 +43,10 @@ public enum ConfigLoader {
         let directory = try plugins.string("dir", default: "plugins")
         config.plugins.directory = resolve(directory, against: baseDirectory)
         config.plugins.strict = try plugins.bool("strict", default: false)
+        config.plugins.allowInsecurePermissions = try plugins.bool("allow_insecure_permissions", default: false)
         for name in plugins.remainingKeys {
             guard let table = plugins.take(name)?.table else {
-                throw plugins.error(name, "unknown key in [plugins]; it accepts dir, strict, and one [plugins.NAME] table per plugin")
+                throw plugins.error(name, "unknown key in [plugins]; it accepts dir, strict, allow_insecure_permissions, and one [plugins.NAME] table per plugin")
             }
             // `rate` in a plugin's table is the host's: a limit for all of that plugin's routes.
             // It is read here and not handed to the plugin with the rest of the table.
@@ -53,6 +54,15 @@ public enum ConfigLoader {
             if table["rate"] != nil {
                 config.rateLimit.pluginRates[name] = try pluginTable.rates("rate", default: [])
                 table.remove(at: "rate")
+            }
+            // `sha256` is the host's too: the pinned content of that plugin's file.
+            if table["sha256"] != nil {
+                let hash = try pluginTable.string("sha256", default: "").lowercased()
+                guard APIKey.digest(fromHex: hash) != nil else {
+                    throw pluginTable.error("sha256", "expected the file's SHA-256 as 64 hex digits (plughost plugins inspect FILE prints it)")
+                }
+                config.plugins.pinnedHashes[name] = hash
+                table.remove(at: "sha256")
             }
             config.plugins.settingsJSON[name] = table.convert(to: .json)
         }

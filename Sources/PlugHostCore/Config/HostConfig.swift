@@ -46,6 +46,10 @@ public struct PluginSettings: Sendable {
     public var directory = URL(filePath: "plugins")
     /// When true, any plugin that cannot be loaded stops the host at start.
     public var strict = false
+    /// Load plugin files even if others could write them (development only).
+    public var allowInsecurePermissions = false
+    /// `[plugins.NAME] sha256`: the only file content each named plugin may have.
+    public var pinnedHashes: [String: String] = [:]
     /// Each `[plugins.NAME]` table as a JSON object, keyed by plugin name.
     public var settingsJSON: [String: String] = [:]
 

@@ -12,6 +12,8 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
         case registrationFailed = "registration_failed"
         case invalidRoute = "invalid_route"
         case duplicateRoute = "duplicate_route"
+        case insecurePermissions = "insecure_permissions"
+        case hashMismatch = "sha256_mismatch"
     }
 
     public let file: String

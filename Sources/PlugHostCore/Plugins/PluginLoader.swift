@@ -33,6 +33,8 @@ public struct PluginLoader: Sendable {
     public let registry: RouteRegistry
     let settingsJSON: @Sendable (String) -> String
     let logger: Logger
+    let allowInsecurePermissions: Bool
+    let pinnedHashes: [String: String]
 
     /// Every `.so` (`.dylib` on macOS) directly in `directory`, sorted by name.
     public static func pluginFiles(in directory: URL) throws -> [URL] {
@@ -53,6 +55,8 @@ public struct PluginLoader: Sendable {
         let json = settings.settingsJSON
         self.settingsJSON = { json[$0] ?? "{}" }
         self.logger = logger
+        self.allowInsecurePermissions = settings.allowInsecurePermissions
+        self.pinnedHashes = settings.pinnedHashes
     }
 
     /// Loads every plugin file in `directory`; a missing directory is logged and loads nothing.
@@ -65,6 +69,15 @@ public struct PluginLoader: Sendable {
             let warning = "plugins directory \(directory.path) cannot be read (\(error.localizedDescription)); serving no plugins. Create it or set [plugins] dir in host.toml."
             logger.warning("\(warning)")
             report.warnings.append(warning)
+            return report
+        }
+        if !allowInsecurePermissions, let problem = PluginFileTrust.problem(with: directory.path, isDirectory: true) {
+            let warning = "refusing every plugin: \(problem.cause). \(problem.fix), or set [plugins] allow_insecure_permissions = true for development."
+            for file in files {
+                report.failures.append(PluginLoadError(file: file.lastPathComponent, reason: .insecurePermissions, cause: problem.cause,
+                                                       fix: "\(problem.fix), or set [plugins] allow_insecure_permissions = true for development"))
+            }
+            logger.error("\(warning)")
             return report
         }
         for file in files {
@@ -81,8 +94,22 @@ public struct PluginLoader: Sendable {
     /// Loads one file. Throws the precise reason it cannot be served.
     public func load(_ url: URL, alreadyLoaded: [LoadedPlugin] = []) throws(PluginLoadError) -> LoadedPlugin {
         let file = url.lastPathComponent
+        if !allowInsecurePermissions, let problem = PluginFileTrust.problem(with: url.path, isDirectory: false) {
+            throw PluginLoadError(file: file, reason: .insecurePermissions, cause: problem.cause,
+                                  fix: "\(problem.fix), or set [plugins] allow_insecure_permissions = true for development")
+        }
         let library = try PluginLibrary.open(url.path, displayName: file)
         let magic = try MagicBlock.read(library.magic, file: file)
+        if let pinned = pinnedHashes[magic.name] {
+            // Checked before registration runs any plugin code of ours; note that dlopen has
+            // already run the library's own constructors, which the permission check guards.
+            let actual = (try? Self.sha256(of: url)) ?? "unreadable"
+            guard actual == pinned else {
+                throw PluginLoadError(file: file, reason: .hashMismatch,
+                                      cause: "its SHA-256 is \(actual), but [plugins.\(magic.name)] sha256 pins \(pinned)",
+                                      fix: "Install the pinned build, or update the pin after checking the new file")
+            }
+        }
         if let other = alreadyLoaded.first(where: { $0.name == magic.name }) {
             throw PluginLoadError(file: file, reason: .duplicatePluginName,
                                   cause: "its name '\(magic.name)' is already taken by \(other.file)",
