@@ -1,5 +1,6 @@
 import Foundation
 import PlugHostSDK
+import Synchronization
 
 /// The example plugin: greetings, a path parameter and an echo, in idiomatic Swift.
 enum ExamplePlugin: PlugHostPlugin {
@@ -47,7 +48,15 @@ enum ExamplePlugin: PlugHostPlugin {
             .json(["message": "Hello, administrator \(request.keyName ?? "")."])
         }
 
+        log.withLock { $0 = plugin.log }
         plugin.log.info("example plugin ready, greeting \"\(settings.greeting)\"")
+    }
+
+    /// Kept from registration so shutdown can say goodbye in the host log.
+    private static let log = Mutex<PluginLog?>(nil)
+
+    static func shutdown() {
+        log.withLock { $0?.info("example plugin shut down") }
     }
 }
 
@@ -57,4 +66,9 @@ public func pluginMagic() -> OpaquePointer { ExamplePlugin.magic }
 @_cdecl("ph_plugin_register")
 public func pluginRegister(_ api: OpaquePointer?, _ plugin: OpaquePointer?) -> Int32 {
     ExamplePlugin.register(api: api, plugin: plugin)
+}
+
+@_cdecl("ph_plugin_shutdown")
+public func pluginShutdown(_ plugin: OpaquePointer?) {
+    ExamplePlugin.shutdown(plugin: plugin)
 }

@@ -33,10 +33,23 @@ public protocol PlugHostPlugin {
     static var description: String { get }
     /// Registers routes. Throwing refuses the whole plugin; the host shows the error's description.
     static func register(_ plugin: PluginRegistrar) throws
+    /// Called once at graceful shutdown, after the last request; export it as `ph_plugin_shutdown`
+    /// (see ``shutdown(plugin:)``) for the host to find it. Default: nothing.
+    static func shutdown()
 }
 
 extension PlugHostPlugin {
     public static var description: String { "" }
+    public static func shutdown() {}
+
+    /// The body of an optional `ph_plugin_shutdown` export:
+    /// ```swift
+    /// @_cdecl("ph_plugin_shutdown")
+    /// public func pluginShutdown(_ plugin: OpaquePointer?) { Greeter.shutdown(plugin: plugin) }
+    /// ```
+    public static func shutdown(plugin: OpaquePointer?) {
+        shutdown()
+    }
 
     /// The magic block to return from `ph_plugin_magic`. Built once and kept for the life of the process,
     /// as the ABI requires of it.

@@ -57,9 +57,10 @@ extern "C" {
 #define PH_ABI_MINOR 2
 
 /* The two symbols every plugin exports (see ph_plugin_magic_fn and
- * ph_plugin_register_fn below). */
+ * ph_plugin_register_fn below), and one it may export (ph_plugin_shutdown_fn). */
 #define PH_PLUGIN_MAGIC_SYMBOL "ph_plugin_magic"
 #define PH_PLUGIN_REGISTER_SYMBOL "ph_plugin_register"
+#define PH_PLUGIN_SHUTDOWN_SYMBOL "ph_plugin_shutdown"
 
 /* ------------------------------------------------------------------------ */
 /* Shared types                                                              */
@@ -277,6 +278,13 @@ typedef const ph_magic_t *(*ph_plugin_magic_fn)(void);
  * for the life of the process. Return PH_OK, or an error after calling
  * api->set_error(plugin, "why"); on error nothing registered is kept. */
 typedef ph_status_t (*ph_plugin_register_fn)(const ph_host_api_t *api, ph_plugin_t *plugin);
+
+/* Optional. Called once when the host shuts down gracefully (SIGTERM/SIGINT): after it stopped
+ * accepting connections and in-flight requests were answered (or the grace period ran out),
+ * on one thread, before the process exits. Not called for a refused plugin, nor when the process
+ * dies. No handler is called afterwards; `plugin` and the host table stay valid during the call,
+ * so the plugin may still log. Looked up by name, so it needs no ABI version of its own. */
+typedef void (*ph_plugin_shutdown_fn)(ph_plugin_t *plugin);
 
 /* Marks the two entry points of a C plugin as exported:
  *   PH_EXPORT const ph_magic_t *ph_plugin_magic(void) { ... }

@@ -36,6 +36,7 @@ public enum ConfigLoader {
         config.server.httpPort = try server.int("http_port", default: 0, in: 0...65535)
         config.server.blockingThreads = try server.int("blocking_threads", default: config.server.blockingThreads, in: 1...1024)
         config.server.handlerTimeout = try server.seconds("handler_timeout", default: config.server.handlerTimeout, in: 0.001...3600)
+        config.server.shutdownGrace = try server.seconds("shutdown_grace", default: config.server.shutdownGrace, in: 0...3600)
         config.server.maxBodyBytes = try server.int("max_body_size", default: config.server.maxBodyBytes, in: 0...(1 << 34))
         try server.finish()
 

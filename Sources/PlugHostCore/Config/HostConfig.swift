@@ -36,6 +36,8 @@ public struct ServerSettings: Sendable {
     public var blockingThreads = 32
     /// Seconds a handler has to answer before the host answers 504 itself.
     public var handlerTimeout: Double = 30
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT before the host stops anyway.
+    public var shutdownGrace: Double = 10
     /// Largest request body a handler is given; larger bodies get 413.
     public var maxBodyBytes = 1_048_576
 }

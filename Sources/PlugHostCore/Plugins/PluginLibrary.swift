@@ -10,6 +10,8 @@ struct PluginLibrary: @unchecked Sendable {
     let path: String
     let magic: ph_plugin_magic_fn
     let register: ph_plugin_register_fn
+    /// The optional `ph_plugin_shutdown`.
+    let shutdown: ph_plugin_shutdown_fn?
 
     /// Opens `path` and finds both entry points, or explains in the error why it cannot.
     static func open(_ path: String, displayName: String) throws(PluginLoadError) -> PluginLibrary {
@@ -32,10 +34,12 @@ struct PluginLibrary: @unchecked Sendable {
         }
         let magic = try symbol(PH_PLUGIN_MAGIC_SYMBOL, in: handle, file: displayName)
         let register = try symbol(PH_PLUGIN_REGISTER_SYMBOL, in: handle, file: displayName)
+        let shutdown = dlsym(handle, PH_PLUGIN_SHUTDOWN_SYMBOL)
         return PluginLibrary(
             path: path,
             magic: unsafeBitCast(magic, to: ph_plugin_magic_fn.self),
-            register: unsafeBitCast(register, to: ph_plugin_register_fn.self)
+            register: unsafeBitCast(register, to: ph_plugin_register_fn.self),
+            shutdown: shutdown.map { unsafeBitCast($0, to: ph_plugin_shutdown_fn.self) }
         )
     }
 

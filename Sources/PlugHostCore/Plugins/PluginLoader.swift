@@ -4,7 +4,9 @@ public import Logging
 import PlugHostABI
 
 /// A plugin that loaded and registered its routes.
-public struct LoadedPlugin: Sendable {
+public struct LoadedPlugin: @unchecked Sendable {
+    // `shutdownHook` points into a library that is never unloaded; `handle` is the plugin's record,
+    // retained for the life of the process.
     public let file: String
     public let path: String
     public let name: String
@@ -15,6 +17,13 @@ public struct LoadedPlugin: Sendable {
     public let build: BuildSignature
     public let sha256: String
     public let routes: [PluginRoute]
+    let shutdownHook: ph_plugin_shutdown_fn?
+    let handle: OpaquePointer
+
+    /// Calls the plugin's `ph_plugin_shutdown`, if it has one.
+    func shutdown() {
+        shutdownHook?(handle)
+    }
 }
 
 /// What loading a plugins directory produced: the plugins that serve, and why the others do not.
@@ -136,7 +145,8 @@ public struct PluginLoader: Sendable {
         return LoadedPlugin(
             file: file, path: url.path, name: magic.name, version: magic.version, description: magic.description,
             abiMajor: magic.abiMajor, abiMinor: magic.abiMinor, build: magic.build,
-            sha256: (try? Self.sha256(of: url)) ?? "unknown", routes: registration.routes
+            sha256: (try? Self.sha256(of: url)) ?? "unknown", routes: registration.routes,
+            shutdownHook: library.shutdown, handle: record.handle
         )
     }
 

@@ -116,18 +116,29 @@ public struct HostServer: Sendable {
         if let redirectPort {
             services.append(HTTPSRedirect.application(host: config.server.host, port: redirectPort, httpsPort: mainPort, logger: logger))
         }
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
-        ))
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(Int64(config.server.shutdownGrace * 1e9))
         do {
-            try await group.run()
+            try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
             try? await pool.shutdownGracefully()
             throw ListenFailure.explain(error, host: config.server.host, ports: [config.server.port] + (redirectPort.map { [$0] } ?? []))
         }
         try? await pool.shutdownGracefully()
+        shutDownPlugins()
+    }
+
+    /// Lets each plugin clean up, in the reverse of load order, once nothing calls it any more.
+    private func shutDownPlugins() {
+        for plugin in report.loaded.reversed() where plugin.shutdownHook != nil {
+            logger.info("shutting down plugin '\(plugin.name)'")
+            plugin.shutdown()
+        }
+        logger.notice("PlugHost stopped")
     }
 
     func makeRouter(blockingPool: NIOThreadPool) -> Router<HostRequestContext> {

@@ -165,6 +165,11 @@ static void headers_handler(ph_call_t *call, const ph_request_t *request, void *
     host->respond(call, &response);
 }
 
+/* Called once at graceful shutdown; proves the hook runs and that logging still works then. */
+PH_EXPORT void ph_plugin_shutdown(ph_plugin_t *plugin) {
+    host->log(plugin, PH_LOG_INFO, FIXTURE_NAME " shut down cleanly");
+}
+
 static ph_status_t add_costing(const char *method, const char *path, ph_handler_fn handler, uint32_t flags, uint32_t cost) {
     char full[128];
     snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);

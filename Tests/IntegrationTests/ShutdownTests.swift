@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+/// SIGTERM drains: in-flight requests are answered, plugins are told, the exit status is 0.
+@Suite struct ShutdownTests {
+    @Test func sigtermDuringARequestLetsItFinishThenExitsZero() async throws {
+        let site = try HostProcess.makeSite(config: "[server]\nshutdown_grace = 5\n") { plugins in
+            try FixturePlugins.build(name: "fixture", into: plugins)
+            try FixturePlugins.installExample(into: plugins)
+        }
+        let host = try HostProcess(site: site)
+        let url = "\(host.baseURL)/api/fixture/sleep"
+        let inFlight = Task { try HTTP.get(url) }
+        try await Task.sleep(for: .milliseconds(300))
+        let status = host.stop()
+        let answer = try await inFlight.value
+        #expect(answer.status == 200, "the request under way when SIGTERM came was answered")
+        #expect(answer.text == #"{"slept": 800}"#)
+        #expect(status == 0)
+        #expect(host.output.contains("fixture shut down cleanly"))
+        #expect(host.output.contains("example plugin shut down"), "the Swift SDK's hook runs too")
+        #expect(host.output.contains("PlugHost stopped"))
+    }
+}
