@@ -25,8 +25,11 @@ struct RequestLogMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         let client = clients.clientAddress(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor])
         context.trace.client = client
-        let target = redactedTarget(path: request.uri.path, query: request.uri.query)
-        logger.info("request \(request.method) \(target) from \(client.isEmpty ? "unknown" : client)")
+        // Redaction and metadata cost more than the rest of this middleware: skip them when the
+        // level would drop the lines anyway.
+        let logs = logger.logLevel <= .info
+        let target = logs ? redactedTarget(path: request.uri.path, query: request.uri.query) : ""
+        if logs { logger.info("request \(request.method) \(target) from \(client.isEmpty ? "unknown" : client)") }
         metrics?.requestStarted()
         let response: Response
         do {
@@ -37,6 +40,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         }
         let elapsed = ContinuousClock.now - started
         record(request, context, status: response.status.code, duration: elapsed)
+        guard logs else { return response }
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", milliseconds))"]
         if let plugin = context.trace.plugin { metadata["plugin"] = "\(plugin)" }

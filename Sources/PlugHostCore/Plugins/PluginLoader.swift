@@ -80,6 +80,9 @@ public struct PluginLoader: Sendable {
             report.warnings.append(warning)
             return report
         }
+        for file in files {
+            report.fileHashes[file.lastPathComponent] = try? Self.sha256(of: file)
+        }
         if !allowInsecurePermissions, let problem = PluginFileTrust.problem(with: directory.path, isDirectory: true) {
             let warning = "refusing every plugin: \(problem.cause). \(problem.fix), or set [plugins] allow_insecure_permissions = true for development."
             for file in files {
@@ -90,9 +93,8 @@ public struct PluginLoader: Sendable {
             return report
         }
         for file in files {
-            report.fileHashes[file.lastPathComponent] = try? Self.sha256(of: file)
             do {
-                report.loaded.append(try load(file, alreadyLoaded: report.loaded))
+                report.loaded.append(try load(file, sha256: report.fileHashes[file.lastPathComponent], alreadyLoaded: report.loaded))
             } catch {
                 report.failures.append(error)
             }
@@ -101,8 +103,11 @@ public struct PluginLoader: Sendable {
     }
 
     /// Loads one file. Throws the precise reason it cannot be served.
-    public func load(_ url: URL, alreadyLoaded: [LoadedPlugin] = []) throws(PluginLoadError) -> LoadedPlugin {
+    /// `sha256`: the file's hash if already computed; it is taken before dlopen either way, so the
+    /// hash shown and pinned is of the bytes checked, not of whatever the path holds later.
+    public func load(_ url: URL, sha256 known: String? = nil, alreadyLoaded: [LoadedPlugin] = []) throws(PluginLoadError) -> LoadedPlugin {
         let file = url.lastPathComponent
+        let sha256 = known ?? (try? Self.sha256(of: url)) ?? "unreadable"
         if !allowInsecurePermissions, let problem = PluginFileTrust.problem(with: url.path, isDirectory: false) {
             throw PluginLoadError(file: file, reason: .insecurePermissions, cause: problem.cause,
                                   fix: "\(problem.fix), or set [plugins] allow_insecure_permissions = true for development")
@@ -110,12 +115,12 @@ public struct PluginLoader: Sendable {
         let library = try PluginLibrary.open(url.path, displayName: file)
         let magic = try MagicBlock.read(library.magic, file: file)
         if let pinned = pinnedHashes[magic.name] {
-            // Checked before registration runs any plugin code of ours; note that dlopen has
-            // already run the library's own constructors, which the permission check guards.
-            let actual = (try? Self.sha256(of: url)) ?? "unreadable"
-            guard actual == pinned else {
+            // The pin is found by the name in the magic block, so dlopen (the library's constructors)
+            // and ph_plugin_magic have run by now; the permission check above is what keeps
+            // strangers' code out, the pin keeps the wrong build out before it registers anything.
+            guard sha256 == pinned else {
                 throw PluginLoadError(file: file, reason: .hashMismatch,
-                                      cause: "its SHA-256 is \(actual), but [plugins.\(magic.name)] sha256 pins \(pinned)",
+                                      cause: "its SHA-256 is \(sha256), but [plugins.\(magic.name)] sha256 pins \(pinned)",
                                       fix: "Install the pinned build, or update the pin after checking the new file")
             }
         }
@@ -145,7 +150,7 @@ public struct PluginLoader: Sendable {
         return LoadedPlugin(
             file: file, path: url.path, name: magic.name, version: magic.version, description: magic.description,
             abiMajor: magic.abiMajor, abiMinor: magic.abiMinor, build: magic.build,
-            sha256: (try? Self.sha256(of: url)) ?? "unknown", routes: registration.routes,
+            sha256: sha256, routes: registration.routes,
             shutdownHook: library.shutdown, handle: record.handle
         )
     }

@@ -51,23 +51,7 @@ public struct HostServer: Sendable {
         for plugin in report.loaded {
             logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)")
         }
-        for name in config.plugins.settingsJSON.keys.sorted() where !report.loaded.contains(where: { $0.name == name }) {
-            logger.warning("host.toml has a [plugins.\(name)] table but no loaded plugin is named '\(name)'; check the spelling (plughost plugins inspect FILE shows a plugin's name)")
-        }
-        for route in config.rateLimit.routeRates.keys.sorted() where !registry.routes.contains(where: { "\($0.method) \($0.servedPath)" == route })
-            && !BuiltinRoutes.claimed.contains(where: { "\($0.method) /api\($0.path)" == route }) {
-            logger.warning("[rate_limit.routes] names \"\(route)\", which no loaded plugin serves; write it as METHOD and the path template as served, e.g. \"GET /api/hello/{name}\"")
-        }
-        for route in registry.routes where route.isRateLimited {
-            let rates = config.rateLimit.routeRates["\(route.method) \(route.servedPath)"] ?? config.rateLimit.pluginRates[route.pluginName] ?? config.rateLimit.rates
-            if let smallest = rates.map(\.count).min(), route.rateCost > smallest, config.rateLimit.enabled {
-                logger.warning("\(route.method) \(route.servedPath) costs \(route.rateCost) units but its policy allows only \(smallest) per window: every call will be refused with 429. Raise the limit or lower the route's cost.")
-            }
-        }
-        let protected = registry.routes.filter(\.requiresAuth).count
-        if protected > 0, keys.keyCount == 0 {
-            logger.warning("\(protected) route(s) require an API key but none is configured; create one with: plughost keys new --name NAME")
-        }
+        warnAboutLikelyMistakes()
         if config.plugins.strict, !report.failures.isEmpty {
             throw StrictModeFailure(failures: report.failures)
         }
