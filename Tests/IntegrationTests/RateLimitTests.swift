@@ -92,6 +92,16 @@ import Testing
         #expect(try HTTP.get("\(host.baseURL)/api/fixture/config").status == 200, "two units are still left")
     }
 
+    @Test func routeDescriptorOfAnABI10PluginIsReadOnlyAsFarAsItsStructSize() throws {
+        let site = try HostProcess.makeSite(config: "[rate_limit]\nrate = \"5/minute\"\n") { plugins in
+            try FixturePlugins.build(name: "old", defines: ["FIXTURE_NAME=\"old\"", "FIXTURE_ABI_MINOR=0", "FIXTURE_ROUTE_V1_0"], into: plugins)
+        }
+        let host = try HostProcess(site: site)
+        let answer = try HTTP.get("\(host.baseURL)/api/fixture/expensive")
+        #expect(answer.status == 200)
+        #expect(answer.headers["ratelimit"]?.hasPrefix(#""default";r=4;"#) == true, "cost 1: the field past struct_size was not read")
+    }
+
     @Test func pluginAndRouteLimitsHaveTheirOwnBudgets() throws {
         let host = try host("""
             [rate_limit]

@@ -10,6 +10,7 @@
  *   FIXTURE_FAIL_REGISTRATION  registration fails with a message
  *   FIXTURE_BAD_TEMPLATE       registers an invalid path template
  *   FIXTURE_SWIFT_VERSION=N    claims to be a Swift plugin built with compiler N
+ *   FIXTURE_ROUTE_V1_0         route descriptors sized as in ABI 1.0 (no rate_cost)
  */
 #define _POSIX_C_SOURCE 200809L
 #include "plughost.h"
@@ -174,6 +175,12 @@ static ph_status_t add_costing(const char *method, const char *path, ph_handler_
     char full[128];
     snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);
     ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, NULL, NULL, cost};
+#ifdef FIXTURE_ROUTE_V1_0
+    /* A descriptor as an ABI 1.0 plugin fills it: rate_cost lies beyond struct_size, so whatever
+     * is there must be ignored and the route costs 1. */
+    route.struct_size = (uint32_t)offsetof(ph_route_t, rate_cost);
+    route.rate_cost = 50;
+#endif
     return host->register_route(self, &route);
 }
 
