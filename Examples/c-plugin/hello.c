@@ -53,10 +53,22 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
         .flags = PH_ROUTE_NON_BLOCKING,
         .handler = hello,
         .user_data = NULL,
-        .openapi_json = "{\"summary\": \"Say hello from C\", \"responses\": {\"200\": {\"description\": \"A greeting\"}}}",
+        /* An OpenAPI 3.1 Operation. "Greeting" is this plugin's own schema (below); the host
+         * names it "hello-c.Greeting" in /api/openapi.json, so it never collides with another
+         * plugin's "Greeting". */
+        .openapi_json =
+            "{\"summary\": \"Say hello from C\","
+            " \"responses\": {\"200\": {\"description\": \"A greeting\","
+            " \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Greeting\"}}}}}}",
         .required_scope = NULL,
         .rate_cost = 1,
     };
+    /* openapi_components arrived in ABI 1.3: an older host's table ends before it. */
+    if (api->struct_size >= offsetof(ph_host_api_t, openapi_components) + sizeof(api->openapi_components)) {
+        api->openapi_components(plugin,
+            "{\"schemas\": {\"Greeting\": {\"type\": \"object\", \"required\": [\"message\"],"
+            " \"properties\": {\"message\": {\"type\": \"string\"}}}}}");
+    }
     ph_status_t status = api->register_route(plugin, &route);
     if (status != PH_OK) {
         api->set_error(plugin, "could not register GET /c/hello");

@@ -23,28 +23,47 @@ enum ExamplePlugin: PlugHostPlugin {
         let settings = try plugin.config.decode(Settings.self)
         let greetings = plugin.metrics.counter("greetings_total", help: "Greetings sent by GET /api/hello and /api/hello/{name}.")
 
-        try plugin.get("/hello", options: .nonBlocking) { _ in
+        // Documented for /api/openapi.json; the host adds what it enforces (keys, limits, errors).
+        plugin.schema("Greeting", .object(["message": .string(description: "The greeting.")], required: ["message"]))
+        let greeting = RouteDocs.Reply.json(.ref("Greeting"), "The greeting")
+
+        try plugin.get("/hello", options: .nonBlocking, docs: RouteDocs(
+            summary: "Say hello", description: "The greeting configured as `[plugins.example] greeting`.", responses: [200: greeting]
+        )) { _ in
             greetings.increment()
             return .json(["message": settings.greeting])
         }
 
-        try plugin.get("/hello/{name}", options: .nonBlocking) { request in
+        try plugin.get("/hello/{name}", options: .nonBlocking, docs: RouteDocs(
+            summary: "Greet someone by name", parameters: [.path("name", "Who to greet")], responses: [200: greeting]
+        )) { request in
             greetings.increment()
             return .json(["message": "\(settings.greeting), \(request.parameters["name"] ?? "")!"])
         }
 
         // Answers the body back unchanged, with the same content type.
-        try plugin.post("/echo", options: .nonBlocking) { request in
+        let anyBody: [String: Schema] = ["application/json": .any, "text/plain": .string(), "application/octet-stream": .binary()]
+        try plugin.post("/echo", options: .nonBlocking, docs: RouteDocs(
+            summary: "Echo the request body",
+            description: "Answers the body back byte for byte, with the request's Content-Type (application/octet-stream if it had none).",
+            body: .content(anyBody, "Any bytes", required: false),
+            responses: [200: .content(anyBody, "The request body, unchanged")]
+        )) { request in
             .bytes(request.body, contentType: request.headers["content-type"] ?? "application/octet-stream")
         }
 
         // Protected: the host answers 401 without a valid key; the plugin sees the key's name.
-        try plugin.get("/whoami", options: [.nonBlocking, .authRequired]) { request in
+        try plugin.get("/whoami", options: [.nonBlocking, .authRequired], docs: RouteDocs(
+            summary: "Who am I?", description: "The name of the API key the request carried; the key itself never reaches a plugin.",
+            responses: [200: .json(.object(["key": .string(description: "The key's name.")], required: ["key"]), "The caller's key name")]
+        )) { request in
             .json(["key": request.keyName ?? ""])
         }
 
         // Protected and scoped: a valid key without the "admin" scope gets 403.
-        try plugin.get("/admin", options: [.nonBlocking, .authRequired], scope: "admin") { request in
+        try plugin.get("/admin", options: [.nonBlocking, .authRequired], scope: "admin", docs: RouteDocs(
+            summary: "Greet an administrator", responses: [200: greeting]
+        )) { request in
             .json(["message": "Hello, administrator \(request.keyName ?? "")."])
         }
 

@@ -16,6 +16,15 @@ struct HostAPI: @unchecked Sendable {
         table.pointee.set_error?(plugin, message)
     }
 
+    /// The host function in `field`, or nil when the host's table ends before it (an older host).
+    /// Reads only within the table's own struct_size, never past an older host's shorter table.
+    func function<Function>(_ field: KeyPath<ph_host_api_t, Function?>) -> Function? {
+        let offset = MemoryLayout<ph_host_api_t>.offset(of: field)!
+        let size = Int(UnsafeRawPointer(table).load(as: UInt32.self))
+        guard size >= offset + MemoryLayout<Function?>.size else { return nil }
+        return UnsafeRawPointer(table).load(fromByteOffset: offset, as: Function?.self)
+    }
+
     func configJSON() -> [UInt8] {
         var length = 0
         guard let json = table.pointee.config_json?(plugin, &length) else { return Array("{}".utf8) }

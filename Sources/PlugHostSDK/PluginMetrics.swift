@@ -41,9 +41,7 @@ public struct PluginMetrics: Sendable {
 
         func record(_ value: Double) -> Bool {
             // `metric` arrived in ABI 1.2: an older host's table ends before it.
-            let end = MemoryLayout<ph_host_api_t>.offset(of: \ph_host_api_t.metric)! + MemoryLayout<UnsafeRawPointer>.size
-            // Read struct_size alone first: an older host's table is shorter than this SDK's.
-            guard Int(UnsafeRawPointer(host.table).load(as: UInt32.self)) >= end, let function = host.table.pointee.metric else { return false }
+            guard let function = host.function(\.metric) else { return false }
             let status = name.withCString { namePointer in
                 if let help { return help.withCString { function(host.plugin, kind, namePointer, $0, value) } }
                 return function(host.plugin, kind, namePointer, nil, value)

@@ -11,6 +11,7 @@ public final class PluginRegistrar {
     /// The plugin's own metrics on `/api/metrics`; safe to capture in handlers.
     public let metrics: PluginMetrics
     private let host: HostAPI
+    private var schemas: [String: Schema] = [:]
 
     init(host: HostAPI) {
         self.host = host
@@ -24,64 +25,81 @@ public final class PluginRegistrar {
     ///
     /// Every route method takes the same parameters: `scope` is an API key scope the route
     /// requires (it implies ``RouteOptions/authRequired``); `cost` is how many units of the
-    /// client's rate limit one call spends; `openAPI` is the route's OpenAPI Operation as JSON.
+    /// client's rate limit one call spends; `docs` describes the route in `/api/openapi.json`.
     public func route(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
         _ handler: @escaping @Sendable (Request) throws -> Response
     ) throws {
-        try register(method, path, options: options, scope: scope, cost: cost, openAPI: openAPI) { request, responder in
+        try register(method, path, options: options, scope: scope, cost: cost, docs: docs) { request, responder in
             responder.respond(Self.answer { try handler(request) })
         }
     }
 
     /// Registers a handler that answers later, from any thread, through the ``Responder``.
     public func route(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
         respondingLater handler: @escaping @Sendable (Request, Responder) -> Void
     ) throws {
-        try register(method, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
+        try register(method, path, options: options, scope: scope, cost: cost, docs: docs, handler)
     }
 
     /// Registers an `async` handler; it runs in a new task and answers when it returns.
     public func route(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
         _ handler: @escaping @Sendable (Request) async throws -> Response
     ) throws {
         // An async handler suspends instead of blocking, so it never needs the blocking pool.
-        try register(method, path, options: options.union(.nonBlocking), scope: scope, cost: cost, openAPI: openAPI) { request, responder in
+        try register(method, path, options: options.union(.nonBlocking), scope: scope, cost: cost, docs: docs) { request, responder in
             Task { responder.respond(await Self.answer { try await handler(request) }) }
         }
     }
 
-    public func get(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
+    public func get(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
                     _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.get, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
+        try route(.get, path, options: options, scope: scope, cost: cost, docs: docs, handler)
     }
 
-    public func post(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
+    public func post(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
                      _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.post, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
+        try route(.post, path, options: options, scope: scope, cost: cost, docs: docs, handler)
     }
 
-    public func put(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
+    public func put(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
                     _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.put, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
+        try route(.put, path, options: options, scope: scope, cost: cost, docs: docs, handler)
     }
 
-    public func delete(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, openAPI: String? = nil,
+    public func patch(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
+                      _ handler: @escaping @Sendable (Request) throws -> Response) throws {
+        try route(.patch, path, options: options, scope: scope, cost: cost, docs: docs, handler)
+    }
+
+    public func delete(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
                        _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.delete, path, options: options, scope: scope, cost: cost, openAPI: openAPI, handler)
+        try route(.delete, path, options: options, scope: scope, cost: cost, docs: docs, handler)
+    }
+
+    /// Registers a schema the plugin's docs refer to as `.ref(name)`. In the document it is
+    /// named `<plugin>.<name>`, so it cannot collide with another plugin's schema of that name.
+    /// Returns false when the host is too old to take schemas (before ABI 1.3).
+    @discardableResult
+    public func schema(_ name: String, _ schema: Schema) -> Bool {
+        schemas[name] = schema
+        guard let function = host.function(\.openapi_components) else { return false }
+        // The host keeps the last call's components, so each call sends all of them.
+        let json = JSONValue.object(["schemas": .object(schemas.mapValues(\.json))]).encoded
+        return function(host.plugin, json) == PH_OK
     }
 
     private func register(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions, scope: String?, cost: Int, openAPI: String?,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions, scope: String?, cost: Int, docs: RouteDocs?,
         _ run: @escaping @Sendable (Request, Responder) -> Void
     ) throws {
         // The box is handed to the host as user_data and must outlive every call: it is never released.
         let box = Unmanaged.passRetained(RouteBox(host: host, run: run)).toOpaque()
         let status = method.rawValue.withCString { methodPointer in
             path.withCString { pathPointer in
-                withOptionalCString(openAPI) { openAPIPointer in
+                withOptionalCString(docs?.json) { openAPIPointer in
                     withOptionalCString(scope) { scopePointer in
                         var descriptor = ph_route_t(
                             struct_size: UInt32(MemoryLayout<ph_route_t>.size),

@@ -1,5 +1,5 @@
 /*
- * plughost.h — the PlugHost plugin ABI, version 1.2.
+ * plughost.h — the PlugHost plugin ABI, version 1.3.
  *
  * This header is the whole contract between the PlugHost host and a plugin.
  * It is plain C11 and depends only on the C standard library, so a plugin can
@@ -54,7 +54,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 2
+#define PH_ABI_MINOR 3
 
 /* The two symbols every plugin exports (see ph_plugin_magic_fn and
  * ph_plugin_register_fn below), and one it may export (ph_plugin_shutdown_fn). */
@@ -197,7 +197,13 @@ typedef struct ph_route_t {
     uint32_t flags;              /* PH_ROUTE_* */
     ph_handler_fn handler;
     void *user_data;             /* passed to handler unchanged; must stay valid for the life of the process */
-    const char *openapi_json;    /* NUL-terminated OpenAPI 3.1 Operation object as JSON, or NULL */
+    const char *openapi_json;    /* NUL-terminated OpenAPI 3.1 Operation object as JSON, or NULL.
+                                    It may reference the plugin's own components as
+                                    "#/components/schemas/Name" (see openapi_components). The host
+                                    adds what it enforces (security, 401/403/413/429/504, path
+                                    parameters the template names, a tag for the plugin). NULL, or
+                                    JSON the host cannot use, documents the route with a minimal
+                                    operation; the latter is logged as a warning naming the route. */
     const char *required_scope;  /* NUL-terminated API key scope this route requires (implies
                                     PH_ROUTE_AUTH_REQUIRED: 401 without a key, 403 without the scope), or NULL */
     /* Added in ABI 1.1; the host reads it only when struct_size covers it. */
@@ -261,6 +267,17 @@ typedef struct ph_host_api_t {
      * a later call with another kind returns PH_ERR_INVALID_ARGUMENT. Any thread, any time
      * after registration began. */
     ph_status_t (*metric)(ph_plugin_t *plugin, int32_t kind, const char *name, const char *help, double value);
+
+    /* ---- Added in ABI 1.3 ---- */
+
+    /* Gives the plugin's OpenAPI 3.1 Components object (schemas, responses, parameters, ...) as
+     * JSON for the aggregated document at /api/openapi.json. The host namespaces every name with
+     * the plugin's ("Item" becomes "example.Item") and rewrites the plugin's own
+     * "#/components/..." references to match, so two plugins' "Item" never collide. Only during
+     * ph_plugin_register(), on its thread; a second call replaces the first. `json` is
+     * NUL-terminated and copied before this returns. Returns PH_OK, PH_ERR_INVALID_ARGUMENT
+     * (NULL, or not a JSON object; the reason is logged) or PH_ERR_WRONG_PHASE. */
+    ph_status_t (*openapi_components)(ph_plugin_t *plugin, const char *json);
 } ph_host_api_t;
 
 /* ------------------------------------------------------------------------ */

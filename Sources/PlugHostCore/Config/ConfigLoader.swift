@@ -75,6 +75,7 @@ public enum ConfigLoader {
         config.metrics.enabled = try metrics.bool("enabled", default: true)
         config.metrics.authRequired = try metrics.bool("auth_required", default: true)
         try metrics.finish()
+        try readDocs(&top, into: &config)
         try top.finish()
         return config
     }
@@ -174,6 +175,22 @@ public enum ConfigLoader {
         config.staticFiles.cacheControl = try files.string("cache_control", default: config.staticFiles.cacheControl)
         config.staticFiles.spa = try files.bool("spa", default: false)
         try files.finish()
+    }
+
+    private static func readDocs(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {
+        var docs = try top.table("docs")
+        config.docs.enabled = try docs.bool("enabled", default: true)
+        config.docs.title = try docs.string("title", default: config.docs.title)
+        config.docs.version = try docs.string("version", default: config.docs.version)
+        config.docs.description = try docs.string("description", default: config.docs.description)
+        for (key, keyPath) in [("swagger_js_url", \DocsSettings.swaggerJSURL), ("swagger_css_url", \.swaggerCSSURL), ("redoc_js_url", \.redocJSURL)] {
+            let url = try docs.string(key, default: config.docs[keyPath: keyPath])
+            guard DocsAssetURL(url) != nil else {
+                throw docs.error(key, "expected an https:// (or http://) URL, or a path on this server starting with / (e.g. a file under static/)")
+            }
+            config.docs[keyPath: keyPath] = url
+        }
+        try docs.finish()
     }
 
     /// Resolves a path from host.toml: absolute as it is, relative against the config file's directory.

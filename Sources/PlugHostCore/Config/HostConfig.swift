@@ -12,6 +12,7 @@ public struct HostConfig: Sendable {
     public var tls = TLSSettings()
     public var staticFiles = StaticSettings()
     public var metrics = MetricsSettings()
+    public var docs = DocsSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 

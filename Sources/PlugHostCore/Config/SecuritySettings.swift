@@ -14,7 +14,8 @@ public struct AuthSettings: Sendable {
 public struct SecurityHeaderSettings: Sendable {
     public var hstsMaxAge = 31_536_000
     public var hstsIncludeSubdomains = true
-    /// Allows the API docs pages (Swagger UI, ReDoc) from their CDN and nothing else from elsewhere.
+    /// Same-origin only. The docs pages get their own policy, allowing exactly their assets
+    /// (see ``DocsPages``).
     public var contentSecurityPolicy = SecurityHeaderSettings.defaultContentSecurityPolicy
     public var referrerPolicy = "strict-origin-when-cross-origin"
     public var frameOptions = "DENY"
@@ -23,12 +24,8 @@ public struct SecurityHeaderSettings: Sendable {
 
     public static let defaultContentSecurityPolicy = [
         "default-src 'self'",
-        "script-src 'self' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-        "img-src 'self' data: https:",
-        "font-src 'self' data: https://fonts.gstatic.com",
-        "worker-src 'self' blob:",
-        "connect-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
         "frame-ancestors 'none'",
         "base-uri 'self'",
         "form-action 'self'",

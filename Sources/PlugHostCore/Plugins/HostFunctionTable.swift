@@ -52,6 +52,10 @@ enum HostFunctionTable {
                 guard let refusal else { return PH_OK }
                 record.logger.warning("metric refused: \(refusal)")
                 return PH_ERR_INVALID_ARGUMENT
+            },
+            openapi_components: { plugin, json in
+                guard let record = PluginRecord.from(plugin), let json else { return PH_ERR_INVALID_ARGUMENT }
+                return record.stageOpenAPIComponents(String(cString: json))
             }
         ))
         return UnsafePointer(table)

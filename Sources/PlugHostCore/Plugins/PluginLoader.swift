@@ -17,6 +17,8 @@ public struct LoadedPlugin: @unchecked Sendable {
     public let build: BuildSignature
     public let sha256: String
     public let routes: [PluginRoute]
+    /// The plugin's OpenAPI Components object as JSON, if it gave one (ABI 1.3).
+    public let openAPIComponents: String?
     let shutdownHook: ph_plugin_shutdown_fn?
     let handle: OpaquePointer
 
@@ -150,7 +152,7 @@ public struct PluginLoader: Sendable {
         return LoadedPlugin(
             file: file, path: url.path, name: magic.name, version: magic.version, description: magic.description,
             abiMajor: magic.abiMajor, abiMinor: magic.abiMinor, build: magic.build,
-            sha256: sha256, routes: registration.routes,
+            sha256: sha256, routes: registration.routes, openAPIComponents: registration.openAPIComponents,
             shutdownHook: library.shutdown, handle: record.handle
         )
     }

@@ -24,6 +24,8 @@ final class PluginRecord: Sendable {
     struct Registration {
         var open = true
         var routes: [PluginRoute] = []
+        /// The plugin's OpenAPI Components object as JSON (ABI 1.3), for the aggregated docs.
+        var openAPIComponents: String?
         var pluginError: String?
         var routeProblem: PluginLoadError?
     }
@@ -98,6 +100,20 @@ final class PluginRecord: Sendable {
                               "Remove one of the two plugins, or change one plugin's path", PH_ERR_DUPLICATE_ROUTE)
             }
             state.routes.append(route)
+            return PH_OK
+        }
+    }
+
+    /// Keeps the plugin's OpenAPI components; only a JSON object is accepted here, the rest is
+    /// checked when the document is built (where a problem costs docs, not the plugin).
+    func stageOpenAPIComponents(_ json: String) -> ph_status_t {
+        registration.withLock { state in
+            guard state.open else { return PH_ERR_WRONG_PHASE }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)), object is [String: Any] else {
+                logger.error("openapi_components: not a JSON object; the plugin's components are left out of /api/openapi.json")
+                return PH_ERR_INVALID_ARGUMENT
+            }
+            state.openAPIComponents = json
             return PH_OK
         }
     }

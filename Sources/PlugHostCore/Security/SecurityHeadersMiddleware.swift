@@ -5,8 +5,13 @@ import Hummingbird
 /// files — replacing whatever an inner layer or a plugin set, so none can drop or weaken them.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let fields: [(HTTPField.Name, String)]
+    /// Pages of the host's own that need a policy of their own (the docs pages), by exact path.
+    let pagePolicies: [String: String]
 
-    init(_ settings: SecurityHeaderSettings) {
+    /// `pagePolicies` replace the site's Content-Security-Policy on those paths, unless the
+    /// operator switched the header off.
+    init(_ settings: SecurityHeaderSettings, pagePolicies: [String: String] = [:]) {
+        self.pagePolicies = settings.contentSecurityPolicy.isEmpty ? [:] : pagePolicies
         var hsts = "max-age=\(settings.hstsMaxAge)"
         if settings.hstsIncludeSubdomains { hsts += "; includeSubDomains" }
         let all: [(HTTPField.Name, String)] = [
@@ -24,6 +29,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         apply(to: &response.headers)
+        if !pagePolicies.isEmpty, let policy = pagePolicies[request.uri.path] {
+            response.headers[.contentSecurityPolicy] = policy
+        }
         return response
     }
 

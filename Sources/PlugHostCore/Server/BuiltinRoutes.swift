@@ -6,7 +6,36 @@ enum BuiltinRoutes {
     /// Claimed in the route registry so no plugin can shadow them.
     static let claimed: [(method: String, path: String)] = [
         ("GET", "/health"), ("GET", "/login"), ("GET", "/metrics"), ("GET", "/plugins"), ("GET", "/config"),
+        ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/redoc"),
     ]
+
+    /// How one built-in API route is guarded: one table for the router and the docs.
+    struct Guarded: Sendable {
+        let path: String
+        let requiresAuth: Bool
+        let limited: Bool
+
+        func rules(_ gate: RouteGate) -> RouteGate.Rules {
+            gate.rules(method: "GET", servedPath: path, plugin: nil, requiresAuth: requiresAuth, scope: nil, limited: limited, cost: 1)
+        }
+    }
+
+    /// Every built-in API route that is served with this configuration (the docs pages aside).
+    static func catalog(_ config: HostConfig) -> [Guarded] {
+        // /health: open and unlimited, like the seed's: load balancers poll it.
+        // /login: the seed's way for a client to check its key; limited, which slows key guessing.
+        // /plugins, /config: always behind a key, they tell an attacker what runs where.
+        var routes = [
+            Guarded(path: "/api/health", requiresAuth: false, limited: false),
+            Guarded(path: "/api/login", requiresAuth: true, limited: true),
+        ]
+        if config.metrics.enabled {
+            routes.append(Guarded(path: "/api/metrics", requiresAuth: config.metrics.authRequired, limited: false))
+        }
+        routes.append(Guarded(path: "/api/plugins", requiresAuth: true, limited: true))
+        routes.append(Guarded(path: "/api/config", requiresAuth: true, limited: true))
+        return routes
+    }
 
     /// What the operator routes show: the configuration and the outcome of loading plugins.
     struct Inventory: Sendable {
@@ -15,14 +44,14 @@ enum BuiltinRoutes {
     }
 
     static func add(to router: Router<HostRequestContext>, gate: RouteGate, inventory: Inventory) {
-        // Unlimited and open, like the seed's: load balancers poll it.
+        let catalog = catalog(inventory.config)
+        func rules(_ path: String) -> RouteGate.Rules { catalog.first { $0.path == path }!.rules(gate) }
         router.get("/api/health") { _, context in
             context.trace.route = "/api/health"
             return StatusMessage(message: "PlugHost is running.", timestamp: Date())
         }
-        addOperatorRoutes(to: router, gate: gate, inventory: inventory)
-        // The seed's way for a client to check its key; limited, which slows key guessing.
-        let login = gate.rules(method: "GET", servedPath: "/api/login", plugin: nil, requiresAuth: true, scope: nil, limited: true, cost: 1)
+        addOperatorRoutes(to: router, gate: gate, inventory: inventory, rules: rules)
+        let login = rules("/api/login")
         router.get("/api/login") { request, context -> Response in
             context.trace.route = "/api/login"
             switch try await gate.admit(request, context: context, rules: login) {
@@ -40,12 +69,12 @@ enum BuiltinRoutes {
 extension BuiltinRoutes {
     /// `/api/metrics` (Prometheus text; auth per `[metrics] auth_required`), `/api/plugins` and
     /// `/api/config` (always behind a key: they tell an attacker what runs where).
-    static func addOperatorRoutes(to router: Router<HostRequestContext>, gate: RouteGate, inventory: Inventory) {
+    private static func addOperatorRoutes(to router: Router<HostRequestContext>, gate: RouteGate, inventory: Inventory,
+                                          rules: (String) -> RouteGate.Rules) {
         let plugins = json(PluginInventory(report: inventory.report))
         let config = json(EffectiveConfig(inventory.config))
         if inventory.config.metrics.enabled {
-            let rules = gate.rules(method: "GET", servedPath: "/api/metrics", plugin: nil,
-                                   requiresAuth: inventory.config.metrics.authRequired, scope: nil, limited: false, cost: 1)
+            let rules = rules("/api/metrics")
             router.get("/api/metrics") { request, context -> Response in
                 context.trace.route = "/api/metrics"
                 if case .refused(let response) = try await gate.admit(request, context: context, rules: rules) { return response }
@@ -54,7 +83,7 @@ extension BuiltinRoutes {
             }
         }
         for (path, body) in [("/api/plugins", plugins), ("/api/config", config)] {
-            let rules = gate.rules(method: "GET", servedPath: path, plugin: nil, requiresAuth: true, scope: nil, limited: true, cost: 1)
+            let rules = rules(path)
             router.get(RouterPath(path)) { request, context -> Response in
                 context.trace.route = path
                 switch try await gate.admit(request, context: context, rules: rules) {

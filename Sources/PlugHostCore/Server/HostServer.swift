@@ -16,12 +16,18 @@ public struct HostServer: Sendable {
     let logger: Logger
     public let keys: KeyStore
     let gate: RouteGate
+    /// The aggregated OpenAPI document; nil when `[docs] enabled = false`.
+    public let apiDocument: APIDocument?
 
-    /// Thrown when `[plugins] strict = true` and a plugin was refused.
+    /// Thrown when `[plugins] strict = true` and a plugin was refused or its docs could not be used.
     public struct StrictModeFailure: Error, CustomStringConvertible {
         public let failures: [PluginLoadError]
+        public let docsWarnings: [DocsWarning]
         public var description: String {
-            "[plugins] strict = true and \(failures.count) plugin(s) were refused; not starting. Fix or remove them, or set strict = false."
+            var problems: [String] = []
+            if !failures.isEmpty { problems.append("\(failures.count) plugin(s) were refused") }
+            if !docsWarnings.isEmpty { problems.append("\(docsWarnings.count) plugin OpenAPI description(s) could not be used") }
+            return "[plugins] strict = true and \(problems.joined(separator: " and ")); not starting. Fix or remove them, or set strict = false."
         }
     }
 
@@ -51,10 +57,36 @@ public struct HostServer: Sendable {
         for plugin in report.loaded {
             logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)")
         }
+        apiDocument = config.docs.enabled ? Self.document(config: config, report: report, gate: gate) : nil
         warnAboutLikelyMistakes()
-        if config.plugins.strict, !report.failures.isEmpty {
-            throw StrictModeFailure(failures: report.failures)
+        let docsWarnings = apiDocument?.warnings ?? []
+        for warning in docsWarnings { logger.warning("\(warning)") }
+        if config.plugins.strict, !report.failures.isEmpty || !docsWarnings.isEmpty {
+            throw StrictModeFailure(failures: report.failures, docsWarnings: docsWarnings)
         }
+    }
+
+    /// How the gate guards a plugin route: one answer for the router and the docs.
+    static func rules(for route: PluginRoute, gate: RouteGate) -> RouteGate.Rules {
+        gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.pluginName,
+                   requiresAuth: route.requiresAuth, scope: route.requiredScope, limited: route.isRateLimited, cost: route.rateCost)
+    }
+
+    private static func document(config: HostConfig, report: PluginLoadReport, gate: RouteGate) -> APIDocument {
+        var builder = APIDocumentBuilder(settings: config.docs, authHeader: config.auth.header)
+        let storeOutageRefuses = config.rateLimit.store != "memory" && config.rateLimit.onStoreError == .deny
+        for route in BuiltinRoutes.catalog(config) {
+            builder.addHostRoute(method: "GET", path: route.path, operation: BuiltinOperations.operation(for: route.path), enforcement: .init(
+                requiresAuth: route.requiresAuth, rateLimited: route.rules(gate).policy != nil, storeOutageRefuses: storeOutageRefuses
+            ))
+        }
+        for plugin in report.loaded {
+            builder.addPlugin(plugin) { route in
+                .init(requiresAuth: route.requiresAuth, scope: route.requiredScope, rateLimited: rules(for: route, gate: gate).policy != nil,
+                      storeOutageRefuses: storeOutageRefuses, pluginHandler: true, acceptsBody: ["POST", "PUT", "PATCH"].contains(route.method))
+            }
+        }
+        return builder.build()
     }
 
     /// Where the server listens, once it does.
@@ -130,7 +162,10 @@ public struct HostServer: Sendable {
         // Outermost first: the log sees every answer, the headers land on every answer (errors
         // included), CORS preflights stop before auth and plugins, and errors become JSON inside all.
         router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging, metrics: config.metrics.enabled ? HostMetrics.shared : nil))
-        router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders))
+        let docsPages = apiDocument.map { _ in DocsPages(config.docs) }
+        router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders, pagePolicies: docsPages.map {
+            [DocsPages.swaggerPath: $0.swaggerPolicy, DocsPages.redocPath: $0.redocPolicy]
+        } ?? [:]))
         router.add(middleware: CORSPolicyMiddleware(config.cors))
         let staticDirectory = config.resolve(config.staticFiles.directory)
         let serveStatic = config.staticFiles.enabled && FileManager.default.fileExists(atPath: staticDirectory.path)
@@ -139,12 +174,14 @@ public struct HostServer: Sendable {
             router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))
         }
         BuiltinRoutes.add(to: router, gate: gate, inventory: .init(config: config, report: report))
+        if let apiDocument, let docsPages {
+            DocsRoutes.add(to: router, document: apiDocument, pages: docsPages)
+        }
         for route in registry.routes {
             let responder = PluginRouteResponder(
                 route: route, blockingPool: blockingPool,
                 timeout: config.server.handlerTimeout, maxBodyBytes: config.server.maxBodyBytes, gate: gate,
-                rules: gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.pluginName,
-                                  requiresAuth: route.requiresAuth, scope: route.requiredScope, limited: route.isRateLimited, cost: route.rateCost),
+                rules: Self.rules(for: route, gate: gate),
                 metrics: config.metrics.enabled ? HostMetrics.shared.route(plugin: route.pluginName, route: route.servedPath, method: route.method) : nil
             )
             router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in

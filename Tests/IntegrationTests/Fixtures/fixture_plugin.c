@@ -171,10 +171,23 @@ PH_EXPORT void ph_plugin_shutdown(ph_plugin_t *plugin) {
     host->log(plugin, PH_LOG_INFO, FIXTURE_NAME " shut down cleanly");
 }
 
+/* The OpenAPI operation of GET /items/{id}: unusable JSON with FIXTURE_BROKEN_OPENAPI, a
+ * reference to a schema nobody registered with FIXTURE_DANGLING_OPENAPI, else one that uses the
+ * plugin's own "Item" schema (registered in ph_plugin_register). */
+#if defined(FIXTURE_BROKEN_OPENAPI)
+#define ITEM_OPENAPI "{\"summary\": \"broken\", \"responses\": "
+#elif defined(FIXTURE_DANGLING_OPENAPI)
+#define ITEM_OPENAPI "{\"responses\": {\"200\": {\"description\": \"x\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Missing\"}}}}}}"
+#else
+#define ITEM_OPENAPI "{\"summary\": \"One item\", \"responses\": {\"200\": {\"description\": \"The item\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Item\"}}}}}}"
+#endif
+#define ITEM_SCHEMA "{\"schemas\": {\"Item\": {\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}, \"owner\": {\"const\": \"" FIXTURE_NAME "\"}}}}}"
+
 static ph_status_t add_costing(const char *method, const char *path, ph_handler_fn handler, uint32_t flags, uint32_t cost) {
     char full[128];
     snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);
-    ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, NULL, NULL, cost};
+    const char *openapi = strcmp(path, "/items/{id}") == 0 ? ITEM_OPENAPI : NULL;
+    ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, openapi, NULL, cost};
 #ifdef FIXTURE_ROUTE_V1_0
     /* A descriptor as an ABI 1.0 plugin fills it: rate_cost lies beyond struct_size, so whatever
      * is there must be ignored and the route costs 1. */
@@ -196,6 +209,9 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     return PH_ERR_REGISTRATION_FAILED;
 #endif
     ph_status_t status = PH_OK;
+    if (api->struct_size >= offsetof(ph_host_api_t, openapi_components) + sizeof(api->openapi_components)) {
+        status |= api->openapi_components(plugin, ITEM_SCHEMA);
+    }
     status |= add("GET", "/async", async_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/never", never_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/twice", twice_handler, PH_ROUTE_NON_BLOCKING);
