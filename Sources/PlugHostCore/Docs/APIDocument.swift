@@ -62,7 +62,7 @@ struct APIDocumentBuilder {
         let version = "version \(plugin.version)"
         tags.append(OpenAPI.Tag(name: plugin.name, description: plugin.description.isEmpty ? "Plugin \(plugin.name), \(version)." : "\(plugin.description) (plugin \(plugin.name), \(version))",
                                 vendorExtensions: ["x-plugin-version": AnyCodable(plugin.version), "x-plugin-file": AnyCodable(plugin.file)]))
-        var pluginComponents = OpenAPI.Components()
+        var pluginComponents = (decoded: OpenAPI.Components(), raw: [String: Any]())
         if let json = plugin.openAPIComponents {
             do {
                 pluginComponents = try Self.decodeComponents(json, namespace: namespace)
@@ -82,7 +82,7 @@ struct APIDocumentBuilder {
             }
             insert(operation, method: route.method, path: route.servedPath)
         }
-        try? components.merge(pluginComponents)
+        try? components.merge(pluginComponents.decoded)
     }
 
     func build() -> APIDocument {
@@ -107,7 +107,7 @@ struct APIDocumentBuilder {
     // MARK: - One plugin operation
 
     /// The plugin's operation with what the host enforces, or the reason it cannot be used.
-    private func documented(_ route: PluginRoute, namespace: ComponentNamespace, pluginComponents: OpenAPI.Components,
+    private func documented(_ route: PluginRoute, namespace: ComponentNamespace, pluginComponents: (decoded: OpenAPI.Components, raw: [String: Any]),
                             enforcement: HostDocumentation.Enforcement) throws(DocsProblem) -> OpenAPI.Operation {
         guard let json = route.openAPIJSON else {
             var operation = HostDocumentation.minimalOperation(method: route.method, path: route.servedPath, plugin: route.pluginName)
@@ -117,9 +117,13 @@ struct APIDocumentBuilder {
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)), let object = parsed as? [String: Any] else {
             throw DocsProblem("openapi_json is not a JSON object")
         }
+        let rewritten = namespace.rewritingReferences(in: object)
+        if let missing = namespace.danglingReference(in: rewritten, components: pluginComponents.raw) {
+            throw DocsProblem("it refers to \(missing), which the plugin did not give in openapi_components")
+        }
         var operation: OpenAPI.Operation
         do {
-            let data = try JSONSerialization.data(withJSONObject: namespace.rewritingReferences(in: object))
+            let data = try JSONSerialization.data(withJSONObject: rewritten)
             operation = try JSONDecoder().decode(OpenAPI.Operation.self, from: data)
         } catch {
             throw DocsProblem("not a valid OpenAPI 3.1 Operation: \(OpenAPI.Error(from: error).localizedDescription)")
@@ -129,7 +133,7 @@ struct APIDocumentBuilder {
         // Alone in a document with the components it may use, so a dangling reference or a
         // clash is pinned on this route.
         var own = HostDocumentation.components(authHeader: "X-API-Key")
-        try? own.merge(pluginComponents)
+        try? own.merge(pluginComponents.decoded)
         var single: OpenAPI.PathItem.Map = [:]
         Self.insert(operation, method: route.method, path: route.servedPath, into: &single)
         do {
@@ -147,14 +151,14 @@ struct APIDocumentBuilder {
         HostDocumentation.apply(enforcement, to: &operation)
     }
 
-    private static func decodeComponents(_ json: String, namespace: ComponentNamespace) throws(DocsProblem) -> OpenAPI.Components {
+    private static func decodeComponents(_ json: String, namespace: ComponentNamespace) throws(DocsProblem) -> (decoded: OpenAPI.Components, raw: [String: Any]) {
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)), let object = parsed as? [String: Any] else {
             throw DocsProblem("not a JSON object")
         }
         let renamed = try namespace.components(object)
         do {
             let data = try JSONSerialization.data(withJSONObject: renamed)
-            return try JSONDecoder().decode(OpenAPI.Components.self, from: data)
+            return (try JSONDecoder().decode(OpenAPI.Components.self, from: data), renamed)
         } catch {
             throw DocsProblem("not a valid OpenAPI 3.1 Components object: \(OpenAPI.Error(from: error).localizedDescription)")
         }

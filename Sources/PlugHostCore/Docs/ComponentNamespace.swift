@@ -62,6 +62,26 @@ struct ComponentNamespace {
         }
     }
 
+    /// The first local reference in `value` (already rewritten) that `components` (namespaced)
+    /// lacks, as the plugin wrote it.
+    func danglingReference(in value: Any, components: [String: Any]) -> String? {
+        switch value {
+        case let object as [String: Any]:
+            if let reference = object["$ref"] as? String {
+                let parts = reference.split(separator: "/", omittingEmptySubsequences: false)
+                if parts.count == 4, parts[0] == "#", parts[1] == "components",
+                   (components[String(parts[2])] as? [String: Any])?[String(parts[3])] == nil {
+                    return "#/components/\(parts[2])/\(parts[3].dropFirst(plugin.count + 1))"
+                }
+            }
+            return object.values.lazy.compactMap { danglingReference(in: $0, components: components) }.first
+        case let array as [Any]:
+            return array.lazy.compactMap { danglingReference(in: $0, components: components) }.first
+        default:
+            return nil
+        }
+    }
+
     private func rewrittenReference(_ reference: String) -> String {
         let parts = reference.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "#", parts[1] == "components", Self.kinds.contains(String(parts[2])) else { return reference }

@@ -7,12 +7,19 @@ import Logging
 /// SPA's `index.html`) for missing pages elsewhere.
 struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     let notFoundPage: NotFoundPage?
+    let allowedMethods: AllowedMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError where error.status == .notFound && !Self.isAPI(request.uri.path) {
             return Self.page(notFoundPage, request) ?? Self.response(.notFound, Self.defaultDetail(.notFound, request))
+        } catch let error as any HTTPResponseError where error.status == .notFound {
+            let allowed = allowedMethods.methods(at: request.uri.path)
+            guard !allowed.isEmpty else { return Self.response(.notFound, Self.defaultDetail(.notFound, request)) }
+            let list = allowed.joined(separator: ", ")
+            return Self.response(.methodNotAllowed, "Method \(request.method) is not allowed on \(request.uri.path); it serves \(list).",
+                                 extraHeaders: [.allow: list])
         } catch let error as HTTPError {
             let detail = error.body ?? Self.defaultDetail(error.status, request)
             return Self.response(error.status, detail, extraHeaders: error.headers)

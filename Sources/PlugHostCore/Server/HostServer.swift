@@ -157,6 +157,15 @@ public struct HostServer: Sendable {
         logger.notice("PlugHost stopped")
     }
 
+    /// Every API route this host serves, built-in or plugin, as `(method, path as served)`.
+    var servedAPIRoutes: [(method: String, servedPath: String)] {
+        var routes = BuiltinRoutes.catalog(config).map { (method: "GET", servedPath: $0.path) }
+        if apiDocument != nil {
+            routes += [DocsPages.documentPath, DocsPages.swaggerPath, DocsPages.redocPath].map { (method: "GET", servedPath: $0) }
+        }
+        return routes + registry.routes.map { (method: $0.method, servedPath: $0.servedPath) }
+    }
+
     func makeRouter(blockingPool: NIOThreadPool) -> Router<HostRequestContext> {
         let router = Router(context: HostRequestContext.self)
         // Outermost first: the log sees every answer, the headers land on every answer (errors
@@ -169,7 +178,10 @@ public struct HostServer: Sendable {
         router.add(middleware: CORSPolicyMiddleware(config.cors))
         let staticDirectory = config.resolve(config.staticFiles.directory)
         let serveStatic = config.staticFiles.enabled && FileManager.default.fileExists(atPath: staticDirectory.path)
-        router.add(middleware: ErrorResponseMiddleware(notFoundPage: serveStatic ? NotFoundPage(directory: staticDirectory, spa: config.staticFiles.spa) : nil))
+        router.add(middleware: ErrorResponseMiddleware(
+            notFoundPage: serveStatic ? NotFoundPage(directory: staticDirectory, spa: config.staticFiles.spa) : nil,
+            allowedMethods: AllowedMethods(servedAPIRoutes)
+        ))
         if serveStatic {
             router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))
         }
