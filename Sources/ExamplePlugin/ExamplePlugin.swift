@@ -67,6 +67,14 @@ enum ExamplePlugin: PlugHostPlugin {
             .json(["message": "Hello, administrator \(request.keyName ?? "")."])
         }
 
+        // Every /api request gets an X-Request-ID: the client's, if it sent a sane one, else a new
+        // one. Later middlewares and the route see it; the response echoes it.
+        try plugin.middleware("request-id", options: .nonBlocking) { request in
+            .continue(setting: ["X-Request-ID": RequestID.accepted(request.headers["x-request-id"]) ?? RequestID.make()])
+        } onResponse: { request, _ in
+            ["X-Request-ID": request.headers["x-request-id"] ?? ""]
+        }
+
         log.withLock { $0 = plugin.log }
         plugin.log.info("example plugin ready, greeting \"\(settings.greeting)\"")
     }
@@ -77,6 +85,20 @@ enum ExamplePlugin: PlugHostPlugin {
     static func shutdown() {
         log.withLock { $0?.info("example plugin shut down") }
     }
+}
+
+/// Request IDs as the request-id middleware accepts and makes them.
+enum RequestID {
+    /// A client's ID if it is 1-128 characters of [A-Za-z0-9._-]; anything else could smuggle
+    /// text into logs downstream, so it is replaced.
+    static func accepted(_ value: String?) -> String? {
+        guard let value, (1...128).contains(value.utf8.count),
+              value.utf8.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D) })
+        else { return nil }
+        return value
+    }
+
+    static func make() -> String { UUID().uuidString.lowercased() }
 }
 
 @_cdecl("ph_plugin_magic")

@@ -1,3 +1,5 @@
+import PlugHostABI
+
 /// One HTTP header.
 public struct Header: Sendable, Hashable {
     public var name: String
@@ -13,6 +15,13 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var fields: [Header]
 
     public init(_ fields: [Header] = []) { self.fields = fields }
+
+    /// Copies `count` pairs the host handed over.
+    init(copying pairs: UnsafePointer<ph_pair_t>?, count: Int) {
+        fields = (0..<count).compactMap { index in
+            pairs.map { Header(name: String($0[index].name), value: String($0[index].value)) }
+        }
+    }
 
     public init(dictionaryLiteral elements: (String, String)...) {
         fields = elements.map { Header(name: $0.0, value: $0.1) }

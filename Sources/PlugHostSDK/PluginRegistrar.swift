@@ -1,3 +1,4 @@
+import Foundation
 import PlugHostABI
 
 /// What a plugin uses during registration: its config, its log, and the route methods.
@@ -79,6 +80,49 @@ public final class PluginRegistrar {
         try route(.delete, path, options: options, scope: scope, cost: cost, docs: docs, handler)
     }
 
+    /// Registers a middleware: `onRequest` sees every request its scope covers (after the host's
+    /// rate limit and key check, before the route) and continues or answers; `onResponse` may
+    /// change the answer's headers. `paths`: served path prefixes ("/api/admin"); empty for every
+    /// `/api` route. Hooks run on the blocking pool unless `options` has ``MiddlewareOptions/nonBlocking``.
+    ///
+    ///     try plugin.middleware("request-id", options: .nonBlocking) { request in
+    ///         .continue(setting: ["X-Request-ID": request.headers["x-request-id"] ?? newID()])
+    ///     } onResponse: { request, _ in
+    ///         ["X-Request-ID": request.headers["x-request-id"] ?? ""]
+    ///     }
+    public func middleware(
+        _ name: String, options: MiddlewareOptions = [], paths: [String] = [],
+        onRequest: (@Sendable (Request) throws -> MiddlewareDecision)? = nil,
+        onResponse: (@Sendable (Request, ResponseHead) -> HeaderChanges)? = nil
+    ) throws {
+        guard let register = host.function(\.register_middleware) else {
+            throw MiddlewareRegistrationError(name: name, reason: "the host is older than ABI 1.3 and runs no middleware")
+        }
+        // The box is handed to the host as user_data and must outlive every call: it is never released.
+        let box = Unmanaged.passRetained(MiddlewareBox(host: host, onRequest: onRequest, onResponse: onResponse)).toOpaque()
+        let prefixes = paths.map { strdup($0) }
+        defer { prefixes.forEach { free($0) } }
+        let status = name.withCString { namePointer in
+            prefixes.map { UnsafePointer($0) }.withUnsafeBufferPointer { prefixBuffer in
+                var descriptor = ph_middleware_t(
+                    struct_size: UInt32(MemoryLayout<ph_middleware_t>.size),
+                    name: namePointer,
+                    flags: options.rawValue,
+                    path_prefixes: prefixBuffer.baseAddress,
+                    path_prefix_count: prefixBuffer.count,
+                    on_request: onRequest == nil ? nil : requestHookTrampoline,
+                    on_response: onResponse == nil ? nil : responseHookTrampoline,
+                    user_data: box
+                )
+                return register(host.plugin, &descriptor)
+            }
+        }
+        guard status == PH_OK else {
+            Unmanaged<MiddlewareBox>.fromOpaque(box).release()
+            throw MiddlewareRegistrationError(name: name, reason: status == PH_ERR_DUPLICATE_ROUTE ? "the name is taken" : "the host rejected it (see the host log)")
+        }
+    }
+
     /// Registers a schema the plugin's docs refer to as `.ref(name)`. In the document it is
     /// named `<plugin>.<name>`, so it cannot collide with another plugin's schema of that name.
     /// Returns false when the host is too old to take schemas (before ABI 1.3).
@@ -148,6 +192,13 @@ public struct RouteOptions: OptionSet, Sendable {
     public static let noRateLimit = RouteOptions(rawValue: PH_ROUTE_NO_RATE_LIMIT)
     /// The handler never blocks, so the host calls it inline on its I/O threads (fastest).
     public static let nonBlocking = RouteOptions(rawValue: PH_ROUTE_NON_BLOCKING)
+}
+
+/// The host refused a middleware.
+public struct MiddlewareRegistrationError: Error, CustomStringConvertible {
+    public let name: String
+    public let reason: String
+    public var description: String { "cannot register middleware '\(name)': \(reason)" }
 }
 
 /// The host refused a route; the host log says why in detail.

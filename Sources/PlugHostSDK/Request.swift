@@ -34,13 +34,7 @@ public struct Request: Sendable {
             parameters[String(pair.name)] = String(pair.value)
         }
         self.parameters = parameters
-        var headers: [Header] = []
-        headers.reserveCapacity(view.header_count)
-        for index in 0..<view.header_count {
-            let pair = view.headers[index]
-            headers.append(Header(name: String(pair.name), value: String(pair.value)))
-        }
-        self.headers = Headers(headers)
+        headers = Headers(copying: view.headers, count: view.header_count)
         body = view.body.len == 0 ? [] : Array(UnsafeRawBufferPointer(start: view.body.data, count: view.body.len))
         clientAddress = String(view.client_address)
         keyName = view.key_name.len == 0 ? nil : String(view.key_name)

@@ -48,5 +48,9 @@ struct InspectCommand: ParsableCommand {
             if let scope = route.requiredScope { traits.append("scope \(scope)") }
             print("  \(route.method.padding(toLength: 7, withPad: " ", startingAt: 0)) \(route.servedPath)  [\(traits.joined(separator: ", "))]")
         }
+        print("middlewares:\(plugin.middlewares.isEmpty ? " none" : "")")
+        for middleware in plugin.middlewares {
+            print("  \(middleware.summary)")
+        }
     }
 }

@@ -110,7 +110,8 @@ struct ObservabilityTests {
         #expect((example["build"] as? String)?.contains("shared Swift runtime") == true)
         let routes = try #require(example["routes"] as? [[String: Any]])
         #expect(routes.contains { $0["path"] as? String == "/api/whoami" && $0["auth_required"] as? Bool == true })
-        #expect(example["middlewares"] as? [String] == [])
+        let middlewares = try #require(example["middlewares"] as? [[String: Any]])
+        #expect(middlewares.map { $0["name"] as? String } == ["request-id"])
     }
 
     @Test func effectiveConfigNeedsAKeyAndHidesSecrets() throws {

@@ -19,9 +19,10 @@
  *   2. The host calls ph_plugin_magic() and checks the ABI version and the
  *      build signature BEFORE calling anything else.
  *   3. The host calls ph_plugin_register() once, on one thread. The plugin
- *      registers its routes through the host API table. If registration fails,
- *      nothing the plugin registered is kept.
- *   4. The host calls route handlers, concurrently, from many threads.
+ *      registers its routes and middlewares through the host API table. If
+ *      registration fails, nothing the plugin registered is kept.
+ *   4. The host calls route handlers and middleware hooks, concurrently, from
+ *      many threads.
  *
  * Ownership rules, which every function below repeats where they apply:
  *   - Memory the HOST hands the plugin (request views, config JSON, the call
@@ -75,7 +76,9 @@ typedef int32_t ph_status_t;
 #define PH_ERR_TIMED_OUT 4          /* respond() came after the host's handler timeout */
 #define PH_ERR_UNKNOWN_CALL 5       /* the call handle is not one the host knows */
 #define PH_ERR_REGISTRATION_FAILED 6 /* returned by a plugin whose registration failed */
-#define PH_ERR_WRONG_PHASE 7        /* a registration function called outside ph_plugin_register */
+#define PH_ERR_WRONG_PHASE 7        /* a registration function called outside ph_plugin_register, or an
+                                       answer of the wrong kind (proceed() for a route, respond() for a
+                                       response hook) */
 
 /* A byte string that is NOT necessarily NUL-terminated. `data` may be NULL
  * when `len` is 0. */
@@ -210,6 +213,62 @@ typedef struct ph_route_t {
     uint32_t rate_cost;          /* units of the rate limit one call consumes; 0 means 1 */
 } ph_route_t;
 
+/* ------------------------------------------------------------------------ */
+/* Middleware (ABI 1.3)                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A middleware acts on every /api request its scope covers, built-in routes included, after the
+ * host's rate limit and API-key check and before the route: its request hook may let the request
+ * through (optionally adding, replacing or removing request headers the later middlewares and the
+ * route see) or answer it itself; its response hook may add, replace or remove response headers.
+ * Middlewares run in the order host.toml's [middleware] order gives (unlisted ones after, by
+ * plugin name, then in registration order); response hooks run in the reverse order, and only
+ * for middlewares whose request hook let the request through (or that have none).
+ *
+ * A hook, like a route handler, answers its call exactly once, before it returns or later from
+ * any thread: a request hook with proceed() or respond(), a response hook with proceed() only.
+ * A hook that does not answer within [server] handler_timeout gets the client a 504. */
+
+/* The response as a response hook sees it. Owned by the host; valid, like the request view
+ * passed with it, until the hook's proceed() returns. */
+typedef struct ph_response_view_t {
+    uint32_t struct_size;
+    uint16_t status;
+    const ph_pair_t *headers;   /* response headers, names lower-case, in order */
+    size_t header_count;
+} ph_response_view_t;
+
+/* The request hook. `request` is the request as the previous middlewares left it; its `body` is
+ * empty (the host reads the body only for the route), `route` is the matched template as served
+ * ("/api/items/{id}"), `params` holds the route's path parameters. Same ownership as a handler. */
+typedef void (*ph_request_hook_fn)(ph_call_t *call, const ph_request_t *request, void *user_data);
+
+/* The response hook. `request` is the request as the route saw it (with every request hook's
+ * header changes); `response` the answer so far. Answer with proceed(). */
+typedef void (*ph_response_hook_fn)(ph_call_t *call, const ph_request_t *request,
+                                    const ph_response_view_t *response, void *user_data);
+
+/* Middleware flags. */
+#define PH_MIDDLEWARE_NON_BLOCKING (1u << 0) /* hooks never block: called inline on the I/O executor,
+                                                as PH_ROUTE_NON_BLOCKING for routes */
+#define PH_MIDDLEWARE_OWN_ROUTES   (1u << 1) /* only the registering plugin's own routes */
+
+/* A middleware descriptor. Owned by the plugin; copied (strings and prefix list included) by the
+ * host before register_middleware() returns. */
+typedef struct ph_middleware_t {
+    uint32_t struct_size;               /* sizeof(ph_middleware_t) */
+    const char *name;                   /* NUL-terminated, [a-z0-9_-]+, unique in the host: the name
+                                           [middleware] order lists */
+    uint32_t flags;                     /* PH_MIDDLEWARE_* */
+    const char *const *path_prefixes;   /* NUL-terminated served paths ("/api/admin"); a prefix matches
+                                           itself and what lies below it, whole segments only. NULL or
+                                           count 0: every /api route */
+    size_t path_prefix_count;
+    ph_request_hook_fn on_request;      /* may be NULL (then the request goes on unchanged) */
+    ph_response_hook_fn on_response;    /* may be NULL; at least one of the two must be set */
+    void *user_data;                    /* passed to both hooks; valid for the life of the process */
+} ph_middleware_t;
+
 /* Log levels for ph_host_api_t.log. */
 #define PH_LOG_DEBUG 0
 #define PH_LOG_INFO 1
@@ -241,7 +300,9 @@ typedef struct ph_host_api_t {
      * the handler returned. `response` is copied before this returns; `call`
      * and the request view are invalid after it returns. A second answer
      * returns PH_ERR_ALREADY_ANSWERED and an answer after the host's timeout
-     * returns PH_ERR_TIMED_OUT; both are logged and otherwise ignored. */
+     * returns PH_ERR_TIMED_OUT; both are logged and otherwise ignored.
+     * A middleware's request hook may answer with respond() too: the request then stops there
+     * (later middlewares and the route do not run). A response hook may not (PH_ERR_WRONG_PHASE). */
     ph_status_t (*respond)(ph_call_t *call, const ph_response_t *response);
 
     /* Writes one line to the host log, attributed to the plugin. `message` is
@@ -278,6 +339,23 @@ typedef struct ph_host_api_t {
      * NUL-terminated and copied before this returns. Returns PH_OK, PH_ERR_INVALID_ARGUMENT
      * (NULL, or not a JSON object; the reason is logged) or PH_ERR_WRONG_PHASE. */
     ph_status_t (*openapi_components)(ph_plugin_t *plugin, const char *json);
+
+    /* Registers a middleware (see ph_middleware_t). Only during ph_plugin_register(), on its
+     * thread. Returns PH_OK, PH_ERR_INVALID_ARGUMENT (bad name, prefix or descriptor; the reason
+     * is logged), PH_ERR_DUPLICATE_ROUTE (the name is taken, by this or another plugin) or
+     * PH_ERR_WRONG_PHASE. */
+    ph_status_t (*register_middleware)(ph_plugin_t *plugin, const ph_middleware_t *middleware);
+
+    /* Answers a hook call by letting the request (request hook) or the response (response hook)
+     * go on, changed by `edits`: each pair sets the header `name` to `value`, replacing every
+     * field of that name; a pair whose value.data is NULL removes the header. `edits` may be NULL
+     * when `edit_count` is 0. Exactly once per hook call, from any thread; `edits` is copied
+     * before this returns, and `call` with its views is invalid afterwards. Edits the host does
+     * not allow are dropped and logged: on responses, the security headers, RateLimit*,
+     * Retry-After and the framing headers (Content-Length, Transfer-Encoding, Connection); on
+     * requests, the API key header and the framing headers. Returns PH_OK,
+     * PH_ERR_WRONG_PHASE for a route's call, or the errors of respond(). */
+    ph_status_t (*proceed)(ph_call_t *call, const ph_pair_t *edits, size_t edit_count);
 } ph_host_api_t;
 
 /* ------------------------------------------------------------------------ */

@@ -76,6 +76,15 @@ public enum ConfigLoader {
         config.metrics.authRequired = try metrics.bool("auth_required", default: true)
         try metrics.finish()
         try readDocs(&top, into: &config)
+        var middleware = try top.table("middleware")
+        config.middleware.order = try middleware.strings("order", default: [])
+        for name in config.middleware.order where !PluginMiddleware.isValidName(name) {
+            throw middleware.error("order", "\"\(name)\" is not a middleware name ([a-z0-9_-]+); `plughost plugins inspect FILE` lists a plugin's middlewares")
+        }
+        if let repeated = Dictionary(grouping: config.middleware.order, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw middleware.error("order", "\"\(repeated)\" is listed twice; each middleware runs once")
+        }
+        try middleware.finish()
         try top.finish()
         return config
     }

@@ -13,6 +13,7 @@ public struct HostConfig: Sendable {
     public var staticFiles = StaticSettings()
     public var metrics = MetricsSettings()
     public var docs = DocsSettings()
+    public var middleware = MiddlewareSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 
@@ -41,6 +42,12 @@ public struct ServerSettings: Sendable {
     public var shutdownGrace: Double = 10
     /// Largest request body a handler is given; larger bodies get 413.
     public var maxBodyBytes = 1_048_576
+}
+
+/// `[middleware]`
+public struct MiddlewareSettings: Sendable {
+    /// Middleware names in the order they run; unlisted ones run after, by plugin name.
+    public var order: [String] = []
 }
 
 /// `[plugins]`

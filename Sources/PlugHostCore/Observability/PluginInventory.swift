@@ -22,17 +22,28 @@ struct PluginInventory: Encodable, Sendable {
         let abi: String?
         let build: String?
         let routes: [Route]
-        /// Middleware plugins are planned; the field is here so clients need not change then.
-        let middlewares: [String]
+        struct Middleware: Encodable, Sendable {
+            let name: String
+            let requestHook: Bool
+            let responseHook: Bool
+            let pathPrefixes: [String]
+            let ownRoutesOnly: Bool
+            let nonBlocking: Bool
+        }
+
+        let middlewares: [Middleware]
         let reason: String?
         let detail: String?
     }
 
     let abi: String
     let host: String
+    /// Every plugin middleware, in the order they run on a request.
+    let middlewareOrder: [String]
     let plugins: [Entry]
 
-    init(report: PluginLoadReport) {
+    init(report: PluginLoadReport, middlewareOrder: [String]) {
+        self.middlewareOrder = middlewareOrder
         abi = "\(PlugHostABIVersion.major).\(PlugHostABIVersion.minor)"
         host = BuildSignature.host.description
         let loaded = report.loaded.map { plugin in
@@ -43,7 +54,11 @@ struct PluginInventory: Encodable, Sendable {
                     Entry.Route(method: $0.method, path: $0.servedPath, authRequired: $0.requiresAuth, scope: $0.requiredScope,
                                 rateLimited: $0.isRateLimited, nonBlocking: $0.isNonBlocking, cost: $0.rateCost)
                 },
-                middlewares: [], reason: nil, detail: nil
+                middlewares: plugin.middlewares.map {
+                    Entry.Middleware(name: $0.name, requestHook: $0.hasRequestHook, responseHook: $0.hasResponseHook,
+                                     pathPrefixes: $0.pathPrefixes, ownRoutesOnly: $0.ownRoutesOnly, nonBlocking: $0.isNonBlocking)
+                },
+                reason: nil, detail: nil
             )
         }
         let refused = report.failures.map { failure in

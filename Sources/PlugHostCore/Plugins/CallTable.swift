@@ -24,33 +24,64 @@ final class CallTable: Sendable {
 
     /// `ph_host_api_t.respond`.
     func respond(_ handle: OpaquePointer?, _ response: UnsafePointer<ph_response_t>?) -> ph_status_t {
-        let id = CallHandle(handle).id
-        guard let call = calls.withLock({ $0[id] }) else {
-            if id != 0, id <= lastID.load(ordering: .relaxed) {
-                HostMetrics.shared.doubleAnswer(plugin: "unknown")
-                logger.error("a plugin answered call \(id) a second time; the second answer was ignored")
-                return PH_ERR_ALREADY_ANSWERED
-            }
-            logger.error("a plugin answered with an unknown call handle \(id); ignored")
-            return PH_ERR_UNKNOWN_CALL
+        guard let call = lookUp(handle) else { return unknownCall(handle) }
+        guard call.owner.kind != .responseHook else {
+            logger.error("plugin '\(call.owner.plugin)' called respond() in \(call.owner.what); a response hook answers with proceed(). Ignored")
+            return PH_ERR_WRONG_PHASE
         }
         // The view stays alive through `call` until this function returns, as the ABI promises.
         guard let response, UnsafeRawPointer(response).load(as: UInt32.self) >= UInt32(MemoryLayout<ph_response_t>.size) else {
-            call.finish(with: PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer."))
-            logger.error("plugin '\(call.route.pluginName)' sent a malformed response on \(call.route.method) \(call.route.servedPath)")
+            call.finish(with: .respond(PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer.")))
+            logger.error("plugin '\(call.owner.plugin)' sent a malformed response in \(call.owner.what)")
             return PH_ERR_INVALID_ARGUMENT
         }
-        switch call.finish(with: PluginAnswer(copying: response.pointee, route: call.route, logger: logger)) {
+        return deliver(.respond(PluginAnswer(copying: response.pointee, owner: call.owner, logger: logger)), to: call, handle: handle)
+    }
+
+    /// `ph_host_api_t.proceed`.
+    func proceed(_ handle: OpaquePointer?, _ edits: UnsafePointer<ph_pair_t>?, _ count: Int) -> ph_status_t {
+        guard let call = lookUp(handle) else { return unknownCall(handle) }
+        guard call.owner.kind != .route else {
+            logger.error("plugin '\(call.owner.plugin)' called proceed() in \(call.owner.what); a route answers with respond(). Ignored")
+            return PH_ERR_WRONG_PHASE
+        }
+        guard count == 0 || edits != nil else {
+            call.finish(with: .respond(PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer.")))
+            logger.error("plugin '\(call.owner.plugin)' called proceed() with \(count) edits and no array in \(call.owner.what)")
+            return PH_ERR_INVALID_ARGUMENT
+        }
+        let copied = HeaderEdits(copying: UnsafeBufferPointer(start: edits, count: count), owner: call.owner, logger: logger)
+        return deliver(.proceed(copied), to: call, handle: handle)
+    }
+
+    private func lookUp(_ handle: OpaquePointer?) -> PendingCall? {
+        let id = CallHandle(handle).id
+        return calls.withLock { $0[id] }
+    }
+
+    private func unknownCall(_ handle: OpaquePointer?) -> ph_status_t {
+        let id = CallHandle(handle).id
+        if id != 0, id <= lastID.load(ordering: .relaxed) {
+            HostMetrics.shared.doubleAnswer(plugin: "unknown")
+            logger.error("a plugin answered call \(id) a second time; the second answer was ignored")
+            return PH_ERR_ALREADY_ANSWERED
+        }
+        logger.error("a plugin answered with an unknown call handle \(id); ignored")
+        return PH_ERR_UNKNOWN_CALL
+    }
+
+    private func deliver(_ answer: CallAnswer, to call: PendingCall, handle: OpaquePointer?) -> ph_status_t {
+        switch call.finish(with: answer) {
         case .delivered:
             return PH_OK
         case .alreadyAnswered:
-            HostMetrics.shared.doubleAnswer(plugin: call.route.pluginName)
-            logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) a second time; the second answer was ignored")
+            HostMetrics.shared.doubleAnswer(plugin: call.owner.plugin)
+            logger.error("plugin '\(call.owner.plugin)' answered \(call.owner.what) a second time; the second answer was ignored")
             return PH_ERR_ALREADY_ANSWERED
         case .timedOut:
             // The late answer was the last thing the request view was kept for.
-            remove(CallHandle(id: id))
-            logger.error("plugin '\(call.route.pluginName)' answered \(call.route.method) \(call.route.servedPath) after the host's timeout; the answer was ignored")
+            remove(CallHandle(handle))
+            logger.error("plugin '\(call.owner.plugin)' answered \(call.owner.what) after the host's timeout; the answer was ignored")
             return PH_ERR_TIMED_OUT
         }
     }
@@ -63,7 +94,7 @@ final class CallTable: Sendable {
     /// The host answers for the plugin (e.g. the pool is shutting down) and forgets the call.
     func cancel(_ handle: CallHandle, answer: PluginAnswer) {
         guard let call = calls.withLock({ $0.removeValue(forKey: handle.id) }) else { return }
-        call.finish(with: answer)
+        call.finish(with: .respond(answer))
     }
 
     /// The handler did not answer in time: the client gets 504; the call stays in the table
@@ -71,10 +102,10 @@ final class CallTable: Sendable {
     func expire(_ handle: CallHandle, after seconds: Double) {
         let id = handle.id
         guard let call = calls.withLock({ $0[id] }) else { return }
-        let detail = "The plugin '\(call.route.pluginName)' did not answer within \(seconds) seconds."
-        if call.finish(with: PluginAnswer(status: .gatewayTimeout, detail: detail), timedOut: true) == .delivered {
-            HostMetrics.shared.handlerTimedOut(plugin: call.route.pluginName)
-            logger.error("plugin '\(call.route.pluginName)' did not answer \(call.route.method) \(call.route.servedPath) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
+        let detail = "The plugin '\(call.owner.plugin)' did not answer within \(seconds) seconds."
+        if call.finish(with: .respond(PluginAnswer(status: .gatewayTimeout, detail: detail)), timedOut: true) == .delivered {
+            HostMetrics.shared.handlerTimedOut(plugin: call.owner.plugin)
+            logger.error("plugin '\(call.owner.plugin)' did not answer \(call.owner.what) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
         }
     }
 }
@@ -93,13 +124,28 @@ struct CallHandle: Sendable {
     var pointer: OpaquePointer { OpaquePointer(bitPattern: UInt(id))! }
 }
 
-/// One handler call waiting for its answer.
+/// Who a call belongs to, for the answer check and the log.
+struct CallOwner: Sendable {
+    enum Kind: Sendable { case route, requestHook, responseHook }
+    let plugin: String
+    let kind: Kind
+    /// `GET /api/items/{id}`, or `middleware 'request-id' (request hook) on GET /api/items/{id}`.
+    let what: String
+}
+
+/// What a plugin answered: a response, or (from a middleware hook) "go on, with these header edits".
+enum CallAnswer: Sendable {
+    case respond(PluginAnswer)
+    case proceed(HeaderEdits)
+}
+
+/// One handler or hook call waiting for its answer.
 final class PendingCall: Sendable {
-    let route: PluginRoute
+    let owner: CallOwner
     let view: RequestView
 
     private enum State {
-        case waiting(CheckedContinuation<PluginAnswer, Never>?, Scheduled<Void>?)
+        case waiting(CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?)
         case answered
         case timedOut
     }
@@ -108,13 +154,13 @@ final class PendingCall: Sendable {
 
     private let state = Mutex(State.waiting(nil, nil))
 
-    init(route: PluginRoute, view: RequestView) {
-        self.route = route
+    init(owner: CallOwner, view: RequestView) {
+        self.owner = owner
         self.view = view
     }
 
     /// Sets where the answer goes, and the timer to cancel once it arrives.
-    func wait(_ continuation: CheckedContinuation<PluginAnswer, Never>) {
+    func wait(_ continuation: CheckedContinuation<CallAnswer, Never>) {
         state.withLock { $0 = .waiting(continuation, nil) }
     }
 
@@ -132,8 +178,8 @@ final class PendingCall: Sendable {
 
     /// Delivers the first answer; later ones are refused, saying whether the timeout or another answer came first.
     @discardableResult
-    func finish(with answer: PluginAnswer, timedOut: Bool = false) -> Delivery {
-        let outcome = state.withLock { state -> Result<(CheckedContinuation<PluginAnswer, Never>?, Scheduled<Void>?), DeliveryRefusal> in
+    func finish(with answer: CallAnswer, timedOut: Bool = false) -> Delivery {
+        let outcome = state.withLock { state -> Result<(CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?), DeliveryRefusal> in
             switch state {
             case .waiting(let continuation, let timer):
                 state = timedOut ? .timedOut : .answered

@@ -56,6 +56,17 @@ enum HostFunctionTable {
             openapi_components: { plugin, json in
                 guard let record = PluginRecord.from(plugin), let json else { return PH_ERR_INVALID_ARGUMENT }
                 return record.stageOpenAPIComponents(String(cString: json))
+            },
+            register_middleware: { plugin, middleware in
+                guard let record = PluginRecord.from(plugin), let middleware else { return PH_ERR_INVALID_ARGUMENT }
+                // As for routes: copy only the bytes the plugin declared.
+                var descriptor = ph_middleware_t()
+                let size = min(Int(UnsafeRawPointer(middleware).load(as: UInt32.self)), MemoryLayout<ph_middleware_t>.size)
+                withUnsafeMutableBytes(of: &descriptor) { $0.baseAddress!.copyMemory(from: middleware, byteCount: size) }
+                return record.stageMiddleware(descriptor)
+            },
+            proceed: { call, edits, count in
+                CallTable.shared.proceed(call, edits, count)
             }
         ))
         return UnsafePointer(table)

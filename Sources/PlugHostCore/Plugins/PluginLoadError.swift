@@ -11,6 +11,7 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
         case duplicatePluginName = "duplicate_plugin_name"
         case registrationFailed = "registration_failed"
         case invalidRoute = "invalid_route"
+        case invalidMiddleware = "invalid_middleware"
         case duplicateRoute = "duplicate_route"
         case insecurePermissions = "insecure_permissions"
         case hashMismatch = "sha256_mismatch"

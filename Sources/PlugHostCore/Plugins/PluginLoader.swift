@@ -19,6 +19,7 @@ public struct LoadedPlugin: @unchecked Sendable {
     public let routes: [PluginRoute]
     /// The plugin's OpenAPI Components object as JSON, if it gave one (ABI 1.3).
     public let openAPIComponents: String?
+    public let middlewares: [PluginMiddleware]
     let shutdownHook: ph_plugin_shutdown_fn?
     let handle: OpaquePointer
 
@@ -144,7 +145,7 @@ public struct PluginLoader: Sendable {
             throw PluginLoadError(file: file, reason: .registrationFailed, cause: "its registration failed: \(message)",
                                   fix: "Fix the cause the plugin names, e.g. its [plugins.\(magic.name)] table in host.toml")
         }
-        if let clash = registry.commit(registration.routes) {
+        if let clash = registry.commit(registration.routes, middlewares: registration.middlewares) {
             throw PluginLoadError(file: file, reason: .duplicateRoute,
                                   cause: "route \(clash.route.method) \(clash.route.servedPath) is already registered by \(clash.owner)",
                                   fix: "Remove one of the two plugins, or change one plugin's path")
@@ -153,6 +154,7 @@ public struct PluginLoader: Sendable {
             file: file, path: url.path, name: magic.name, version: magic.version, description: magic.description,
             abiMajor: magic.abiMajor, abiMinor: magic.abiMinor, build: magic.build,
             sha256: sha256, routes: registration.routes, openAPIComponents: registration.openAPIComponents,
+            middlewares: registration.middlewares,
             shutdownHook: library.shutdown, handle: record.handle
         )
     }

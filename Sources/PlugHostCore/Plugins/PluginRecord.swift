@@ -24,6 +24,7 @@ final class PluginRecord: Sendable {
     struct Registration {
         var open = true
         var routes: [PluginRoute] = []
+        var middlewares: [PluginMiddleware] = []
         /// The plugin's OpenAPI Components object as JSON (ABI 1.3), for the aggregated docs.
         var openAPIComponents: String?
         var pluginError: String?
@@ -100,6 +101,49 @@ final class PluginRecord: Sendable {
                               "Remove one of the two plugins, or change one plugin's path", PH_ERR_DUPLICATE_ROUTE)
             }
             state.routes.append(route)
+            return PH_OK
+        }
+    }
+
+    /// Checks and stages one middleware; like routes, nothing runs until registration succeeds.
+    func stageMiddleware(_ descriptor: ph_middleware_t) -> ph_status_t {
+        registration.withLock { state in
+            guard state.open else { return PH_ERR_WRONG_PHASE }
+            func refuse(_ cause: String, _ fix: String, _ status: ph_status_t = PH_ERR_INVALID_ARGUMENT) -> ph_status_t {
+                if state.routeProblem == nil { state.routeProblem = PluginLoadError(file: file, reason: .invalidMiddleware, cause: cause, fix: fix) }
+                logger.error("\(cause)")
+                return status
+            }
+            let name = descriptor.name.map { String(cString: $0) } ?? ""
+            guard PluginMiddleware.isValidName(name) else {
+                return refuse("middleware name \(name.debugDescription) is not [a-z0-9_-]+ (at most 64 bytes)", "Name the middleware e.g. \"request-id\"")
+            }
+            guard descriptor.on_request != nil || descriptor.on_response != nil else {
+                return refuse("middleware '\(name)' has neither a request nor a response hook", "Set on_request, on_response or both")
+            }
+            var prefixes: [String] = []
+            for index in 0..<descriptor.path_prefix_count {
+                guard let pointer = descriptor.path_prefixes?[index] else {
+                    return refuse("middleware '\(name)': path prefix \(index) is NULL", "Pass path_prefix_count NUL-terminated strings")
+                }
+                let prefix = String(cString: pointer)
+                let template = try? PathTemplate(prefix)
+                guard prefix == "/api" || prefix.hasPrefix("/api/"), let template, template.parameterNames.isEmpty else {
+                    return refuse("middleware '\(name)': path prefix \(prefix.debugDescription) is not a literal served path below /api",
+                                  "Write prefixes as served, e.g. \"/api/admin\" (no {parameters}, no trailing '/')")
+                }
+                prefixes.append(prefix)
+            }
+            if state.middlewares.contains(where: { $0.name == name }) {
+                return refuse("it registers middleware '\(name)' twice", "Register each middleware once", PH_ERR_DUPLICATE_ROUTE)
+            }
+            if let owner = registry.middlewareOwner(of: name) {
+                return refuse("middleware name '\(name)' is already taken by \(owner)", "Rename one of the two middlewares", PH_ERR_DUPLICATE_ROUTE)
+            }
+            state.middlewares.append(PluginMiddleware(
+                name: name, pluginName: self.name, pluginFile: file, flags: descriptor.flags, pathPrefixes: prefixes,
+                onRequest: descriptor.on_request, onResponse: descriptor.on_response, userData: descriptor.user_data
+            ))
             return PH_OK
         }
     }

@@ -1,11 +1,14 @@
 import PlugHostABI
 
-/// The `ph_request_t` a handler receives, with every string it points to, in one allocation.
+/// The `ph_request_t` a handler or hook receives, with every string it points to, in one
+/// allocation; for a response hook also the `ph_response_view_t`.
 ///
 /// Immutable after init and freed in deinit. The call table keeps the view alive until the
 /// plugin's respond() has returned, which is exactly the lifetime the ABI promises.
 final class RequestView: @unchecked Sendable {
     let request: UnsafePointer<ph_request_t>
+    /// Set when `Fields.response` was.
+    let response: UnsafePointer<ph_response_view_t>?
     private let storage: UnsafeMutableRawPointer
 
     struct Fields {
@@ -17,18 +20,22 @@ final class RequestView: @unchecked Sendable {
         var headers: [(String, String)]
         var clientAddress: String
         var keyName: String
+        /// The answer so far, for a response hook.
+        var response: (status: Int, headers: [(String, String)])?
     }
 
     /// Copies `fields` and `body` (a contiguous buffer, e.g. a collected ByteBuffer) into one block.
     init(_ fields: Fields, body: UnsafeRawBufferPointer) {
-        let pairCount = fields.parameters.count + fields.headers.count
+        let responseHeaders = fields.response?.headers ?? []
+        let pairCount = fields.parameters.count + fields.headers.count + responseHeaders.count
         var textBytes = body.count + fields.method.utf8.count + fields.path.utf8.count + fields.route.utf8.count
             + fields.query.utf8.count + fields.clientAddress.utf8.count + fields.keyName.utf8.count
         for (name, value) in fields.parameters { textBytes += name.utf8.count + value.utf8.count }
-        for (name, value) in fields.headers { textBytes += name.utf8.count + value.utf8.count }
+        for (name, value) in fields.headers + responseHeaders { textBytes += name.utf8.count + value.utf8.count }
 
         let requestSize = MemoryLayout<ph_request_t>.stride
-        let pairsOffset = requestSize
+        let responseOffset = requestSize
+        let pairsOffset = responseOffset + (fields.response == nil ? 0 : MemoryLayout<ph_response_view_t>.stride)
         let textOffset = pairsOffset + pairCount * MemoryLayout<ph_pair_t>.stride
         storage = .allocate(byteCount: max(textOffset + textBytes, 1), alignment: MemoryLayout<ph_request_t>.alignment)
 
@@ -46,7 +53,7 @@ final class RequestView: @unchecked Sendable {
 
         let pairs = (storage + pairsOffset).bindMemory(to: ph_pair_t.self, capacity: pairCount)
         var pairIndex = 0
-        for (name, value) in fields.parameters + fields.headers {
+        for (name, value) in fields.parameters + fields.headers + responseHeaders {
             (pairs + pairIndex).initialize(to: ph_pair_t(name: copy(name), value: copy(value)))
             pairIndex += 1
         }
@@ -66,6 +73,18 @@ final class RequestView: @unchecked Sendable {
             key_name: copy(fields.keyName)
         ))
         self.request = UnsafePointer(request)
+        if let answer = fields.response {
+            let view = (storage + responseOffset).bindMemory(to: ph_response_view_t.self, capacity: 1)
+            view.initialize(to: ph_response_view_t(
+                struct_size: UInt32(MemoryLayout<ph_response_view_t>.size),
+                status: UInt16(clamping: answer.status),
+                headers: responseHeaders.isEmpty ? nil : UnsafePointer(pairs + fields.parameters.count + fields.headers.count),
+                header_count: responseHeaders.count
+            ))
+            response = UnsafePointer(view)
+        } else {
+            response = nil
+        }
     }
 
     deinit {

@@ -11,7 +11,13 @@ public final class RouteRegistry: Sendable {
         public var description: String { file.map { "plugin '\(name)' (\($0))" } ?? "the host's built-in routes" }
     }
 
-    private let state = Mutex<(owners: [RouteKey: Owner], routes: [PluginRoute])>(([:], []))
+    private struct State {
+        var owners: [RouteKey: Owner] = [:]
+        var routes: [PluginRoute] = []
+        var middlewares: [PluginMiddleware] = []
+    }
+
+    private let state = Mutex(State())
 
     public init(builtIn: [(method: String, path: String)]) {
         state.withLock { state in
@@ -25,10 +31,19 @@ public final class RouteRegistry: Sendable {
     /// Plugin routes in the order they were committed.
     public var routes: [PluginRoute] { state.withLock { $0.routes } }
 
+    /// Plugin middlewares in the order they were committed.
+    public var middlewares: [PluginMiddleware] { state.withLock { $0.middlewares } }
+
     func owner(of key: RouteKey) -> Owner? { state.withLock { $0.owners[key] } }
 
-    /// Adds all of one plugin's routes, or none if any is taken; returns the first clash.
-    func commit(_ routes: [PluginRoute]) -> (route: PluginRoute, owner: Owner)? {
+    func middlewareOwner(of name: String) -> Owner? {
+        state.withLock { state in
+            state.middlewares.first { $0.name == name }.map { Owner(name: $0.pluginName, file: $0.pluginFile) }
+        }
+    }
+
+    /// Adds all of one plugin's routes and middlewares, or none if any route is taken; returns the first clash.
+    func commit(_ routes: [PluginRoute], middlewares: [PluginMiddleware] = []) -> (route: PluginRoute, owner: Owner)? {
         state.withLock { state in
             for route in routes {
                 if let owner = state.owners[route.key] { return (route, owner) }
@@ -37,6 +52,7 @@ public final class RouteRegistry: Sendable {
                 state.owners[route.key] = Owner(name: route.pluginName, file: route.pluginFile)
                 state.routes.append(route)
             }
+            state.middlewares += middlewares
             return nil
         }
     }

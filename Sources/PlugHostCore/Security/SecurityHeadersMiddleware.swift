@@ -16,11 +16,11 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         if settings.hstsIncludeSubdomains { hsts += "; includeSubDomains" }
         let all: [(HTTPField.Name, String)] = [
             (.strictTransportSecurity, hsts),
-            (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
-            (HTTPField.Name("X-Frame-Options")!, settings.frameOptions),
+            (.xContentTypeOptions, "nosniff"),
+            (.xFrameOptions, settings.frameOptions),
             (.contentSecurityPolicy, settings.contentSecurityPolicy),
-            (HTTPField.Name("X-XSS-Protection")!, settings.xssProtection),
-            (HTTPField.Name("Referrer-Policy")!, settings.referrerPolicy),
+            (.xXSSProtection, settings.xssProtection),
+            (.referrerPolicy, settings.referrerPolicy),
         ]
         // An empty value (e.g. content_security_policy = "") means: do not send that header.
         fields = all.filter { !$0.1.isEmpty }
@@ -38,4 +38,12 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func apply(to headers: inout HTTPFields) {
         for (name, value) in fields { headers[name] = value }
     }
+}
+
+/// The security headers' names, shared with the middleware chain that protects them.
+extension HTTPField.Name {
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    static let xXSSProtection = HTTPField.Name("X-XSS-Protection")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }

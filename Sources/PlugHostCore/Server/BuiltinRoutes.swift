@@ -43,61 +43,46 @@ enum BuiltinRoutes {
         let report: PluginLoadReport
     }
 
-    static func add(to router: Router<HostRequestContext>, gate: RouteGate, inventory: Inventory) {
-        let catalog = catalog(inventory.config)
-        func rules(_ path: String) -> RouteGate.Rules { catalog.first { $0.path == path }!.rules(gate) }
-        router.get("/api/health") { _, context in
-            context.trace.route = "/api/health"
-            return StatusMessage(message: "PlugHost is running.", timestamp: Date())
+    static func add(to router: Router<HostRequestContext>, pipeline: RoutePipeline, inventory: Inventory) {
+        let plugins = json(PluginInventory(report: inventory.report, middlewareOrder: pipeline.chain.ordered.map(\.name)))
+        let config = json(EffectiveConfig(inventory.config))
+        for entry in catalog(inventory.config) {
+            let rules = entry.rules(pipeline.gate)
+            let answer: @Sendable (Request, HostRequestContext) throws -> Response = switch entry.path {
+            case "/api/health": { request, context in
+                try StatusMessage(message: "PlugHost is running.", timestamp: Date()).response(from: request, context: context)
+            }
+            case "/api/login": { request, context in
+                try StatusMessage(message: "Login successful.", timestamp: Date()).response(from: request, context: context)
+            }
+            case "/api/metrics": { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: HostMetrics.shared.render())))
+            }
+            default: { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: entry.path == "/api/plugins" ? plugins : config)))
+            }
+            }
+            serve(entry.path, on: router, pipeline: pipeline, rules: rules) { request, context, _ in try answer(request, context) }
         }
-        addOperatorRoutes(to: router, gate: gate, inventory: inventory, rules: rules)
-        let login = rules("/api/login")
-        router.get("/api/login") { request, context -> Response in
-            context.trace.route = "/api/login"
-            switch try await gate.admit(request, context: context, rules: login) {
-            case .refused(let response):
-                return response
-            case .admitted(_, let headers):
-                var response = try StatusMessage(message: "Login successful.", timestamp: Date()).response(from: request, context: context)
-                response.headers.append(contentsOf: headers)
-                return response
+    }
+
+    /// Registers `GET path` to run through the pipeline (gate, middlewares) before `answer`.
+    static func serve(_ path: String, on router: Router<HostRequestContext>, pipeline: RoutePipeline, rules: RouteGate.Rules?,
+                      _ answer: @escaping @Sendable (Request, HostRequestContext, String?) async throws -> Response) {
+        // Built-in paths are literal, valid templates.
+        let route = RoutePipeline.Route(rules: rules, plugin: nil, method: "GET", servedPath: path, template: try! PathTemplate(path))
+        router.get(RouterPath(path)) { request, context -> Response in
+            context.trace.route = path
+            return try await pipeline.serve(request, context: context, route: route) { request, keyName in
+                try await answer(request, context, keyName)
             }
         }
     }
 }
 
 extension BuiltinRoutes {
-    /// `/api/metrics` (Prometheus text; auth per `[metrics] auth_required`), `/api/plugins` and
-    /// `/api/config` (always behind a key: they tell an attacker what runs where).
-    private static func addOperatorRoutes(to router: Router<HostRequestContext>, gate: RouteGate, inventory: Inventory,
-                                          rules: (String) -> RouteGate.Rules) {
-        let plugins = json(PluginInventory(report: inventory.report))
-        let config = json(EffectiveConfig(inventory.config))
-        if inventory.config.metrics.enabled {
-            let rules = rules("/api/metrics")
-            router.get("/api/metrics") { request, context -> Response in
-                context.trace.route = "/api/metrics"
-                if case .refused(let response) = try await gate.admit(request, context: context, rules: rules) { return response }
-                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: HostMetrics.shared.render())))
-            }
-        }
-        for (path, body) in [("/api/plugins", plugins), ("/api/config", config)] {
-            let rules = rules(path)
-            router.get(RouterPath(path)) { request, context -> Response in
-                context.trace.route = path
-                switch try await gate.admit(request, context: context, rules: rules) {
-                case .refused(let response):
-                    return response
-                case .admitted(_, let headers):
-                    var response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
-                    response.headers.append(contentsOf: headers)
-                    return response
-                }
-            }
-        }
-    }
-
     /// Encoded once at start: both documents are fixed for the life of the process.
     private static func json(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()

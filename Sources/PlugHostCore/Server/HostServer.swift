@@ -55,7 +55,8 @@ public struct HostServer: Sendable {
         }
         if config.metrics.enabled { HostMetrics.shared.pluginsLoaded(report.loaded.count) }
         for plugin in report.loaded {
-            logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)")
+            let middlewares = plugin.middlewares.isEmpty ? "" : ", middleware \(plugin.middlewares.map { "'\($0.name)'" }.joined(separator: ", "))"
+            logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)\(middlewares)")
         }
         apiDocument = config.docs.enabled ? Self.document(config: config, report: report, gate: gate) : nil
         warnAboutLikelyMistakes()
@@ -185,15 +186,17 @@ public struct HostServer: Sendable {
         if serveStatic {
             router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))
         }
-        BuiltinRoutes.add(to: router, gate: gate, inventory: .init(config: config, report: report))
+        let pipeline = RoutePipeline(
+            gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
+            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout), logger: logger
+        )
+        BuiltinRoutes.add(to: router, pipeline: pipeline, inventory: .init(config: config, report: report))
         if let apiDocument, let docsPages {
-            DocsRoutes.add(to: router, document: apiDocument, pages: docsPages)
+            DocsRoutes.add(to: router, pipeline: pipeline, document: apiDocument, pages: docsPages)
         }
         for route in registry.routes {
             let responder = PluginRouteResponder(
-                route: route, blockingPool: blockingPool,
-                timeout: config.server.handlerTimeout, maxBodyBytes: config.server.maxBodyBytes, gate: gate,
-                rules: Self.rules(for: route, gate: gate),
+                route: route, pipeline: pipeline, rules: Self.rules(for: route, gate: gate), maxBodyBytes: config.server.maxBodyBytes,
                 metrics: config.metrics.enabled ? HostMetrics.shared.route(plugin: route.pluginName, route: route.servedPath, method: route.method) : nil
             )
             router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in

@@ -1,19 +1,15 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOPosix
 import PlugHostABI
 
-/// Serves one plugin route: builds the request view, calls the C handler inline or on the
-/// blocking pool, and waits for its answer or the timeout.
+/// Serves one plugin route through the pipeline: reads the body, builds the request view, calls
+/// the C handler inline or on the blocking pool, and waits for its answer or the timeout.
 struct PluginRouteResponder: Sendable {
     let route: PluginRoute
-    let blockingPool: NIOThreadPool
-    let timeout: Double
-    let maxBodyBytes: Int
-    let gate: RouteGate
+    let pipeline: RoutePipeline
     let rules: RouteGate.Rules
+    let maxBodyBytes: Int
     /// Nil when `[metrics] enabled = false`.
     let metrics: HostMetrics.RouteMetrics?
 
@@ -21,66 +17,26 @@ struct PluginRouteResponder: Sendable {
         context.trace.plugin = route.pluginName
         context.trace.route = route.servedPath
         context.trace.metrics = metrics
-        let keyName: String?
-        let gateHeaders: HTTPFields
-        switch try await gate.admit(request, context: context, rules: rules) {
-        case .refused(let response): return response
-        case .admitted(let key, let headers): (keyName, gateHeaders) = (key, headers)
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw HTTPError(.contentTooLarge, headers: gateHeaders,
-                            message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes, [server] max_body_size).")
-        }
-        let view = body.withUnsafeReadableBytes { bytes in
-            RequestView(fields(of: request, context: context, keyName: keyName), body: bytes)
-        }
-        let call = PendingCall(route: route, view: view)
-        let handle = CallTable.shared.add(call)
-        let answer = await withCheckedContinuation { continuation in
-            call.wait(continuation)
-            let seconds = timeout
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
-                CallTable.shared.expire(handle, after: seconds)
+        let served = RoutePipeline.Route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
+        return try await pipeline.serve(request, context: context, route: served) { [route, pipeline, maxBodyBytes] request, keyName in
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw HTTPError(.contentTooLarge, message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes, [server] max_body_size).")
             }
-            call.setTimer(timer)
-            if route.isNonBlocking {
-                route.handler(handle.pointer, view.request, route.userData)
-            } else {
-                let route = self.route
-                blockingPool.submit { state in
-                    guard case .active = state else {
-                        CallTable.shared.cancel(handle, answer: PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
-                        return
-                    }
-                    route.handler(handle.pointer, view.request, route.userData)
-                }
+            let view = body.withUnsafeReadableBytes { bytes in
+                RequestView(pipeline.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
             }
+            let owner = CallOwner(plugin: route.pluginName, kind: .route, what: "\(route.method) \(route.servedPath)")
+            let answer = await pipeline.caller.call(owner, view: view, nonBlocking: route.isNonBlocking) { handle in
+                route.handler(handle, view.request, route.userData)
+            }
+            guard case .respond(let reply) = answer else {
+                // proceed() on a route's call is refused in the call table and never delivered.
+                preconditionFailure("a route call finished with proceed()")
+            }
+            return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
         }
-        if !call.timedOut { CallTable.shared.remove(handle) }
-        var headers = answer.headers
-        // The host's rate-limit fields replace any a plugin set.
-        for field in gateHeaders { headers[field.name] = field.value }
-        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: answer.body))
-    }
-
-    private func fields(of request: Request, context: HostRequestContext, keyName: String?) -> RequestView.Fields {
-        let rawPath = request.uri.path
-        return RequestView.Fields(
-            method: request.method.rawValue,
-            path: rawPath.removingPercentEncoding ?? rawPath,
-            route: route.template.description,
-            query: request.uri.query ?? "",
-            parameters: route.template.parameterNames.map { name in
-                let raw = context.parameters.get(name) ?? ""
-                return (name, raw.removingPercentEncoding ?? raw)
-            },
-            // The key itself never reaches a plugin: key_name says who called.
-            headers: request.headers.filter { $0.name != gate.authenticator.headerName }.map { ($0.name.canonicalName, $0.value) },
-            clientAddress: context.trace.client,
-            keyName: keyName ?? ""
-        )
     }
 }

@@ -14,6 +14,10 @@ extension HostServer {
                   let smallest = policy.rates.map(\.count).min(), route.rateCost > smallest else { continue }
             logger.warning("\(route.method) \(route.servedPath) costs \(route.rateCost) units but its policy allows only \(smallest) per window: every call will be refused with 429. Raise the limit or lower the route's cost.")
         }
+        let middlewareNames = Set(registry.middlewares.map(\.name))
+        for name in config.middleware.order where !middlewareNames.contains(name) {
+            logger.warning("[middleware] order names \"\(name)\", which no loaded plugin registers; it is skipped (plughost plugins inspect FILE lists a plugin's middlewares)")
+        }
         let protected = registry.routes.filter(\.requiresAuth).count
         if protected > 0, keys.keyCount == 0 {
             logger.warning("\(protected) route(s) require an API key but none is configured; create one with: plughost keys new --name NAME")

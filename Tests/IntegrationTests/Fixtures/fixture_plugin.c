@@ -166,6 +166,73 @@ static void headers_handler(ph_call_t *call, const ph_request_t *request, void *
     host->respond(call, &response);
 }
 
+/* Every request header as a JSON object (the last of repeated names wins): what the route sees,
+ * after the middlewares' changes. Values in the tests need no escaping. */
+static void echo_headers_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)user_data;
+    char body[4096];
+    size_t used = (size_t)snprintf(body, sizeof body, "{");
+    for (size_t i = 0; i < request->header_count && used < sizeof body - 300; i++) {
+        used += (size_t)snprintf(body + used, sizeof body - used, "%s\"%.*s\": \"%.*s\"", i ? ", " : "",
+                                 (int)request->headers[i].name.len, request->headers[i].name.data,
+                                 (int)(request->headers[i].value.len > 200 ? 200 : request->headers[i].value.len), request->headers[i].value.data);
+    }
+    snprintf(body + used, sizeof body - used, "}");
+    answer(call, 200, body);
+}
+
+#ifdef FIXTURE_MIDDLEWARE
+/* The value of header `name` (lower-case) in `pairs`, or NULL. */
+static const ph_str_t *find_header(const ph_pair_t *pairs, size_t count, const char *name) {
+    for (size_t i = 0; i < count; i++) {
+        if (pairs[i].name.len == strlen(name) && memcmp(pairs[i].name.data, name, pairs[i].name.len) == 0) return &pairs[i].value;
+    }
+    return NULL;
+}
+
+/* `old` + "," + FIXTURE_NAME, or FIXTURE_NAME alone: shows the order middlewares ran in. */
+static void append_name(char *out, size_t size, const ph_str_t *old) {
+    if (old && old->len) snprintf(out, size, "%.*s,%s", (int)old->len, old->data, FIXTURE_NAME);
+    else snprintf(out, size, "%s", FIXTURE_NAME);
+}
+
+static void mark_request(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)user_data;
+    char trail[256];
+    append_name(trail, sizeof trail, find_header(request->headers, request->header_count, "x-trail"));
+    ph_pair_t edits[] = {
+        {{"X-Trail", 7}, {trail, strlen(trail)}},
+        /* Not allowed: the key header and framing. The host drops these two. */
+        {{"X-API-Key", 9}, {"forged", 6}},
+        {{"Content-Length", 14}, {NULL, 0}},
+    };
+    host->proceed(call, edits, 3);
+}
+
+/* Appends to X-Trail on the response, and tries to drop or weaken what the host protects. */
+static void mark_response(ph_call_t *call, const ph_request_t *request, const ph_response_view_t *response, void *user_data) {
+    (void)request; (void)user_data;
+    char trail[256];
+    append_name(trail, sizeof trail, find_header(response->headers, response->header_count, "x-trail"));
+    ph_pair_t edits[] = {
+        {{"X-Trail", 7}, {trail, strlen(trail)}},
+        {{"X-Frame-Options", 15}, {NULL, 0}},
+        {{"Content-Security-Policy", 23}, {"default-src *", 13}},
+        {{"RateLimit", 9}, {NULL, 0}},
+        {{"RateLimit-Policy", 16}, {NULL, 0}},
+    };
+    host->proceed(call, edits, 5);
+}
+
+#endif
+
+#ifdef FIXTURE_MIDDLEWARE_SILENT
+/* Never answers: the client must get 504 after the handler timeout. */
+static void silent_request(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)call; (void)request; (void)user_data;
+}
+#endif
+
 /* Called once at graceful shutdown; proves the hook runs and that logging still works then. */
 PH_EXPORT void ph_plugin_shutdown(ph_plugin_t *plugin) {
     host->log(plugin, PH_LOG_INFO, FIXTURE_NAME " shut down cleanly");
@@ -223,6 +290,17 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     status |= add("GET", "/headers", headers_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/unlimited", config_handler, PH_ROUTE_NON_BLOCKING | PH_ROUTE_NO_RATE_LIMIT);
     status |= add_costing("GET", "/expensive", config_handler, PH_ROUTE_NON_BLOCKING, 3);
+    status |= add("GET", "/echo-headers", echo_headers_handler, PH_ROUTE_NON_BLOCKING);
+#ifdef FIXTURE_MIDDLEWARE
+    ph_middleware_t mark = {sizeof(ph_middleware_t), FIXTURE_NAME "-mark", PH_MIDDLEWARE_NON_BLOCKING, NULL, 0,
+                            mark_request, mark_response, NULL};
+    status |= api->register_middleware(plugin, &mark);
+#endif
+#ifdef FIXTURE_MIDDLEWARE_SILENT
+    const char *const silent_paths[] = {"/api" FIXTURE_PREFIX "/echo-headers"};
+    ph_middleware_t silent = {sizeof(ph_middleware_t), FIXTURE_NAME "-silent", 0, silent_paths, 1, silent_request, NULL, NULL};
+    status |= api->register_middleware(plugin, &silent);
+#endif
 #ifdef FIXTURE_BAD_TEMPLATE
     status |= add("GET", "/bad/{id", item_handler, PH_ROUTE_NON_BLOCKING);
 #endif

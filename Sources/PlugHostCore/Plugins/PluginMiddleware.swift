@@ -1,0 +1,43 @@
+import PlugHostABI
+
+/// One middleware a plugin registered, copied out of its descriptor.
+public struct PluginMiddleware: @unchecked Sendable {
+    // The hooks and `userData` belong to a plugin that is never unloaded; the ABI requires
+    // user_data to stay valid for the life of the process and the hooks to be callable from any thread.
+    public let name: String
+    public let pluginName: String
+    public let pluginFile: String
+    public let flags: UInt32
+    /// Served paths it applies to (whole segments); empty for every `/api` route.
+    public let pathPrefixes: [String]
+    let onRequest: ph_request_hook_fn?
+    let onResponse: ph_response_hook_fn?
+    let userData: UnsafeMutableRawPointer?
+
+    public var isNonBlocking: Bool { flags & PH_MIDDLEWARE_NON_BLOCKING != 0 }
+    public var ownRoutesOnly: Bool { flags & PH_MIDDLEWARE_OWN_ROUTES != 0 }
+    public var hasRequestHook: Bool { onRequest != nil }
+    public var hasResponseHook: Bool { onResponse != nil }
+
+    /// Whether it acts on a request for `path` served by `routePlugin` (nil: a built-in route).
+    func applies(to path: String, routePlugin: String?) -> Bool {
+        if ownRoutesOnly, routePlugin != pluginName { return false }
+        guard !pathPrefixes.isEmpty else { return true }
+        return pathPrefixes.contains { prefix in path == prefix || path.hasPrefix(prefix + "/") }
+    }
+
+    /// How it is shown in listings: `request-id (request+response hooks, every /api route)`.
+    public var summary: String {
+        let hooks = [hasRequestHook ? "request" : nil, hasResponseHook ? "response" : nil].compactMap { $0 }.joined(separator: "+")
+        var scope = pathPrefixes.isEmpty ? "every /api route" : pathPrefixes.joined(separator: ", ")
+        if ownRoutesOnly { scope += ", own routes only" }
+        return "\(name) (\(hooks) hook\(hasRequestHook && hasResponseHook ? "s" : ""), \(scope)\(isNonBlocking ? ", non-blocking" : ""))"
+    }
+
+    /// A middleware name as host.toml's `[middleware] order` lists it.
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+        }
+    }
+}

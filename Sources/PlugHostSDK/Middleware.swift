@@ -1,0 +1,105 @@
+import PlugHostABI
+
+/// What a middleware's request hook decides.
+public enum MiddlewareDecision: Sendable {
+    /// Let the request go on to the next middleware and the route, with these header changes.
+    case proceed(HeaderChanges)
+    /// Answer the request here: later middlewares and the route do not run.
+    case respond(Response)
+
+    /// Let the request go on unchanged.
+    public static var `continue`: MiddlewareDecision { .proceed(HeaderChanges()) }
+
+    /// Let the request go on with headers set (each replaces every field of its name) or removed.
+    public static func `continue`(setting: [String: String] = [:], removing: [String] = []) -> MiddlewareDecision {
+        .proceed(HeaderChanges(setting: setting, removing: removing))
+    }
+}
+
+/// Header changes a hook asks the host to make. The host refuses changes to the API key header
+/// and body framing on requests, and to its security, rate-limit and framing headers on responses.
+public struct HeaderChanges: Sendable, ExpressibleByDictionaryLiteral {
+    var edits: [(name: String, value: String?)]
+
+    /// No change.
+    public init() { edits = [] }
+
+    public init(setting: [String: String], removing: [String] = []) {
+        edits = setting.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + removing.map { ($0, nil) }
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        edits = elements.map { ($0.0, $0.1) }
+    }
+
+    /// Sets `name` to `value`, replacing every field of that name.
+    public mutating func set(_ name: String, _ value: String) { edits.append((name, value)) }
+
+    /// Removes every field named `name`.
+    public mutating func remove(_ name: String) { edits.append((name, nil)) }
+}
+
+/// The answer as a response hook sees it.
+public struct ResponseHead: Sendable {
+    public let status: Int
+    public let headers: Headers
+
+    init(copying view: ph_response_view_t) {
+        status = Int(view.status)
+        headers = Headers(copying: view.headers, count: view.header_count)
+    }
+}
+
+/// How the host runs a middleware.
+public struct MiddlewareOptions: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The hooks never block, so the host calls them inline on its I/O threads.
+    public static let nonBlocking = MiddlewareOptions(rawValue: PH_MIDDLEWARE_NON_BLOCKING)
+    /// Only this plugin's own routes.
+    public static let ownRoutesOnly = MiddlewareOptions(rawValue: PH_MIDDLEWARE_OWN_ROUTES)
+}
+
+/// A middleware's hooks, kept alive for the life of the process as the descriptor's user_data.
+final class MiddlewareBox: Sendable {
+    let host: HostAPI
+    let onRequest: (@Sendable (Request) throws -> MiddlewareDecision)?
+    let onResponse: (@Sendable (Request, ResponseHead) -> HeaderChanges)?
+
+    init(host: HostAPI, onRequest: (@Sendable (Request) throws -> MiddlewareDecision)?,
+         onResponse: (@Sendable (Request, ResponseHead) -> HeaderChanges)?) {
+        self.host = host
+        self.onRequest = onRequest
+        self.onResponse = onResponse
+    }
+
+    func proceed(_ call: OpaquePointer, _ changes: HeaderChanges) {
+        guard let proceed = host.function(\.proceed) else { return }
+        _ = PairEncoding.withPairs(changes.edits) { pairs, _ in proceed(call, pairs.baseAddress, pairs.count) }
+    }
+}
+
+/// The C entry points for every Swift middleware: non-capturing, they find the hooks through user_data.
+let requestHookTrampoline: ph_request_hook_fn = { call, request, userData in
+    guard let call, let request, let userData else { return }
+    let box = Unmanaged<MiddlewareBox>.fromOpaque(userData).takeUnretainedValue()
+    guard let hook = box.onRequest else { return box.proceed(call, HeaderChanges()) }
+    let decision: MiddlewareDecision
+    do {
+        decision = try hook(Request(copying: request.pointee))
+    } catch {
+        decision = .respond(.problem(status: 500, detail: "\(error)"))
+    }
+    switch decision {
+    case .proceed(let changes): box.proceed(call, changes)
+    case .respond(let response): Responder(host: box.host, call: call).respond(response)
+    }
+}
+
+let responseHookTrampoline: ph_response_hook_fn = { call, request, response, userData in
+    guard let call, let request, let response, let userData else { return }
+    let box = Unmanaged<MiddlewareBox>.fromOpaque(userData).takeUnretainedValue()
+    let changes = box.onResponse?(Request(copying: request.pointee), ResponseHead(copying: response.pointee)) ?? HeaderChanges()
+    box.proceed(call, changes)
+}
