@@ -25,7 +25,8 @@ struct CheckCommand: ParsableCommand {
         let loader = PluginLoader(registry: RouteRegistry.withBuiltins(), settings: config.plugins, logger: quietLogger())
         let report = loader.loadDirectory(config.plugins.directory)
         for plugin in report.loaded {
-            print("plugin \(plugin.file): ok, '\(plugin.name)' \(plugin.version), \(plugin.routes.count) route(s)")
+            let middlewares = plugin.middlewares.isEmpty ? "" : ", middleware \(plugin.middlewares.map(\.name).joined(separator: ", "))"
+            print("plugin \(plugin.file): ok, '\(plugin.name)' \(plugin.version), \(plugin.routes.count) route(s)\(middlewares)")
         }
         for failure in report.failures {
             print("\(failure)")
@@ -33,8 +34,14 @@ struct CheckCommand: ParsableCommand {
         for warning in report.warnings {
             print("warning: \(warning)")
         }
-        print("\(report.loaded.count) plugin(s) ok, \(report.failures.count) refused")
-        if !report.failures.isEmpty { throw ExitCode(1) }
+        // The same document `serve` builds, so broken plugin docs show up here, in CI, too.
+        let docsWarnings = config.docs.enabled
+            ? APIDocument.make(config: config, report: report) { $0.limited && config.rateLimit.enabled }.warnings : []
+        for warning in docsWarnings {
+            print("docs warning: \(warning)")
+        }
+        print("\(report.loaded.count) plugin(s) ok, \(report.failures.count) refused, \(docsWarnings.count) docs warning(s)")
+        if !report.failures.isEmpty || (config.plugins.strict && !docsWarnings.isEmpty) { throw ExitCode(1) }
     }
 }
 

@@ -78,6 +78,8 @@ import Testing
         let example = try #require(tags.first { $0["name"] as? String == "example" })
         #expect((example["description"] as? String)?.contains("Greets and echoes") == true)
         #expect(example["x-plugin-version"] as? String == "1.0.0")
+        // The document is open: it names versions, not the operator's file names.
+        #expect(example["x-plugin-file"] == nil)
         #expect(tags.contains { $0["name"] as? String == "hello-c" })
     }
 
@@ -97,7 +99,7 @@ import Testing
         #expect(open["security"] == nil)
         #expect((open["responses"] as? [String: Any])?["401"] == nil)
         let echo = try #require(try operation(document, "/api/echo", "post")["responses"] as? [String: Any])
-        #expect(echo["413"] != nil)
+        #expect(echo["413"] != nil && echo["504"] != nil)
         // Unlimited and open: nothing to add.
         let health = try #require(try operation(document, "/api/health", "get")["responses"] as? [String: Any])
         #expect(health.keys.sorted() == ["200"])
@@ -156,7 +158,7 @@ import Testing
             "run", "\(host.baseURL)/api/openapi.json", "--header", "X-API-Key: \(key)",
             "--checks", "all", "--max-examples", "300", "--seed", "20261125",
             "--report", "har", "--report-har-path", har.path,
-        ])
+        ], in: directory)  // schemathesis keeps a cache in its working directory: not in the repository
         #expect(result.status == 0, "\(result.combined)")
         let entries = try #require(((JSONSerialization.jsonObject(with: Data(contentsOf: har)) as? [String: Any])?["log"] as? [String: Any])?["entries"] as? [Any])
         #expect(entries.count >= 500, "schemathesis sent only \(entries.count) requests")
@@ -208,6 +210,19 @@ import Testing
         let result = try run(Paths.plughost.path, ["serve", "--config", site.appending(path: "host.toml").path, "--port", "0"])
         #expect(result.status != 0)
         #expect(result.combined.contains("1 plugin OpenAPI description(s) could not be used"))
+    }
+
+    @Test func checkReportsDocsWarningsAndStrictModeFailsOnThem() throws {
+        let site = try HostProcess.makeSite { plugins in
+            try FixturePlugins.build(name: "broken", defines: ["FIXTURE_NAME=\"broken\"", "FIXTURE_BROKEN_OPENAPI"], into: plugins)
+        }
+        let config = site.appending(path: "host.toml")
+        let relaxed = try run(Paths.plughost.path, ["check", "--config", config.path])
+        #expect(relaxed.status == 0, "\(relaxed.combined)")
+        #expect(relaxed.output.contains("docs warning: plugin 'broken' (libbroken.so) route GET /api/fixture/items/{id}: its OpenAPI operation is not used"))
+        #expect(relaxed.output.contains("1 plugin(s) ok, 0 refused, 1 docs warning(s)"))
+        try "[tls]\nenabled = false\n[plugins]\nstrict = true\n".write(to: config, atomically: true, encoding: .utf8)
+        #expect(try run(Paths.plughost.path, ["check", "--config", config.path]).status == 1)
     }
 
     @Test func docsCanBeSwitchedOff() throws {

@@ -12,21 +12,31 @@ public struct APIDocument: Sendable {
     public let warnings: [DocsWarning]
 }
 
-/// A plugin's documentation the host left out, and what it used instead.
+/// Documentation the host could not use, and what it did instead.
 public struct DocsWarning: Sendable, CustomStringConvertible {
-    public let plugin: String
-    public let file: String
-    /// `"GET /api/items/{id}"`, or nil for the plugin's components.
-    public let route: String?
+    public enum Subject: Sendable {
+        /// A plugin route's operation, e.g. `GET /api/items/{id}`.
+        case operation(plugin: String, file: String, route: String)
+        /// A plugin's components object.
+        case components(plugin: String, file: String)
+        /// The combined document (each part was valid alone).
+        case document
+    }
+
+    public let subject: Subject
     public let problem: String
 
     public var description: String {
-        if let route {
-            return "plugin '\(plugin)' (\(file)) route \(route): its OpenAPI operation is not used: \(problem). "
+        switch subject {
+        case .operation(let plugin, let file, let route):
+            "plugin '\(plugin)' (\(file)) route \(route): its OpenAPI operation is not used: \(problem). "
                 + "The route is served and documented with a minimal operation; fix the JSON the plugin passes as openapi_json."
+        case .components(let plugin, let file):
+            "plugin '\(plugin)' (\(file)): its OpenAPI components are not used: \(problem). "
+                + "Operations that reference them are documented minimally; fix the JSON the plugin passes to openapi_components."
+        case .document:
+            "the aggregated OpenAPI document does not validate: \(problem). It is served anyway; the parts named above clash."
         }
-        return "plugin '\(plugin)' (\(file)): its OpenAPI components are not used: \(problem). "
-            + "Operations that reference them are documented minimally; fix the JSON the plugin passes to openapi_components."
     }
 }
 
@@ -39,7 +49,8 @@ struct APIDocumentBuilder {
     private var tags: [OpenAPI.Tag] = []
     private var warnings: [DocsWarning] = []
 
-    static let hostTag = "host"
+    /// Capitalised, so no plugin (names are [a-z0-9_-]) can take it.
+    static let hostTag = "PlugHost"
 
     init(settings: DocsSettings, authHeader: String) {
         self.settings = settings
@@ -60,14 +71,17 @@ struct APIDocumentBuilder {
     mutating func addPlugin(_ plugin: LoadedPlugin, enforcement: (PluginRoute) -> HostDocumentation.Enforcement) {
         let namespace = ComponentNamespace(plugin: plugin.name)
         let version = "version \(plugin.version)"
+        // The version, not the file name: the document is open, and file names are operator detail.
         tags.append(OpenAPI.Tag(name: plugin.name, description: plugin.description.isEmpty ? "Plugin \(plugin.name), \(version)." : "\(plugin.description) (plugin \(plugin.name), \(version))",
-                                vendorExtensions: ["x-plugin-version": AnyCodable(plugin.version), "x-plugin-file": AnyCodable(plugin.file)]))
+                                vendorExtensions: ["x-plugin-version": AnyCodable(plugin.version)]))
         var pluginComponents = (decoded: OpenAPI.Components(), raw: [String: Any]())
-        if let json = plugin.openAPIComponents {
+        if let problem = plugin.openAPIComponentsProblem {
+            warnings.append(DocsWarning(subject: .components(plugin: plugin.name, file: plugin.file), problem: problem))
+        } else if let json = plugin.openAPIComponents {
             do {
                 pluginComponents = try Self.decodeComponents(json, namespace: namespace)
             } catch {
-                warnings.append(DocsWarning(plugin: plugin.name, file: plugin.file, route: nil, problem: error.description))
+                warnings.append(DocsWarning(subject: .components(plugin: plugin.name, file: plugin.file), problem: error.description))
             }
         }
         for route in plugin.routes {
@@ -76,7 +90,8 @@ struct APIDocumentBuilder {
             do {
                 operation = try documented(route, namespace: namespace, pluginComponents: pluginComponents, enforcement: rules)
             } catch {
-                warnings.append(DocsWarning(plugin: plugin.name, file: plugin.file, route: "\(route.method) \(route.servedPath)", problem: error.description))
+                warnings.append(DocsWarning(subject: .operation(plugin: plugin.name, file: plugin.file, route: "\(route.method) \(route.servedPath)"),
+                                            problem: error.description))
                 operation = HostDocumentation.minimalOperation(method: route.method, path: route.servedPath, plugin: plugin.name)
                 finish(&operation, route: route, enforcement: rules)
             }
@@ -93,7 +108,7 @@ struct APIDocumentBuilder {
         } catch {
             // Each operation was validated alone, so this means two routes clash (e.g. an
             // operationId); the document is still served, and the log says what is wrong.
-            warnings.append(DocsWarning(plugin: "(all)", file: "-", route: nil, problem: "the combined document does not validate: \(error)"))
+            warnings.append(DocsWarning(subject: .document, problem: "\(error)"))
         }
         document.components.sort()
         let encoder = JSONEncoder()

@@ -13,9 +13,9 @@ enum HostDocumentation {
         var rateLimited = false
         /// `[rate_limit] on_store_error = "deny"`: a store outage answers 503.
         var storeOutageRefuses = false
-        /// A plugin route: the host reads the body (413 past max_body_size) and times the handler out (504).
+        /// A plugin route: the host reads the body of any method (413 past max_body_size) and
+        /// times the handler out (504).
         var pluginHandler = false
-        var acceptsBody = false
     }
 
     /// The host's own components: the security scheme and the answers it gives itself. Their
@@ -50,7 +50,10 @@ enum HostDocumentation {
                 "Forbidden": .b(json("The API key lacks the scope this route requires.", "ErrorDetail")),
                 "TooManyRequests": .b(json("Rate limit exceeded.", "RateLimitProblem", type: .other("application/problem+json"), headers: rateLimitHeaders)),
                 "RateLimitUnavailable": .b(json("The shared rate-limit store is unreachable and the host is configured to refuse.", "RateLimitProblem",
-                                               type: .other("application/problem+json"))),
+                                               type: .other("application/problem+json"), headers: [
+                                                   "RateLimit-Policy": rateLimitHeaders["RateLimit-Policy"]!,
+                                                   "Retry-After": rateLimitHeaders["Retry-After"]!,
+                                               ])),
                 "ContentTooLarge": .b(json("The request body is larger than [server] max_body_size.", "ErrorDetail")),
                 "GatewayTimeout": .b(json("The plugin did not answer within [server] handler_timeout.", "ErrorDetail")),
             ],
@@ -82,7 +85,7 @@ enum HostDocumentation {
             if enforcement.storeOutageRefuses { add(503, "RateLimitUnavailable") }
         }
         if enforcement.pluginHandler {
-            if enforcement.acceptsBody { add(413, "ContentTooLarge") }
+            add(413, "ContentTooLarge")
             add(504, "GatewayTimeout")
         }
     }

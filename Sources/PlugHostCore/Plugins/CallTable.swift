@@ -173,6 +173,9 @@ final class PendingCall: Sendable {
         if cancelNow { timer.cancel() }
     }
 
+    /// Whether no answer has arrived yet.
+    var isWaiting: Bool { state.withLock { if case .waiting = $0 { true } else { false } } }
+
     /// Whether the host answered 504 itself; the call then stays in the table until the plugin answers.
     var timedOut: Bool { state.withLock { if case .timedOut = $0 { true } else { false } } }
 

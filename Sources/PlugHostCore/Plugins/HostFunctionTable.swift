@@ -54,7 +54,11 @@ enum HostFunctionTable {
                 return PH_ERR_INVALID_ARGUMENT
             },
             openapi_components: { plugin, json in
-                guard let record = PluginRecord.from(plugin), let json else { return PH_ERR_INVALID_ARGUMENT }
+                guard let record = PluginRecord.from(plugin) else { return PH_ERR_INVALID_ARGUMENT }
+                guard let json else {
+                    record.logger.error("openapi_components was called with NULL; pass a JSON object as a NUL-terminated string")
+                    return PH_ERR_INVALID_ARGUMENT
+                }
                 return record.stageOpenAPIComponents(String(cString: json))
             },
             register_middleware: { plugin, middleware in

@@ -19,6 +19,8 @@ public struct LoadedPlugin: @unchecked Sendable {
     public let routes: [PluginRoute]
     /// The plugin's OpenAPI Components object as JSON, if it gave one (ABI 1.3).
     public let openAPIComponents: String?
+    /// Why the plugin's components were refused at registration, if they were.
+    let openAPIComponentsProblem: String?
     public let middlewares: [PluginMiddleware]
     let shutdownHook: ph_plugin_shutdown_fn?
     let handle: OpaquePointer
@@ -154,6 +156,7 @@ public struct PluginLoader: Sendable {
             file: file, path: url.path, name: magic.name, version: magic.version, description: magic.description,
             abiMajor: magic.abiMajor, abiMinor: magic.abiMinor, build: magic.build,
             sha256: sha256, routes: registration.routes, openAPIComponents: registration.openAPIComponents,
+            openAPIComponentsProblem: registration.openAPIComponentsProblem,
             middlewares: registration.middlewares,
             shutdownHook: library.shutdown, handle: record.handle
         )

@@ -27,6 +27,8 @@ final class PluginRecord: Sendable {
         var middlewares: [PluginMiddleware] = []
         /// The plugin's OpenAPI Components object as JSON (ABI 1.3), for the aggregated docs.
         var openAPIComponents: String?
+        /// Why the components given were not kept; reported with the docs warnings.
+        var openAPIComponentsProblem: String?
         var pluginError: String?
         var routeProblem: PluginLoadError?
     }
@@ -154,10 +156,12 @@ final class PluginRecord: Sendable {
         registration.withLock { state in
             guard state.open else { return PH_ERR_WRONG_PHASE }
             guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)), object is [String: Any] else {
+                state.openAPIComponentsProblem = "openapi_components was given something that is not a JSON object"
                 logger.error("openapi_components: not a JSON object; the plugin's components are left out of /api/openapi.json")
                 return PH_ERR_INVALID_ARGUMENT
             }
             state.openAPIComponents = json
+            state.openAPIComponentsProblem = nil
             return PH_OK
         }
     }

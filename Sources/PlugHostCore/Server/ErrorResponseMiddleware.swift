@@ -17,7 +17,8 @@ struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError where error.status == .notFound {
             let allowed = allowedMethods.methods(at: request.uri.path)
             guard !allowed.isEmpty else { return Self.response(.notFound, Self.defaultDetail(.notFound, request)) }
-            let list = allowed.joined(separator: ", ")
+            // GET implies HEAD (the router answers it).
+            let list = (allowed.contains("GET") && !allowed.contains("HEAD") ? allowed + ["HEAD"] : allowed).sorted().joined(separator: ", ")
             return Self.response(.methodNotAllowed, "Method \(request.method) is not allowed on \(request.uri.path); it serves \(list).",
                                  extraHeaders: [.allow: list])
         } catch let error as HTTPError {

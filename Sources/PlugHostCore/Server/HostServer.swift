@@ -74,20 +74,10 @@ public struct HostServer: Sendable {
     }
 
     private static func document(config: HostConfig, report: PluginLoadReport, gate: RouteGate) -> APIDocument {
-        var builder = APIDocumentBuilder(settings: config.docs, authHeader: config.auth.header)
-        let storeOutageRefuses = config.rateLimit.store != "memory" && config.rateLimit.onStoreError == .deny
-        for route in BuiltinRoutes.catalog(config) {
-            builder.addHostRoute(method: "GET", path: route.path, operation: BuiltinOperations.operation(for: route.path), enforcement: .init(
-                requiresAuth: route.requiresAuth, rateLimited: route.rules(gate).policy != nil, storeOutageRefuses: storeOutageRefuses
-            ))
+        APIDocument.make(config: config, report: report) { route in
+            gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.plugin,
+                       requiresAuth: false, scope: nil, limited: route.limited, cost: route.cost).policy != nil
         }
-        for plugin in report.loaded {
-            builder.addPlugin(plugin) { route in
-                .init(requiresAuth: route.requiresAuth, scope: route.requiredScope, rateLimited: rules(for: route, gate: gate).policy != nil,
-                      storeOutageRefuses: storeOutageRefuses, pluginHandler: true, acceptsBody: ["POST", "PUT", "PATCH"].contains(route.method))
-            }
-        }
-        return builder.build()
     }
 
     /// Where the server listens, once it does.
@@ -168,7 +158,8 @@ public struct HostServer: Sendable {
     }
 
     func makeRouter(blockingPool: NIOThreadPool) -> Router<HostRequestContext> {
-        let router = Router(context: HostRequestContext.self)
+        // HEAD on every GET route, as RFC 9110 §9.3.2 expects of a server that supports GET.
+        let router = Router(context: HostRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost first: the log sees every answer, the headers land on every answer (errors
         // included), CORS preflights stop before auth and plugins, and errors become JSON inside all.
         router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging, metrics: config.metrics.enabled ? HostMetrics.shared : nil))
@@ -179,9 +170,10 @@ public struct HostServer: Sendable {
         router.add(middleware: CORSPolicyMiddleware(config.cors))
         let staticDirectory = config.resolve(config.staticFiles.directory)
         let serveStatic = config.staticFiles.enabled && FileManager.default.fileExists(atPath: staticDirectory.path)
+        let allowedMethods = AllowedMethods(servedAPIRoutes)
         router.add(middleware: ErrorResponseMiddleware(
             notFoundPage: serveStatic ? NotFoundPage(directory: staticDirectory, spa: config.staticFiles.spa) : nil,
-            allowedMethods: AllowedMethods(servedAPIRoutes)
+            allowedMethods: allowedMethods
         ))
         if serveStatic {
             router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))

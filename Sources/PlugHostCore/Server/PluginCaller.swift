@@ -14,14 +14,17 @@ struct PluginCaller: Sendable {
         let handle = CallTable.shared.add(call)
         let answer = await withCheckedContinuation { continuation in
             call.wait(continuation)
+            // A non-blocking handler usually answers before it returns: then no timer is needed.
+            if nonBlocking {
+                invoke(handle.pointer)
+                guard call.isWaiting else { return }
+            }
             let seconds = timeout
             let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
                 CallTable.shared.expire(handle, after: seconds)
             }
             call.setTimer(timer)
-            if nonBlocking {
-                invoke(handle.pointer)
-            } else {
+            if !nonBlocking {
                 blockingPool.submit { state in
                     guard case .active = state else {
                         CallTable.shared.cancel(handle, answer: PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))

@@ -1,6 +1,8 @@
 """Drives the docs pages in a real headless Chromium, as a user would.
 
-usage: docs_browser.py BASE_URL API_KEY PATH [PATH ...]
+usage: docs_browser.py [--insecure] BASE_URL API_KEY PATH [PATH ...]
+
+--insecure accepts the host's self-signed certificate (the default HTTPS setup).
 
 Swagger UI (/api/docs): every PATH is listed; "Authorize" takes the key; "Try it out" on
 GET /api/whoami answers 200 with the key's name; the authorization survives a reload
@@ -8,6 +10,7 @@ GET /api/whoami answers 200 with the key's name; the authorization survives a re
 Content-Security-Policy violation. Prints one JSON line; exits 1 with the reason on failure.
 """
 import json
+import shutil
 import sys
 
 from selenium import webdriver
@@ -19,13 +22,19 @@ from selenium.webdriver.support.ui import WebDriverWait
 TIMEOUT = 30
 
 
-def browser():
+def browser(insecure):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        raise SystemExit("needs chromium and chromedriver on PATH (Debian: apt-get install chromium chromium-driver)")
     options = Options()
-    options.binary_location = "/usr/bin/chromium"
+    options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,3000"):
         options.add_argument(flag)
+    if insecure:
+        options.add_argument("--ignore-certificate-errors")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    return webdriver.Chrome(service=Service(driver), options=options)
 
 
 def csp_violations(driver):
@@ -80,8 +89,14 @@ def redoc(driver, base, paths):
 
 
 def main():
-    base, key, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
-    driver = browser()
+    arguments = sys.argv[1:]
+    insecure = arguments[:1] == ["--insecure"]
+    if insecure:
+        arguments = arguments[1:]
+    if len(arguments) < 3:
+        raise SystemExit(__doc__)
+    base, key, paths = arguments[0], arguments[1], arguments[2:]
+    driver = browser(insecure)
     try:
         result = swagger(driver, base, key, paths)
         violations = csp_violations(driver)

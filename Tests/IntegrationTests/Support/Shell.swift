@@ -49,9 +49,9 @@ func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, 
 /// Swift's test threads block most signals (SIGTERM and SIGALRM among them). Tools that stop
 /// their own children with SIGTERM (testssl.sh's timeouts around openssl) then wait forever.
 @discardableResult
-func runWithDefaultSignals(_ executable: String, _ arguments: [String]) throws -> CommandResult {
+func runWithDefaultSignals(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
     let reset = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"
-    return try run("python3", ["-c", reset, executable] + arguments)
+    return try run("python3", ["-c", reset, executable] + arguments, in: directory)
 }
 
 /// A fresh temporary directory, removed by the caller.
