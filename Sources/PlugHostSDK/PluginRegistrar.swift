@@ -26,12 +26,15 @@ public final class PluginRegistrar {
     ///
     /// Every route method takes the same parameters: `scope` is an API key scope the route
     /// requires (it implies ``RouteOptions/authRequired``); `cost` is how many units of the
-    /// client's rate limit one call spends; `docs` describes the route in `/api/openapi.json`.
+    /// client's rate limit one call spends; `docs` describes the route in `/api/openapi.json`;
+    /// `maxBodySize` replaces the host's `[limits] max_body_size` for this route (capped by
+    /// `[limits] max_route_body_size`).
     public func route(
         _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
+        maxBodySize: Int? = nil,
         _ handler: @escaping @Sendable (Request) throws -> Response
     ) throws {
-        try register(method, path, options: options, scope: scope, cost: cost, docs: docs) { request, responder in
+        try register(method, path, options: options, scope: scope, cost: cost, docs: docs, maxBodySize: maxBodySize) { request, responder in
             responder.respond(Self.answer { try handler(request) })
         }
     }
@@ -39,18 +42,20 @@ public final class PluginRegistrar {
     /// Registers a handler that answers later, from any thread, through the ``Responder``.
     public func route(
         _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
+        maxBodySize: Int? = nil,
         respondingLater handler: @escaping @Sendable (Request, Responder) -> Void
     ) throws {
-        try register(method, path, options: options, scope: scope, cost: cost, docs: docs, handler)
+        try register(method, path, options: options, scope: scope, cost: cost, docs: docs, maxBodySize: maxBodySize, handler)
     }
 
     /// Registers an `async` handler; it runs in a new task and answers when it returns.
     public func route(
         _ method: HTTPMethod, _ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
+        maxBodySize: Int? = nil,
         _ handler: @escaping @Sendable (Request) async throws -> Response
     ) throws {
         // An async handler suspends instead of blocking, so it never needs the blocking pool.
-        try register(method, path, options: options.union(.nonBlocking), scope: scope, cost: cost, docs: docs) { request, responder in
+        try register(method, path, options: options.union(.nonBlocking), scope: scope, cost: cost, docs: docs, maxBodySize: maxBodySize) { request, responder in
             Task { responder.respond(await Self.answer { try await handler(request) }) }
         }
     }
@@ -60,19 +65,19 @@ public final class PluginRegistrar {
         try route(.get, path, options: options, scope: scope, cost: cost, docs: docs, handler)
     }
 
-    public func post(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
+    public func post(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil, maxBodySize: Int? = nil,
                      _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.post, path, options: options, scope: scope, cost: cost, docs: docs, handler)
+        try route(.post, path, options: options, scope: scope, cost: cost, docs: docs, maxBodySize: maxBodySize, handler)
     }
 
-    public func put(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
+    public func put(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil, maxBodySize: Int? = nil,
                     _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.put, path, options: options, scope: scope, cost: cost, docs: docs, handler)
+        try route(.put, path, options: options, scope: scope, cost: cost, docs: docs, maxBodySize: maxBodySize, handler)
     }
 
-    public func patch(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
+    public func patch(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil, maxBodySize: Int? = nil,
                       _ handler: @escaping @Sendable (Request) throws -> Response) throws {
-        try route(.patch, path, options: options, scope: scope, cost: cost, docs: docs, handler)
+        try route(.patch, path, options: options, scope: scope, cost: cost, docs: docs, maxBodySize: maxBodySize, handler)
     }
 
     public func delete(_ path: String, options: RouteOptions = [], scope: String? = nil, cost: Int = 1, docs: RouteDocs? = nil,
@@ -86,7 +91,8 @@ public final class PluginRegistrar {
     /// `/api` route. Hooks run on the blocking pool unless `options` has ``MiddlewareOptions/nonBlocking``.
     ///
     ///     try plugin.middleware("request-id", options: .nonBlocking) { request in
-    ///         .continue(setting: ["X-Request-ID": request.headers["x-request-id"] ?? newID()])
+    ///         // Check what a client sends before passing it on: it ends up in logs.
+    ///         .continue(setting: ["X-Request-ID": sanitized(request.headers["x-request-id"]) ?? newID()])
     ///     } onResponse: { request, _ in
     ///         ["X-Request-ID": request.headers["x-request-id"] ?? ""]
     ///     }
@@ -136,7 +142,7 @@ public final class PluginRegistrar {
     }
 
     private func register(
-        _ method: HTTPMethod, _ path: String, options: RouteOptions, scope: String?, cost: Int, docs: RouteDocs?,
+        _ method: HTTPMethod, _ path: String, options: RouteOptions, scope: String?, cost: Int, docs: RouteDocs?, maxBodySize: Int?,
         _ run: @escaping @Sendable (Request, Responder) -> Void
     ) throws {
         // The box is handed to the host as user_data and must outlive every call: it is never released.
@@ -154,7 +160,8 @@ public final class PluginRegistrar {
                             user_data: box,
                             openapi_json: openAPIPointer,
                             required_scope: scopePointer,
-                            rate_cost: UInt32(clamping: max(1, cost))
+                            rate_cost: UInt32(clamping: max(1, cost)),
+                            max_body_size: UInt64(clamping: max(0, maxBodySize ?? 0))
                         )
                         return host.table.pointee.register_route?(host.plugin, &descriptor) ?? PH_ERR_INVALID_ARGUMENT
                     }

@@ -25,7 +25,7 @@ import Testing
         #expect(config.tls.enabled)
         #expect(config.plugins.directory.path == "/srv/site/plugins")
         #expect(config.plugins.strict == false)
-        #expect(config.server.maxBodyBytes == 1_048_576)
+        #expect(config.limits.maxBodyBytes == 1_048_576)
     }
 
     @Test func relativePluginsDirResolvesAgainstTheConfigFilesDirectory() throws {

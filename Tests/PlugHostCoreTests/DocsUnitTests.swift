@@ -74,3 +74,21 @@ import Testing
         }
     }
 }
+
+@Suite struct TOMLPrecheckTests {
+    @Test func nonASCIIOutsideStringsIsRefusedWithItsLine() {
+        // This input made toml++ abort the process before the precheck existed.
+        let text = "[\u{B3}lugins.example]\ngreeting = \"hi\"\n"
+        #expect(TOMLPrecheck.problem(in: text)?.line == 1)
+        // As did a table header starting with anything but a key.
+        #expect(TOMLPrecheck.problem(in: "[server]\nport = 1\n[%00x.y]\n")?.line == 3)
+        #expect(TOMLPrecheck.problem(in: "a = { = 1 }\n")?.line == 1)
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(text, file: "host.toml", baseDirectory: .init(filePath: "/")) }
+    }
+
+    @Test func nonASCIIInStringsAndCommentsIsFine() {
+        let text = "# Grüße\n[plugins.example]\ngreeting = \"Grüß dich\" # ja\n\"schlüssel\" = 'wört'\nlong = \"\"\"\nüber\n\"\"\"\n"
+        #expect(TOMLPrecheck.problem(in: text) == nil)
+        #expect(TOMLPrecheck.problem(in: "a = [\n  [1, 2],\n  { x = 1, y = [3] },\n]\n[[b]]\nc = {}\n[ \"q k\".z ]\n") == nil)
+    }
+}

@@ -211,6 +211,10 @@ typedef struct ph_route_t {
                                     PH_ROUTE_AUTH_REQUIRED: 401 without a key, 403 without the scope), or NULL */
     /* Added in ABI 1.1; the host reads it only when struct_size covers it. */
     uint32_t rate_cost;          /* units of the rate limit one call consumes; 0 means 1 */
+    /* Added in ABI 1.3. */
+    uint64_t max_body_size;      /* largest request body this route accepts, in bytes (413 past it);
+                                    0 means the host's [limits] max_body_size. The host caps it at
+                                    [limits] max_route_body_size. */
 } ph_route_t;
 
 /* ------------------------------------------------------------------------ */
@@ -240,7 +244,8 @@ typedef struct ph_response_view_t {
 
 /* The request hook. `request` is the request as the previous middlewares left it; its `body` is
  * empty (the host reads the body only for the route), `route` is the matched template as served
- * ("/api/items/{id}"), `params` holds the route's path parameters. Same ownership as a handler. */
+ * ("/api/items/{id}", whichever plugin serves it), `params` holds the route's path parameters.
+ * Same ownership as a handler. */
 typedef void (*ph_request_hook_fn)(ph_call_t *call, const ph_request_t *request, void *user_data);
 
 /* The response hook. `request` is the request as the route saw it (with every request hook's

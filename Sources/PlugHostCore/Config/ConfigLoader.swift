@@ -37,7 +37,8 @@ public enum ConfigLoader {
         config.server.blockingThreads = try server.int("blocking_threads", default: config.server.blockingThreads, in: 1...1024)
         config.server.handlerTimeout = try server.seconds("handler_timeout", default: config.server.handlerTimeout, in: 0.001...3600)
         config.server.shutdownGrace = try server.seconds("shutdown_grace", default: config.server.shutdownGrace, in: 0...3600)
-        config.server.maxBodyBytes = try server.int("max_body_size", default: config.server.maxBodyBytes, in: 0...(1 << 34))
+        // Read here before [limits] existed; still honoured, [limits] max_body_size wins.
+        config.limits.maxBodyBytes = try server.int("max_body_size", default: config.limits.maxBodyBytes, in: 0...(1 << 34))
         try server.finish()
 
         var plugins = try top.table("plugins")
@@ -76,10 +77,11 @@ public enum ConfigLoader {
         config.metrics.authRequired = try metrics.bool("auth_required", default: true)
         try metrics.finish()
         try readDocs(&top, into: &config)
+        try readLimits(&top, into: &config)
         var middleware = try top.table("middleware")
         config.middleware.order = try middleware.strings("order", default: [])
         for name in config.middleware.order where !PluginMiddleware.isValidName(name) {
-            throw middleware.error("order", "\"\(name)\" is not a middleware name ([a-z0-9_-]+); `plughost plugins inspect FILE` lists a plugin's middlewares")
+            throw middleware.error("order", "\"\(name)\" is not a middleware name ([a-z0-9_-]+, at most 64 bytes); `plughost plugins inspect FILE` lists a plugin's middlewares")
         }
         if let repeated = Dictionary(grouping: config.middleware.order, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw middleware.error("order", "\"\(repeated)\" is listed twice; each middleware runs once")
@@ -184,6 +186,20 @@ public enum ConfigLoader {
         config.staticFiles.cacheControl = try files.string("cache_control", default: config.staticFiles.cacheControl)
         config.staticFiles.spa = try files.bool("spa", default: false)
         try files.finish()
+    }
+
+    private static func readLimits(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {
+        var limits = try top.table("limits")
+        config.limits.maxBodyBytes = try limits.int("max_body_size", default: config.limits.maxBodyBytes, in: 0...(1 << 34))
+        config.limits.maxRouteBodyBytes = try limits.int("max_route_body_size", default: config.limits.maxRouteBodyBytes, in: 0...(1 << 36))
+        config.limits.maxHeaderBytes = try limits.int("max_header_size", default: config.limits.maxHeaderBytes, in: 1024...(1 << 20))
+        config.limits.maxHeaderCount = try limits.int("max_header_count", default: config.limits.maxHeaderCount, in: 8...10_000)
+        config.limits.maxURILength = try limits.int("max_uri_length", default: config.limits.maxURILength, in: 256...(1 << 20))
+        config.limits.maxConnections = try limits.int("max_connections", default: config.limits.maxConnections, in: 1...1_000_000)
+        config.limits.requestHeadTimeout = try limits.seconds("request_head_timeout", default: config.limits.requestHeadTimeout, in: 0.1...3600)
+        config.limits.idleTimeout = try limits.seconds("idle_timeout", default: config.limits.idleTimeout, in: 0.1...86_400)
+        config.limits.requestReadTimeout = try limits.seconds("request_read_timeout", default: config.limits.requestReadTimeout, in: 0.1...86_400)
+        try limits.finish()
     }
 
     private static func readDocs(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {

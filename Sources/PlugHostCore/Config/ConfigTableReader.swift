@@ -13,6 +13,10 @@ struct ConfigTableReader {
     /// Parses a whole TOML document (host.toml, keys.toml) into a reader of its top level;
     /// a syntax error becomes a ``ConfigError`` with the line TOMLKit reports.
     static func document(_ text: String, file: String) throws(ConfigError) -> ConfigTableReader {
+        if let problem = TOMLPrecheck.problem(in: text) {
+            throw ConfigError(file: file, line: problem.line, key: nil,
+                              message: "not valid TOML: \(problem.message); bare keys are ASCII letters, digits, '-' and '_' (quote any other key)")
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

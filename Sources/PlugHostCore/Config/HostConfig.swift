@@ -14,6 +14,7 @@ public struct HostConfig: Sendable {
     public var metrics = MetricsSettings()
     public var docs = DocsSettings()
     public var middleware = MiddlewareSettings()
+    public var limits = LimitSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 
@@ -40,8 +41,6 @@ public struct ServerSettings: Sendable {
     public var handlerTimeout: Double = 30
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT before the host stops anyway.
     public var shutdownGrace: Double = 10
-    /// Largest request body a handler is given; larger bodies get 413.
-    public var maxBodyBytes = 1_048_576
 }
 
 /// `[middleware]`

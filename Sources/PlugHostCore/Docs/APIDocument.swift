@@ -136,12 +136,8 @@ struct APIDocumentBuilder {
         if let missing = namespace.danglingReference(in: rewritten, components: pluginComponents.raw) {
             throw DocsProblem("it refers to \(missing), which the plugin did not give in openapi_components")
         }
-        var operation: OpenAPI.Operation
-        do {
-            let data = try JSONSerialization.data(withJSONObject: rewritten)
-            operation = try JSONDecoder().decode(OpenAPI.Operation.self, from: data)
-        } catch {
-            throw DocsProblem("not a valid OpenAPI 3.1 Operation: \(OpenAPI.Error(from: error).localizedDescription)")
+        var operation = try Self.decodeInDocument(["paths": ["/operation": ["get": rewritten]]], what: "Operation") {
+            $0.paths["/operation"]?.pathItemValue?.get
         }
         if let id = operation.operationId { operation.operationId = namespace.name(id) }
         finish(&operation, route: route, enforcement: enforcement)
@@ -171,11 +167,25 @@ struct APIDocumentBuilder {
             throw DocsProblem("not a JSON object")
         }
         let renamed = try namespace.components(object)
+        let decoded = try decodeInDocument(["paths": [String: Any](), "components": renamed], what: "Components object") { $0.components }
+        return (decoded, renamed)
+    }
+
+    /// Decodes a plugin's fragment inside a document around it, as OpenAPIKit expects: decoded
+    /// alone, some invalid fragments make its error reporting trap (found by FuzzTests).
+    private static func decodeInDocument<Part>(_ members: [String: Any], what: String, _ part: (OpenAPI.Document) -> Part?) throws(DocsProblem) -> Part {
+        var wrapper = members
+        wrapper["openapi"] = "3.1.1"
+        wrapper["info"] = ["title": "plugin", "version": "0"]
         do {
-            let data = try JSONSerialization.data(withJSONObject: renamed)
-            return (try JSONDecoder().decode(OpenAPI.Components.self, from: data), renamed)
+            let data = try JSONSerialization.data(withJSONObject: wrapper)
+            let document = try JSONDecoder().decode(OpenAPI.Document.self, from: data)
+            guard let value = part(document) else { throw DocsProblem("not a valid OpenAPI 3.1 \(what)") }
+            return value
+        } catch let problem as DocsProblem {
+            throw problem
         } catch {
-            throw DocsProblem("not a valid OpenAPI 3.1 Components object: \(OpenAPI.Error(from: error).localizedDescription)")
+            throw DocsProblem("not a valid OpenAPI 3.1 \(what): \(OpenAPI.Error(from: error).localizedDescription)")
         }
     }
 

@@ -54,7 +54,7 @@ enum HostDocumentation {
                                                    "RateLimit-Policy": rateLimitHeaders["RateLimit-Policy"]!,
                                                    "Retry-After": rateLimitHeaders["Retry-After"]!,
                                                ])),
-                "ContentTooLarge": .b(json("The request body is larger than [server] max_body_size.", "ErrorDetail")),
+                "ContentTooLarge": .b(json("The request body is larger than the route accepts ([limits] max_body_size, or the route's own limit).", "ErrorDetail")),
                 "GatewayTimeout": .b(json("The plugin did not answer within [server] handler_timeout.", "ErrorDetail")),
             ],
             securitySchemes: [

@@ -17,13 +17,20 @@ struct EffectiveConfig: Encodable, Sendable {
     let rateLimit: [String: JSONScalar]
     let staticFiles: [String: JSONScalar]
     let metrics: [String: JSONScalar]
+    let limits: [String: JSONScalar]
+    let middleware: [String: JSONScalar]
 
     static let secretWords = ["password", "secret", "token", "key", "credential", "private"]
 
     init(_ config: HostConfig) {
         server = ["host": .string(config.server.host), "port": .int(config.server.port), "http_port": .int(config.server.httpPort),
-                  "blocking_threads": .int(config.server.blockingThreads), "handler_timeout": .double(config.server.handlerTimeout),
-                  "max_body_size": .int(config.server.maxBodyBytes)]
+                  "blocking_threads": .int(config.server.blockingThreads), "handler_timeout": .double(config.server.handlerTimeout)]
+        middleware = ["order": .strings(config.middleware.order)]
+        limits = ["max_body_size": .int(config.limits.maxBodyBytes), "max_route_body_size": .int(config.limits.maxRouteBodyBytes),
+                  "max_header_size": .int(config.limits.maxHeaderBytes), "max_header_count": .int(config.limits.maxHeaderCount),
+                  "max_uri_length": .int(config.limits.maxURILength), "max_connections": .int(config.limits.maxConnections),
+                  "request_head_timeout": .double(config.limits.requestHeadTimeout), "idle_timeout": .double(config.limits.idleTimeout),
+                  "request_read_timeout": .double(config.limits.requestReadTimeout)]
         tls = ["enabled": .bool(config.tls.enabled), "cert_file": .string(config.resolve(config.tls.certFile).path),
                "key_file": .string(config.resolve(config.tls.keyFile).path), "days_valid": .int(config.tls.daysValid),
                "names": .strings(config.tls.names), "min_version": .string(config.tls.minimumVersion)]

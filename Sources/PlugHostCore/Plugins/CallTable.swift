@@ -129,6 +129,8 @@ struct CallOwner: Sendable {
     enum Kind: Sendable { case route, requestHook, responseHook }
     let plugin: String
     let kind: Kind
+    /// The middleware's name, for a hook call.
+    var middleware: String? = nil
     /// `GET /api/items/{id}`, or `middleware 'request-id' (request hook) on GET /api/items/{id}`.
     let what: String
 }

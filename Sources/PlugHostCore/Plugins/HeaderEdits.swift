@@ -37,8 +37,8 @@ struct HeaderEdits: Sendable {
             case .remove(let name): name
             }
             guard !protected.contains(name) else {
-                // Once per plugin, hook and header: a middleware doing this does it on every request.
-                if Self.reported.withLock({ $0.insert("\(owner.plugin)|\(owner.kind)|\(name.canonicalName)").inserted }) {
+                // Once per middleware, hook and header: a middleware doing this does it on every request.
+                if Self.reported.withLock({ $0.insert("\(owner.plugin)|\(owner.middleware ?? "")|\(owner.kind)|\(name.canonicalName)").inserted }) {
                     logger.warning("plugin '\(owner.plugin)' may not change \(name.rawName) in \(owner.what); that edit is ignored (logged once)")
                 }
                 continue

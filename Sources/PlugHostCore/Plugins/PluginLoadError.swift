@@ -12,6 +12,7 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
         case registrationFailed = "registration_failed"
         case invalidRoute = "invalid_route"
         case invalidMiddleware = "invalid_middleware"
+        case duplicateMiddleware = "duplicate_middleware"
         case duplicateRoute = "duplicate_route"
         case insecurePermissions = "insecure_permissions"
         case hashMismatch = "sha256_mismatch"

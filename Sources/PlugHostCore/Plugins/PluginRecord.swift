@@ -93,6 +93,7 @@ final class PluginRecord: Sendable {
                 openAPIJSON: descriptor.openapi_json.map { String(cString: $0) },
                 requiredScope: descriptor.required_scope.map { String(cString: $0) },
                 rateCost: RouteDescriptorLayout.rateCost(of: descriptor),
+                maxBodyBytes: RouteDescriptorLayout.maxBodyBytes(of: descriptor),
                 handler: handler, userData: descriptor.user_data
             )
             if state.routes.contains(where: { $0.key == route.key }) {
@@ -112,9 +113,15 @@ final class PluginRecord: Sendable {
         registration.withLock { state in
             guard state.open else { return PH_ERR_WRONG_PHASE }
             func refuse(_ cause: String, _ fix: String, _ status: ph_status_t = PH_ERR_INVALID_ARGUMENT) -> ph_status_t {
-                if state.routeProblem == nil { state.routeProblem = PluginLoadError(file: file, reason: .invalidMiddleware, cause: cause, fix: fix) }
+                let reason: PluginLoadError.Reason = status == PH_ERR_DUPLICATE_ROUTE ? .duplicateMiddleware : .invalidMiddleware
+                if state.routeProblem == nil { state.routeProblem = PluginLoadError(file: file, reason: reason, cause: cause, fix: fix) }
                 logger.error("\(cause)")
                 return status
+            }
+            // ABI 1.3 introduced the descriptor: nothing smaller was ever valid.
+            guard descriptor.struct_size >= UInt32(MemoryLayout<ph_middleware_t>.size) else {
+                return refuse("middleware descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.3's \(MemoryLayout<ph_middleware_t>.size)",
+                              "Set struct_size = sizeof(ph_middleware_t) and rebuild against plughost.h")
             }
             let name = descriptor.name.map { String(cString: $0) } ?? ""
             guard PluginMiddleware.isValidName(name) else {
@@ -179,6 +186,13 @@ final class PluginRecord: Sendable {
 enum RouteDescriptorLayout {
     /// `sizeof(ph_route_t)` in ABI 1.0: everything up to `required_scope`.
     static let version1_0Size = UInt32(MemoryLayout<ph_route_t>.offset(of: \ph_route_t.rate_cost)!)
+
+    /// `max_body_size` (ABI 1.3), or nil (the host's limit) when 0 or too old to have it.
+    static func maxBodyBytes(of descriptor: ph_route_t) -> Int? {
+        let end = MemoryLayout<ph_route_t>.offset(of: \ph_route_t.max_body_size)! + MemoryLayout<UInt64>.size
+        guard descriptor.struct_size >= UInt32(end), descriptor.max_body_size > 0 else { return nil }
+        return Int(clamping: descriptor.max_body_size)
+    }
 
     /// `rate_cost` (ABI 1.1), or 1 for a descriptor too old to have it.
     static func rateCost(of descriptor: ph_route_t) -> Int {

@@ -13,6 +13,8 @@ public struct PluginRoute: @unchecked Sendable {
     public let requiredScope: String?
     /// Units of the rate limit one call consumes (ABI 1.1; 1 for older plugins).
     public let rateCost: Int
+    /// The route's own body limit (ABI 1.3), if it set one.
+    public let maxBodyBytes: Int?
     let handler: ph_handler_fn
     let userData: UnsafeMutableRawPointer?
 

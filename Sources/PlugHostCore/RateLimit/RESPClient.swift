@@ -211,26 +211,38 @@ struct RESPDecoder: ByteToMessageDecoder {
 
     /// One value from the front of `buffer`, or nil if it is not all there yet.
     static func parse(_ buffer: inout ByteBuffer) throws -> RESPValue? {
+        try parse(&buffer, depth: 0)
+    }
+
+    /// Redis's own ceiling for one bulk string (proto-max-bulk-len); also keeps `length + 2` from overflowing.
+    static let maxBulkLength = 512 * 1024 * 1024
+    /// The host's replies nest one level; anything this deep is not Redis talking to us.
+    static let maxDepth = 16
+
+    private static func parse(_ buffer: inout ByteBuffer, depth: Int) throws -> RESPValue? {
         guard let type = buffer.readInteger(as: UInt8.self), let line = readLine(&buffer) else { return nil }
         switch type {
         case UInt8(ascii: "+"): return .simpleString(line)
         case UInt8(ascii: "-"): return .error(line)
         case UInt8(ascii: ":"):
-            guard let value = Int(line) else { throw RESPError(message: "bad integer reply '\(line)'") }
+            guard let value = Int(line) else { throw RESPError(message: "bad integer reply '\(line.prefix(32))'") }
             return .integer(value)
         case UInt8(ascii: "$"):
-            guard let length = Int(line) else { throw RESPError(message: "bad bulk length '\(line)'") }
+            guard let length = Int(line), length <= maxBulkLength else { throw RESPError(message: "bad bulk length '\(line.prefix(32))'") }
             if length < 0 { return .bulkString(nil) }
             guard buffer.readableBytes >= length + 2, let bytes = buffer.readBytes(length: length) else { return nil }
             buffer.moveReaderIndex(forwardBy: 2)
             return .bulkString(bytes)
         case UInt8(ascii: "*"):
-            guard let count = Int(line) else { throw RESPError(message: "bad array length '\(line)'") }
+            guard let count = Int(line), count <= maxBulkLength, depth < maxDepth else {
+                throw RESPError(message: "bad array length '\(line.prefix(32))' or nesting deeper than \(maxDepth)")
+            }
             if count < 0 { return .array(nil) }
             var elements: [RESPValue] = []
-            elements.reserveCapacity(count)
+            // Each element takes at least 3 bytes ("+\r\n"): never reserve more than could arrive.
+            elements.reserveCapacity(min(count, buffer.readableBytes / 3))
             for _ in 0..<count {
-                guard let element = try parse(&buffer) else { return nil }
+                guard let element = try parse(&buffer, depth: depth + 1) else { return nil }
                 elements.append(element)
             }
             return .array(elements)

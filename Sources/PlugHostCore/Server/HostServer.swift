@@ -93,11 +93,13 @@ public struct HostServer: Sendable {
     public func run(onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
         let server: HTTPServerBuilder
         let scheme: String
+        let http1 = connectionConfiguration()
         if config.tls.enabled {
-            server = try .http2Upgrade(tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger))
+            server = try .http2Upgrade(tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
+                                       configuration: .init(streamConfiguration: http1))
             scheme = "https"
         } else {
-            server = .http1()
+            server = .http1(configuration: http1)
             scheme = "http"
         }
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
@@ -137,6 +139,29 @@ public struct HostServer: Sendable {
         }
         try? await pool.shutdownGracefully()
         shutDownPlugins()
+    }
+
+    /// `[limits]` on every connection: the decoder's head limits (431) and the ConnectionGuard's
+    /// target length, timeouts and connection count.
+    private func connectionConfiguration() -> HTTP1Channel.Configuration {
+        let limits = config.limits
+        let counter = ConnectionGuard.Counter()
+        let securityHeaders = { () -> HTTPFields in
+            var fields = HTTPFields()
+            SecurityHeadersMiddleware<HostRequestContext>(config.securityHeaders).apply(to: &fields)
+            return fields
+        }()
+        let logger = logger
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, securityHeaders: securityHeaders, logger: logger)],
+            // The guard closes idle connections itself (idle_timeout), after a response has ended.
+            idleTimeout: nil,
+            // The decoder's bound keeps memory in check; it counts the request line too, so it
+            // leaves room for the longest target. The guard applies the exact limits to each part.
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes + limits.maxURILength + 1024,
+                                            maxHeaderListSize: limits.maxHeaderBytes + limits.maxURILength + 1024,
+                                            maxHeaderFieldCount: limits.maxHeaderCount + 1)
+        )
     }
 
     /// Lets each plugin clean up, in the reverse of load order, once nothing calls it any more.
@@ -188,7 +213,7 @@ public struct HostServer: Sendable {
         }
         for route in registry.routes {
             let responder = PluginRouteResponder(
-                route: route, pipeline: pipeline, rules: Self.rules(for: route, gate: gate), maxBodyBytes: config.server.maxBodyBytes,
+                route: route, pipeline: pipeline, rules: Self.rules(for: route, gate: gate), maxBodyBytes: route.maxBodyBytes.map { min($0, config.limits.maxRouteBodyBytes) } ?? config.limits.maxBodyBytes,
                 metrics: config.metrics.enabled ? HostMetrics.shared.route(plugin: route.pluginName, route: route.servedPath, method: route.method) : nil
             )
             router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in

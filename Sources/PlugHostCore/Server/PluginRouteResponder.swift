@@ -23,7 +23,7 @@ struct PluginRouteResponder: Sendable {
             do {
                 body = try await request.body.collect(upTo: maxBodyBytes)
             } catch is NIOTooManyBytesError {
-                throw HTTPError(.contentTooLarge, message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes, [server] max_body_size).")
+                throw HTTPError(.contentTooLarge, message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes; [limits] max_body_size, or the route's own limit).")
             }
             let view = body.withUnsafeReadableBytes { bytes in
                 RequestView(pipeline.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)

@@ -36,7 +36,9 @@ struct RoutePipeline: Sendable {
             case .admitted(let key, let headers): (keyName, gateHeaders) = (key, headers)
             }
         }
-        let middlewares = chain.applicable(to: request.uri.path, routePlugin: route.plugin)
+        // Scopes are matched on the decoded path, the one routes see: "/api/%61dmin" is "/api/admin".
+        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        let middlewares = chain.applicable(to: path, routePlugin: route.plugin)
         var response = middlewares.isEmpty
             ? try await Self.answer(handler, request, keyName)
             : try await runChain(middlewares, request: request, context: context, route: route, keyName: keyName, handler: handler)
@@ -61,7 +63,8 @@ struct RoutePipeline: Sendable {
         for middleware in middlewares {
             if let hook = middleware.onRequest {
                 let owner = owner(middleware, .requestHook, route)
-                let view = RequestView(fields(request, headers: headers, context: context, route: route, keyName: keyName), body: UnsafeRawBufferPointer(start: nil, count: 0))
+                let view = RequestView(fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
+                                       body: UnsafeRawBufferPointer(start: nil, count: 0))
                 let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
                     hook(handle, view.request, middleware.userData)
                 }
@@ -87,7 +90,7 @@ struct RoutePipeline: Sendable {
         for middleware in passed.reversed() {
             guard let hook = middleware.onResponse else { continue }
             let owner = owner(middleware, .responseHook, route)
-            var fields = fields(routed, headers: headers, context: context, route: route, keyName: keyName)
+            var fields = fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
             fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
             let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
             let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
@@ -105,12 +108,14 @@ struct RoutePipeline: Sendable {
     }
 
     /// What a handler or hook sees of a request: the API key header is never among the headers.
-    func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: Route, keyName: String?) -> RequestView.Fields {
+    /// A handler's `route` is its own template; a hook's, which serves many plugins, the template as served.
+    func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: Route, keyName: String?,
+                forHook: Bool = false) -> RequestView.Fields {
         let rawPath = request.uri.path
         return RequestView.Fields(
             method: request.method.rawValue,
             path: rawPath.removingPercentEncoding ?? rawPath,
-            route: route.template.description,
+            route: forHook ? "/api" + (route.servedPath == "/api" ? "" : String(route.servedPath.dropFirst(4))) : route.template.description,
             query: request.uri.query ?? "",
             parameters: route.template.parameterNames.map { name in
                 let raw = context.parameters.get(name) ?? ""
@@ -123,7 +128,7 @@ struct RoutePipeline: Sendable {
     }
 
     private func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ route: Route) -> CallOwner {
-        CallOwner(plugin: middleware.pluginName, kind: kind,
+        CallOwner(plugin: middleware.pluginName, kind: kind, middleware: middleware.name,
                   what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(route.method) \(route.servedPath)")
     }
 

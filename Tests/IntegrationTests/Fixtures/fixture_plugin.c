@@ -181,6 +181,17 @@ static void echo_headers_handler(ph_call_t *call, const ph_request_t *request, v
     answer(call, 200, body);
 }
 
+/* POST /count counts the calls that reached the plugin; GET /count tells how many. */
+static volatile int calls_counted;
+
+static void count_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)user_data;
+    char body[64];
+    if (request->method.len == 4) __atomic_add_fetch(&calls_counted, 1, __ATOMIC_SEQ_CST);
+    snprintf(body, sizeof body, "{\"calls\": %d, \"bytes\": %zu}", __atomic_load_n(&calls_counted, __ATOMIC_SEQ_CST), request->body.len);
+    answer(call, 200, body);
+}
+
 #ifdef FIXTURE_MIDDLEWARE
 /* The value of header `name` (lower-case) in `pairs`, or NULL. */
 static const ph_str_t *find_header(const ph_pair_t *pairs, size_t count, const char *name) {
@@ -254,7 +265,7 @@ static ph_status_t add_costing(const char *method, const char *path, ph_handler_
     char full[128];
     snprintf(full, sizeof full, "%s%s", FIXTURE_PREFIX, path);
     const char *openapi = strcmp(path, "/items/{id}") == 0 ? ITEM_OPENAPI : NULL;
-    ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, openapi, NULL, cost};
+    ph_route_t route = {sizeof(ph_route_t), method, full, flags, handler, NULL, openapi, NULL, cost, 0};
 #ifdef FIXTURE_ROUTE_V1_0
     /* A descriptor as an ABI 1.0 plugin fills it: rate_cost lies beyond struct_size, so whatever
      * is there must be ignored and the route costs 1. */
@@ -291,6 +302,15 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     status |= add("GET", "/unlimited", config_handler, PH_ROUTE_NON_BLOCKING | PH_ROUTE_NO_RATE_LIMIT);
     status |= add_costing("GET", "/expensive", config_handler, PH_ROUTE_NON_BLOCKING, 3);
     status |= add("GET", "/echo-headers", echo_headers_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("POST", "/count", count_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/count", count_handler, PH_ROUTE_NON_BLOCKING);
+    {
+        /* A route that takes bodies up to 4 MiB, above the host's default of 1 MiB. */
+        char full[128];
+        snprintf(full, sizeof full, "%s/upload", FIXTURE_PREFIX);
+        ph_route_t upload = {sizeof(ph_route_t), "POST", full, PH_ROUTE_NON_BLOCKING, count_handler, NULL, NULL, NULL, 1, 4u << 20};
+        status |= host->register_route(self, &upload);
+    }
 #ifdef FIXTURE_MIDDLEWARE
     ph_middleware_t mark = {sizeof(ph_middleware_t), FIXTURE_NAME "-mark", PH_MIDDLEWARE_NON_BLOCKING, NULL, 0,
                             mark_request, mark_response, NULL};

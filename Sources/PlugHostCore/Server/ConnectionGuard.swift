@@ -1,0 +1,186 @@
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import Synchronization
+
+/// Holds each connection to the `[limits]`: answers 431 for a head the decoder refused as too
+/// large, 414 for a too-long target, 408 for a first head that does not arrive in time; closes a
+/// kept-alive connection that waits too long for its next head, a request whose body does not
+/// arrive in time, and connections past the maximum. Slow clients cost a timer, never a thread.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// Open HTTP/1.1 connections across the server, shared by every guard.
+    final class Counter: Sendable {
+        private let count = Mutex(0)
+        init() {}
+        func enter(limit: Int) -> Bool {
+            count.withLock { count in
+                guard count < limit else { return false }
+                count += 1
+                return true
+            }
+        }
+        func leave() { count.withLock { $0 -= 1 } }
+    }
+
+    private let limits: LimitSettings
+    private let counter: Counter
+    /// The security headers, for the answers this handler gives itself.
+    private let securityHeaders: HTTPFields
+    private let logger: Logger
+    private var counted = false
+    private var headTimer: Scheduled<Void>?
+    private var readTimer: Scheduled<Void>?
+    /// Request heads read whose responses have not ended yet (pipelining).
+    private var openRequests = 0
+    private var servedOne = false
+    private var closing = false
+
+    init(limits: LimitSettings, counter: Counter, securityHeaders: HTTPFields, logger: Logger) {
+        self.limits = limits
+        self.counter = counter
+        self.securityHeaders = securityHeaders
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // An HTTP/2 stream's parent is its connection, whose parent is the server: only
+        // HTTP/1.1 connections (parent: the server, which has none) are counted.
+        if context.channel.parent?.parent == nil {
+            guard counter.enter(limit: limits.maxConnections) else {
+                logger.warning("connection refused: \(limits.maxConnections) connections are open ([limits] max_connections)")
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            counted = true
+        }
+        armHeadTimer(context: context, seconds: limits.requestHeadTimeout, first: true)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        headTimer?.cancel()
+        readTimer?.cancel()
+        if counted {
+            counted = false
+            counter.leave()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        headTimer?.cancel()
+        readTimer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            headTimer?.cancel()
+            headTimer = nil
+            if let target = head.path, target.utf8.count > limits.maxURILength {
+                refuse(context: context, status: .uriTooLong,
+                       detail: "The request target is longer than \(limits.maxURILength) bytes ([limits] max_uri_length).")
+                return
+            }
+            let headerBytes = head.headerFields.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+            if headerBytes > limits.maxHeaderBytes || head.headerFields.count > limits.maxHeaderCount {
+                refuse(context: context, status: .requestHeaderFieldsTooLarge, detail: headTooLarge)
+                return
+            }
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                // No route takes more than max_route_body_size: refuse at once rather than invite the body.
+                if let length = head.headerFields[.contentLength].flatMap(Int.init), length > limits.maxRouteBodyBytes {
+                    refuse(context: context, status: .contentTooLarge,
+                           detail: "The request body is larger than this server accepts (\(limits.maxRouteBodyBytes) bytes at most).")
+                    return
+                }
+                // Clients such as curl wait for this before sending a large body (RFC 9110 §10.1.1).
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
+            openRequests += 1
+            let seconds = limits.requestReadTimeout
+            readTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
+                guard let self, !self.closing else { return }
+                self.logger.info("closing a connection from \(Self.peer(context)): its request body did not arrive within \(seconds) s ([limits] request_read_timeout)")
+                self.closing = true
+                context.close(promise: nil)
+            }
+        case .body:
+            break
+        case .end:
+            readTimer?.cancel()
+            readTimer = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            openRequests = max(0, openRequests - 1)
+            servedOne = true
+            if openRequests == 0, !closing { armHeadTimer(context: context, seconds: limits.idleTimeout, first: false) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        switch parserError {
+        case .headerOverflow:
+            refuse(context: context, status: .requestHeaderFieldsTooLarge, detail: headTooLarge)
+        default:
+            refuse(context: context, status: .badRequest, detail: "The request is not valid HTTP/1.1.")
+        }
+    }
+
+    private var headTooLarge: String {
+        "The request header fields are larger than \(limits.maxHeaderBytes) bytes or more than \(limits.maxHeaderCount) ([limits] max_header_size, max_header_count)."
+    }
+
+    private func armHeadTimer(context: ChannelHandlerContext, seconds: Double, first: Bool) {
+        headTimer?.cancel()
+        headTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
+            guard let self, !self.closing, self.openRequests == 0 else { return }
+            if first, !self.servedOne {
+                self.logger.info("closing a connection from \(Self.peer(context)): no complete request head within \(seconds) s ([limits] request_head_timeout)")
+                self.refuse(context: context, status: .requestTimeout, detail: "No complete request head arrived within \(seconds) seconds.")
+            } else {
+                // An idle kept-alive connection: closed quietly, as clients expect.
+                self.closing = true
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// Answers with `status` and a JSON detail, then closes: the rest of this connection's input is not read.
+    private func refuse(context: ChannelHandlerContext, status: HTTPResponse.Status, detail: String) {
+        guard !closing else { return }
+        closing = true
+        headTimer?.cancel()
+        readTimer?.cancel()
+        let body = ByteBuffer(string: ErrorBody.json(detail))
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        fields[.contentLength] = "\(body.readableBytes)"
+        fields[.connection] = "close"
+        fields.append(contentsOf: securityHeaders)
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private static func peer(_ context: ChannelHandlerContext) -> String {
+        context.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+}

@@ -1,0 +1,190 @@
+"""Raw-socket clients for the hardening tests: what curl cannot do (slow, broken or many clients).
+
+Every command talks to 127.0.0.1 only, is bounded in time and count, and prints one JSON line.
+
+  wire.py send PORT HEX [WAIT]        send bytes, read until close or WAIT s: status line, seconds, closed
+  wire.py drip PORT TEXT INTERVAL MAX  send TEXT one byte per INTERVAL s until the server closes or MAX s pass
+  wire.py idle PORT WAIT               one keep-alive request, then wait up to WAIT s for the server to close
+  wire.py hold PORT COUNT              open COUNT connections and report how many the server closed at once
+  wire.py slowloris PORT SLOW DURATION REQUESTS
+                                       SLOW connections dripping a header byte a second for DURATION s,
+                                       while one keep-alive client times REQUESTS GETs of /api/health
+"""
+import http.client
+import json
+import socket
+import sys
+import threading
+import time
+
+
+def read_until_close(sock, limit):
+    sock.settimeout(limit)
+    data = b""
+    closed = False
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+    except (socket.timeout, TimeoutError):
+        pass
+    except ConnectionResetError:
+        closed = True
+    return data, closed
+
+
+def status_line(data):
+    return data.split(b"\r\n", 1)[0].decode("latin-1") if data else ""
+
+
+def send(port, payload, wait):
+    started = time.monotonic()
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(payload)
+    data, closed = read_until_close(sock, wait)
+    return {"status": status_line(data), "seconds": round(time.monotonic() - started, 3), "closed": closed,
+            "body": data.split(b"\r\n\r\n", 1)[-1].decode("utf-8", "replace")[:500]}
+
+
+def drip(port, text, interval, limit):
+    started = time.monotonic()
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(interval)
+    sent = 0
+    data = b""
+    closed = False
+    for byte in text.encode():
+        if time.monotonic() - started > limit:
+            break
+        try:
+            sock.sendall(bytes([byte]))
+            sent += 1
+            chunk = sock.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+            more, closed = read_until_close(sock, 1)
+            data += more
+            break
+        except (socket.timeout, TimeoutError):
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            closed = True
+            break
+    return {"status": status_line(data), "seconds": round(time.monotonic() - started, 3), "closed": closed, "sent": sent}
+
+
+def idle(port, wait):
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    sock.settimeout(5)
+    first = sock.recv(65536)
+    started = time.monotonic()
+    _, closed = read_until_close(sock, wait)
+    return {"status": status_line(first), "closed": closed, "seconds": round(time.monotonic() - started, 3)}
+
+
+def hold(port, count):
+    sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    time.sleep(0.5)
+    closed = 0
+    for sock in sockets:
+        sock.setblocking(False)
+        try:
+            if sock.recv(1) == b"":
+                closed += 1
+        except BlockingIOError:
+            pass
+        except ConnectionResetError:
+            closed += 1
+    for sock in sockets:
+        sock.close()
+    return {"opened": count, "closed_by_server": closed}
+
+
+def slowloris(port, slow, duration, requests):
+    stop = time.monotonic() + duration
+    closed_by_server = []
+    lock = threading.Lock()
+    sockets = []
+    for _ in range(slow):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.setblocking(False)
+        sockets.append(sock)
+    header = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 4096
+
+    def dripper():
+        position = 0
+        alive = list(sockets)
+        while alive and time.monotonic() < stop:
+            for sock in list(alive):
+                try:
+                    # The server's 408 and then its close (b"") show up here.
+                    while True:
+                        chunk = sock.recv(4096)
+                        if chunk == b"":
+                            raise ConnectionResetError
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    alive.remove(sock)
+                    with lock:
+                        closed_by_server.append(time.monotonic())
+                    continue
+                try:
+                    sock.send(header[position:position + 1])
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    alive.remove(sock)
+                    with lock:
+                        closed_by_server.append(time.monotonic())
+            position += 1
+            time.sleep(1)
+
+    thread = threading.Thread(target=dripper, daemon=True)
+    thread.start()
+    time.sleep(0.5)
+    latencies = []
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    for _ in range(requests):
+        begun = time.perf_counter()
+        connection.request("GET", "/api/health")
+        response = connection.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - begun)
+        if response.status != 200:
+            return {"error": f"status {response.status}"}
+        time.sleep(max(0, (duration - 1) / requests))
+    thread.join(duration + 5)
+    latencies.sort()
+    for sock in sockets:
+        sock.close()
+    return {"requests": len(latencies), "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
+            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+            "slow": slow, "slow_closed_by_server": len(closed_by_server)}
+
+
+def main():
+    command, port, rest = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    if command == "send":
+        result = send(port, bytes.fromhex(rest[0]), float(rest[1]) if len(rest) > 1 else 5)
+    elif command == "drip":
+        result = drip(port, rest[0].encode().decode("unicode_escape"), float(rest[1]), float(rest[2]))
+    elif command == "idle":
+        result = idle(port, float(rest[0]))
+    elif command == "hold":
+        result = hold(port, int(rest[0]))
+    elif command == "slowloris":
+        result = slowloris(port, int(rest[0]), float(rest[1]), int(rest[2]))
+    else:
+        raise SystemExit(__doc__)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
