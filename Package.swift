@@ -93,6 +93,20 @@ let package = Package(
             path: "Benchmarks/PlugHostBench",
             swiftSettings: strictSwift
         ),
+        // The baseline scripts/bench compares the host with: one plain Hummingbird route.
+        .executableTarget(
+            name: "BareBaseline",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/BareBaseline",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "PlugHostCoreTests",
             dependencies: ["PlugHostCore"],

@@ -86,11 +86,13 @@ import Testing
         #expect((result["seconds"] as? Double ?? 99) < 2.5)
     }
 
-    @Test func aBodyThatStopsArrivingIsCutOffAtTheReadTimeout() throws {
+    @Test func aBodyThatStopsArrivingIsCutOffAtTheReadTimeoutAndNeverReachesThePlugin() throws {
+        let before = try calls()
         let head = "POST /api/fixture/count HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789"
         let result = try wire(["send", "\(host.port)", Data(head.utf8).map { String(format: "%02x", $0) }.joined(), "5"])
         #expect(result["closed"] as? Bool == true)
         #expect((result["seconds"] as? Double ?? 99) < 3)
+        #expect(try calls() == before, "the plugin was handed a body cut short")
     }
 
     @Test(arguments: [

@@ -90,5 +90,6 @@ import Testing
         let text = "# Grüße\n[plugins.example]\ngreeting = \"Grüß dich\" # ja\n\"schlüssel\" = 'wört'\nlong = \"\"\"\nüber\n\"\"\"\n"
         #expect(TOMLPrecheck.problem(in: text) == nil)
         #expect(TOMLPrecheck.problem(in: "a = [\n  [1, 2],\n  { x = 1, y = [3] },\n]\n[[b]]\nc = {}\n[ \"q k\".z ]\n") == nil)
+        #expect(TOMLPrecheck.problem(in: "a = [ # why\n  1, # one\n  2,\n]\n") == nil)
     }
 }

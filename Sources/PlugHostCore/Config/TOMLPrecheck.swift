@@ -47,6 +47,13 @@ enum TOMLPrecheck {
                 if expectValue {
                     expectValue = false
                     let inArray = openers.last == "["
+                    // In an array a comment may come before the value (it stays expected, on a later line).
+                    if character == "#", inArray {
+                        expectValue = true
+                        state = .comment
+                        index += 1
+                        continue
+                    }
                     if [",", "}", "#"].contains(character) || (character == "]" && !inArray) || (character == "=" ) {
                         return Problem(line: line, message: "expected a value, found \(String(reflecting: character))")
                     }

@@ -41,6 +41,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var openRequests = 0
     private var servedOne = false
     private var closing = false
+    /// An HTTP/2 stream: HTTP/2 has its own flow control, stream limits and idle handling, and a
+    /// stream's end is not a connection's, so only the head checks apply.
+    private var isStream = false
 
     init(limits: LimitSettings, counter: Counter, securityHeaders: HTTPFields, logger: Logger) {
         self.limits = limits
@@ -52,7 +55,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         // An HTTP/2 stream's parent is its connection, whose parent is the server: only
         // HTTP/1.1 connections (parent: the server, which has none) are counted.
-        if context.channel.parent?.parent == nil {
+        isStream = context.channel.parent?.parent != nil
+        if isStream { return }
+        do {
             guard counter.enter(limit: limits.maxConnections) else {
                 logger.warning("connection refused: \(limits.maxConnections) connections are open ([limits] max_connections)")
                 closing = true
@@ -105,6 +110,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 // Clients such as curl wait for this before sending a large body (RFC 9110 §10.1.1).
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
             }
+            if isStream { break }
             openRequests += 1
             let seconds = limits.requestReadTimeout
             readTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
@@ -123,7 +129,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
+        if !isStream, case .end = unwrapOutboundIn(data) {
             openRequests = max(0, openRequests - 1)
             servedOne = true
             if openRequests == 0, !closing { armHeadTimer(context: context, seconds: limits.idleTimeout, first: false) }
@@ -173,7 +179,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.contentLength] = "\(body.readableBytes)"
-        fields[.connection] = "close"
+        // HTTP/2 forbids connection-specific fields; closing the stream is enough there.
+        if !isStream { fields[.connection] = "close" }
         fields.append(contentsOf: securityHeaders)
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)

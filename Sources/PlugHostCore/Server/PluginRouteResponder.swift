@@ -25,6 +25,11 @@ struct PluginRouteResponder: Sendable {
             } catch is NIOTooManyBytesError {
                 throw HTTPError(.contentTooLarge, message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes; [limits] max_body_size, or the route's own limit).")
             }
+            // A body cut short (the client went away, the read timeout closed the connection) must
+            // not reach the plugin as if it were the whole request.
+            if let declared = request.headers[.contentLength].flatMap(Int.init), body.readableBytes < declared {
+                throw HTTPError(.badRequest, message: "The request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length announced.")
+            }
             let view = body.withUnsafeReadableBytes { bytes in
                 RequestView(pipeline.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
             }

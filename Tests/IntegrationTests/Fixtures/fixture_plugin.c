@@ -187,7 +187,7 @@ static volatile int calls_counted;
 static void count_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
     (void)user_data;
     char body[64];
-    if (request->method.len == 4) __atomic_add_fetch(&calls_counted, 1, __ATOMIC_SEQ_CST);
+    if (request->method.len == 4 && memcmp(request->method.data, "POST", 4) == 0) __atomic_add_fetch(&calls_counted, 1, __ATOMIC_SEQ_CST);
     snprintf(body, sizeof body, "{\"calls\": %d, \"bytes\": %zu}", __atomic_load_n(&calls_counted, __ATOMIC_SEQ_CST), request->body.len);
     answer(call, 200, body);
 }

@@ -1,0 +1,265 @@
+"""The HTTP part of scripts/bench: every variant driven by wrk (HTTP/1.1 keep-alive) or h2load
+(HTTP/2), alternating, on 127.0.0.1 only, each run bounded in time; ratios to the bare baseline
+measured in the same run.
+
+usage: run.py BIN_DIR C_PLUGIN DURATION ROUNDS
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import ssl
+
+BIN, C_PLUGIN, DURATION, ROUNDS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+work = tempfile.mkdtemp(prefix="plughost-bench-")
+processes = []
+
+
+def stop_all():
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def wait_for_port(log, pattern, process):
+    for _ in range(300):
+        with open(log) as handle:
+            match = re.search(pattern, handle.read())
+        if match:
+            return int(match.group(1))
+        if process.poll() is not None:
+            raise SystemExit(f"{log}: exited early:\n{open(log).read()}")
+        time.sleep(0.05)
+    raise SystemExit(f"{log}: did not start:\n{open(log).read()}")
+
+
+def site(name, tls):
+    """A site with both example plugins, the full default chain and a key. Returns (dir, key)."""
+    directory = os.path.join(work, name)
+    os.makedirs(os.path.join(directory, "plugins"))
+    shutil.copy(os.path.join(BIN, "libExamplePlugin.so"), os.path.join(directory, "plugins"))
+    shutil.copy(C_PLUGIN, os.path.join(directory, "plugins"))
+    shutil.copytree(os.path.join(REPO, "static"), os.path.join(directory, "static"))
+    with open(os.path.join(directory, "host.toml"), "w") as handle:
+        handle.write(f"""[tls]
+enabled = {"true" if tls else "false"}
+cert_file = "{os.path.join(work, "certs", "cert.pem")}"
+key_file = "{os.path.join(work, "certs", "key.pem")}"
+
+[logging]
+file = "logs/server.log"
+
+[rate_limit]
+# A budget that never trips: the limiter is checked and its headers sent on every request.
+rate = "1000000000/minute"
+
+[metrics]
+enabled = true
+""")
+    result = subprocess.run([os.path.join(BIN, "plughost"), "keys", "new", "--name", "bench", "--config", os.path.join(directory, "host.toml")],
+                            capture_output=True, text=True, check=True)
+    key = re.search(r"ph_[A-Za-z0-9_-]+", result.stdout).group(0)
+    return directory, key
+
+
+def start_host(directory):
+    log = os.path.join(directory, "out.log")
+    process = subprocess.Popen([os.path.join(BIN, "plughost"), "serve", "--config", os.path.join(directory, "host.toml"), "--port", "0"],
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    processes.append(process)
+    return process, wait_for_port(log, r"listening on https?://127\.0\.0\.1:(\d+)", process)
+
+
+def start_bare(tls):
+    log = os.path.join(work, f"bare-{tls}.log")
+    arguments = [os.path.join(BIN, "BareBaseline"), "0"]
+    if tls:
+        arguments += [os.path.join(work, "certs", "cert.pem"), os.path.join(work, "certs", "key.pem")]
+    process = subprocess.Popen(arguments, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    processes.append(process)
+    return process, wait_for_port(log, r"listening on 127\.0\.0\.1:(\d+)", process)
+
+
+def start_nginx():
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = os.path.join(work, "nginx")
+    os.makedirs(os.path.join(root, "logs"))
+    with open(os.path.join(root, "nginx.conf"), "w") as handle:
+        handle.write(f"""worker_processes 1;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/logs/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /api/hello {{ default_type application/json; return 200 '{{"message":"Hello from the example plugin"}}'; }}
+        location / {{ root {os.path.join(REPO, "static")}; }}
+    }}
+}}
+""")
+    process = subprocess.Popen([nginx, "-p", root, "-c", os.path.join(root, "nginx.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes.append(process)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    return None
+
+
+def rss_mb(process):
+    with open(f"/proc/{process.pid}/status") as handle:
+        return int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1)) / 1024
+
+
+def run_bounded(arguments):
+    """A load generator's output; a run that overstays its duration by far is stopped and reported."""
+    limit = float(DURATION.rstrip("s")) * 5 + 30
+    try:
+        return subprocess.run(arguments, capture_output=True, text=True, timeout=limit).stdout
+    except subprocess.TimeoutExpired as expired:
+        raise SystemExit(f"{' '.join(arguments[:1] + arguments[-1:])} did not finish within {limit:.0f} s; partial output:\n{expired.stdout}")
+
+
+def wrk(url, key=None):
+    arguments = ["wrk", "-t1", "-c64", f"-d{DURATION}", "--latency", url]
+    if key:
+        arguments[1:1] = ["-H", f"X-API-Key: {key}"]
+    output = run_bounded(arguments)
+    def latency(label):
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", output, re.M)
+        if not match:
+            return float("nan")
+        return float(match.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[match.group(2)]
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non2xx:
+        raise SystemExit(f"{url}: {non2xx.group(1)} non-2xx answers:\n{output}")
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency(50), "p99": latency(99)}
+
+
+def h2load(url, key=None):
+    # A request count, not -D: in duration mode h2load resets the streams in flight when time is
+    # up, and with 640 of them the host spun until the client went away (see docs/PERFORMANCE.md).
+    count = str(int(float(DURATION.rstrip("s")) * 2000))
+    arguments = ["h2load", "-c64", "-m10", "-n", count, url]
+    if key:
+        arguments[1:1] = ["-H", f"x-api-key: {key}"]
+    output = run_bounded(arguments)
+    rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", output)
+    failed = re.search(r"(\d+) failed", output)
+    if failed and int(failed.group(1)) > 0:
+        raise SystemExit(f"{url}: h2load failures:\n{output}")
+    p = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}
+    mean = float(p.group(5)) * scale[p.group(6)] if p else float("nan")
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": mean, "p99": float("nan")}
+
+
+def first_200_ms(directory):
+    """Process start to the first 200 from /api/health, the certificate already made."""
+    log = os.path.join(directory, "startup.log")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    begun = time.perf_counter()
+    process = subprocess.Popen([os.path.join(BIN, "plughost"), "serve", "--config", os.path.join(directory, "host.toml"), "--port", str(port)],
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    processes.append(process)
+    try:
+        while time.perf_counter() - begun < 10:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/api/health", context=context, timeout=1) as answer:
+                    if answer.status == 200:
+                        return (time.perf_counter() - begun) * 1000
+            except OSError:
+                time.sleep(0.002)
+        raise SystemExit("no 200 within 10 s:\n" + open(log).read())
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def main():
+    os.makedirs(os.path.join(work, "certs"))
+    plain_site, key = site("plain", tls=False)
+    tls_site, tls_key = site("tls", tls=True)
+    # The TLS host makes the self-signed certificate the bare baseline then uses too.
+    tls_host, tls_port = start_host(tls_site)
+    plain_host, plain_port = start_host(plain_site)
+    _, bare_port = start_bare(tls=False)
+    _, bare_tls_port = start_bare(tls=True)
+    nginx = start_nginx()
+    time.sleep(1)
+    idle_rss = rss_mb(plain_host)
+
+    variants = [
+        ("bare", "http", lambda: wrk(f"http://127.0.0.1:{bare_port}/api/hello")),
+        ("chain (Swift plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/whoami", key)),
+        ("chain (C plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/c/hello", key)),
+        ("static file", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/site.css")),
+        ("bare", "https", lambda: wrk(f"https://127.0.0.1:{bare_tls_port}/api/hello")),
+        ("chain (Swift plugin)", "https", lambda: wrk(f"https://127.0.0.1:{tls_port}/api/whoami", tls_key)),
+        ("bare", "h2", lambda: h2load(f"https://127.0.0.1:{bare_tls_port}/api/hello")),
+        ("chain (Swift plugin)", "h2", lambda: h2load(f"https://127.0.0.1:{tls_port}/api/whoami", tls_key)),
+    ]
+    if nginx:
+        variants += [("nginx return 200", "http", lambda: wrk(f"http://127.0.0.1:{nginx[1]}/api/hello")),
+                     ("nginx static file", "http", lambda: wrk(f"http://127.0.0.1:{nginx[1]}/site.css"))]
+    for _, _, run in variants:  # warm-up, not counted
+        run()
+    best = {}
+    loaded_rss = 0.0
+    for round_number in range(ROUNDS):
+        for name, protocol, run in variants:
+            result = run()
+            if name == "chain (Swift plugin)" and protocol == "http":
+                loaded_rss = max(loaded_rss, rss_mb(plain_host))
+            key_ = (name, protocol)
+            if key_ not in best or result["rps"] > best[key_]["rps"]:
+                best[key_] = result
+    startup = min(first_200_ms(tls_site) for _ in range(3))
+
+    print(f"wrk -t1 -c64 -d{DURATION} --latency (HTTP/1.1 keep-alive); h2load -c64 -m10 -n {int(float(DURATION.rstrip('s')) * 2000)} (HTTP/2); best of {ROUNDS} alternating round(s)")
+    print()
+    print("| variant | protocol | requests/s | p50 ms | p99 ms | ratio to bare (same protocol) |")
+    print("|---|---|---|---|---|---|")
+    for (name, protocol), result in best.items():
+        bare = best.get(("bare", "http" if protocol == "http" else protocol))
+        ratio = result["rps"] / bare["rps"] if bare and bare["rps"] else float("nan")
+        p99 = "—" if result["p99"] != result["p99"] else f"{result['p99']:.2f}"
+        p50 = f"{result['p50']:.2f}" + (" (mean)" if protocol == "h2" else "")
+        print(f"| {name} | {protocol} | {result['rps']:.0f} | {p50} | {p99} | {ratio:.2f} |")
+    print()
+    print(f"idle RSS, both example plugins loaded: {idle_rss:.1f} MB")
+    print(f"RSS under load (chain, HTTP): {loaded_rss:.1f} MB")
+    print(f"process start to first 200 over HTTPS (certificate present), best of 3: {startup:.0f} ms")
+
+
+try:
+    main()
+finally:
+    stop_all()
