@@ -33,23 +33,11 @@ struct DocsPages: Sendable {
           presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
         });
         """
-        swaggerHTML = Array("""
-        <!doctype html>
-        <html lang="en">
-        <head>
-          <meta charset="utf-8">
-          <meta name="viewport" content="width=device-width, initial-scale=1">
-          <title>\(title) · Swagger UI</title>
-          <link rel="stylesheet" href="\(Self.html(swaggerCSS.url))">
-        </head>
-        <body>
+        swaggerHTML = Self.page(title: "\(title) · Swagger UI", head: #"<link rel="stylesheet" href="\#(Self.html(swaggerCSS.url))">"#, body: """
           <div id="swagger-ui"></div>
           <script src="\(Self.html(swaggerJS.url))"></script>
           <script>\(setup)</script>
-        </body>
-        </html>
-
-        """.utf8)
+        """)
         swaggerPolicy = Self.policy([
             "script-src \(swaggerJS.source) '\(Self.sha256(setup))'",
             "style-src \(swaggerCSS.source) 'unsafe-inline'",
@@ -57,21 +45,10 @@ struct DocsPages: Sendable {
             "connect-src 'self'",
         ])
 
-        redocHTML = Array("""
-        <!doctype html>
-        <html lang="en">
-        <head>
-          <meta charset="utf-8">
-          <meta name="viewport" content="width=device-width, initial-scale=1">
-          <title>\(title) · ReDoc</title>
-        </head>
-        <body>
+        redocHTML = Self.page(title: "\(title) · ReDoc", head: nil, body: """
           <redoc spec-url="\(Self.html(Self.documentPath))"></redoc>
           <script src="\(Self.html(redocJS.url))"></script>
-        </body>
-        </html>
-
-        """.utf8)
+        """)
         redocPolicy = Self.policy([
             "script-src \(redocJS.source)",
             "style-src 'unsafe-inline'",
@@ -82,6 +59,24 @@ struct DocsPages: Sendable {
             // ReDoc runs its search index in a worker made from a blob: URL.
             "worker-src blob:",
         ])
+    }
+
+    /// An HTML5 page; `title` is already escaped, `head` and `body` are markup.
+    private static func page(title: String, head: String?, body: String) -> [UInt8] {
+        Array("""
+        <!doctype html>
+        <html lang="en">
+        <head>
+          <meta charset="utf-8">
+          <meta name="viewport" content="width=device-width, initial-scale=1">
+          <title>\(title)</title>\(head.map { "\n  \($0)" } ?? "")
+        </head>
+        <body>
+        \(body)
+        </body>
+        </html>
+
+        """.utf8)
     }
 
     private static func policy(_ directives: [String]) -> String {

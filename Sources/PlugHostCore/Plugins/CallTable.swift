@@ -148,6 +148,8 @@ final class PendingCall: Sendable {
 
     private enum State {
         case waiting(CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?)
+        /// Answered before anyone waited: a non-blocking handler answering inline, the usual case.
+        case early(CallAnswer)
         case answered
         case timedOut
     }
@@ -161,9 +163,27 @@ final class PendingCall: Sendable {
         self.view = view
     }
 
-    /// Sets where the answer goes, and the timer to cancel once it arrives.
+    /// Sets where the answer goes, and the timer to cancel once it arrives; resumes at once if
+    /// the answer came first.
     func wait(_ continuation: CheckedContinuation<CallAnswer, Never>) {
-        state.withLock { $0 = .waiting(continuation, nil) }
+        let early = state.withLock { state -> CallAnswer? in
+            if case .early(let answer) = state {
+                state = .answered
+                return answer
+            }
+            state = .waiting(continuation, nil)
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    /// The answer, if it came before anyone waited for it. Spares the caller a suspension.
+    func takeEarlyAnswer() -> CallAnswer? {
+        state.withLock { state in
+            guard case .early(let answer) = state else { return nil }
+            state = .answered
+            return answer
+        }
     }
 
     func setTimer(_ timer: Scheduled<Void>) {
@@ -175,8 +195,6 @@ final class PendingCall: Sendable {
         if cancelNow { timer.cancel() }
     }
 
-    /// Whether no answer has arrived yet.
-    var isWaiting: Bool { state.withLock { if case .waiting = $0 { true } else { false } } }
 
     /// Whether the host answered 504 itself; the call then stays in the table until the plugin answers.
     var timedOut: Bool { state.withLock { if case .timedOut = $0 { true } else { false } } }
@@ -186,10 +204,13 @@ final class PendingCall: Sendable {
     func finish(with answer: CallAnswer, timedOut: Bool = false) -> Delivery {
         let outcome = state.withLock { state -> Result<(CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?), DeliveryRefusal> in
             switch state {
+            case .waiting(nil, nil) where !timedOut:
+                state = .early(answer)
+                return .success((nil, nil))
             case .waiting(let continuation, let timer):
                 state = timedOut ? .timedOut : .answered
                 return .success((continuation, timer))
-            case .answered: return .failure(DeliveryRefusal(delivery: .alreadyAnswered))
+            case .early, .answered: return .failure(DeliveryRefusal(delivery: .alreadyAnswered))
             case .timedOut: return .failure(DeliveryRefusal(delivery: .timedOut))
             }
         }

@@ -15,12 +15,7 @@ enum HostFunctionTable {
             abi_minor: UInt16(PH_ABI_MINOR),
             register_route: { plugin, route in
                 guard let record = PluginRecord.from(plugin), let route else { return PH_ERR_INVALID_ARGUMENT }
-                // Copy only the bytes the plugin declared: an older plugin's descriptor is shorter
-                // than this host's ph_route_t, and the fields it lacks stay zero.
-                var descriptor = ph_route_t()
-                let size = min(Int(UnsafeRawPointer(route).load(as: UInt32.self)), MemoryLayout<ph_route_t>.size)
-                withUnsafeMutableBytes(of: &descriptor) { $0.baseAddress!.copyMemory(from: route, byteCount: size) }
-                return record.stage(descriptor)
+                return record.stage(declaredPart(of: route, empty: ph_route_t()))
             },
             respond: { call, response in
                 CallTable.shared.respond(call, response)
@@ -63,11 +58,7 @@ enum HostFunctionTable {
             },
             register_middleware: { plugin, middleware in
                 guard let record = PluginRecord.from(plugin), let middleware else { return PH_ERR_INVALID_ARGUMENT }
-                // As for routes: copy only the bytes the plugin declared.
-                var descriptor = ph_middleware_t()
-                let size = min(Int(UnsafeRawPointer(middleware).load(as: UInt32.self)), MemoryLayout<ph_middleware_t>.size)
-                withUnsafeMutableBytes(of: &descriptor) { $0.baseAddress!.copyMemory(from: middleware, byteCount: size) }
-                return record.stageMiddleware(descriptor)
+                return record.stageMiddleware(declaredPart(of: middleware, empty: ph_middleware_t()))
             },
             proceed: { call, edits, count in
                 CallTable.shared.proceed(call, edits, count)
@@ -75,4 +66,13 @@ enum HostFunctionTable {
         ))
         return UnsafePointer(table)
     }()
+}
+
+/// A descriptor that starts with `uint32_t struct_size`, copied as far as the plugin declared it:
+/// an older plugin's struct is shorter than this host's, and the fields it lacks stay zero.
+private func declaredPart<Descriptor>(of pointer: UnsafePointer<Descriptor>, empty: Descriptor) -> Descriptor {
+    var descriptor = empty
+    let size = min(Int(UnsafeRawPointer(pointer).load(as: UInt32.self)), MemoryLayout<Descriptor>.size)
+    withUnsafeMutableBytes(of: &descriptor) { $0.baseAddress!.copyMemory(from: pointer, byteCount: size) }
+    return descriptor
 }

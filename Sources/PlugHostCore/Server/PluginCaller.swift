@@ -12,13 +12,17 @@ struct PluginCaller: Sendable {
     func call(_ owner: CallOwner, view: RequestView, nonBlocking: Bool, invoke: @escaping @Sendable (OpaquePointer) -> Void) async -> CallAnswer {
         let call = PendingCall(owner: owner, view: view)
         let handle = CallTable.shared.add(call)
+        // A non-blocking handler usually answers before it returns: then there is nothing to
+        // wait for, no timer to set and no suspension to pay for.
+        if nonBlocking {
+            invoke(handle.pointer)
+            if let answer = call.takeEarlyAnswer() {
+                CallTable.shared.remove(handle)
+                return answer
+            }
+        }
         let answer = await withCheckedContinuation { continuation in
             call.wait(continuation)
-            // A non-blocking handler usually answers before it returns: then no timer is needed.
-            if nonBlocking {
-                invoke(handle.pointer)
-                guard call.isWaiting else { return }
-            }
             let seconds = timeout
             let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
                 CallTable.shared.expire(handle, after: seconds)

@@ -120,29 +120,31 @@ def slowloris(port, slow, duration, requests):
     def dripper():
         position = 0
         alive = list(sockets)
+
+        def closed(sock):
+            alive.remove(sock)
+            with lock:
+                closed_by_server.append(time.monotonic())
+
         while alive and time.monotonic() < stop:
             for sock in list(alive):
                 try:
                     # The server's 408 and then its close (b"") show up here.
-                    while True:
-                        chunk = sock.recv(4096)
-                        if chunk == b"":
-                            raise ConnectionResetError
+                    while sock.recv(4096) != b"":
+                        pass
+                    closed(sock)
+                    continue
                 except BlockingIOError:
                     pass
                 except OSError:
-                    alive.remove(sock)
-                    with lock:
-                        closed_by_server.append(time.monotonic())
+                    closed(sock)
                     continue
                 try:
                     sock.send(header[position:position + 1])
                 except BlockingIOError:
                     pass
                 except OSError:
-                    alive.remove(sock)
-                    with lock:
-                        closed_by_server.append(time.monotonic())
+                    closed(sock)
             position += 1
             time.sleep(1)
 
