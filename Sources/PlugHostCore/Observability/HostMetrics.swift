@@ -9,6 +9,11 @@ import Synchronization
 /// Labels only ever hold bounded values — route templates, never raw paths — so a client cannot
 /// grow the registry by inventing URLs.
 public final class HostMetrics: Sendable {
+    /// The full name as it is exported (no namespace or unit parts: the names already say them).
+    static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     /// Process-wide, like the plugin call table that reports into it.
     public static let shared = HostMetrics()
 
@@ -25,7 +30,7 @@ public final class HostMetrics: Sendable {
     ]
 
     init() {
-        inFlight = registry.makeGauge(name: "plughost_http_requests_in_flight", help: "Requests being answered right now.")
+        inFlight = registry.makeGauge(descriptor: HostMetrics.named("plughost_http_requests_in_flight", "Requests being answered right now."))
     }
 
     private let routes = Mutex<[String: RouteMetrics]>([:])
@@ -39,10 +44,10 @@ public final class HostMetrics: Sendable {
         init(registry: PrometheusCollectorRegistry, plugin: String, route: String, method: String) {
             let labels = [("plugin", plugin), ("route", route), ("method", method)]
             requests = (1...5).map {
-                registry.makeCounter(name: "plughost_http_requests_total", labels: labels + [("status", "\($0)xx")], help: "Requests answered.")
+                registry.makeCounter(descriptor: HostMetrics.named("plughost_http_requests_total", "Requests answered."), labels: labels + [("status", "\($0)xx")])
             }
-            duration = registry.makeDurationHistogram(name: "plughost_http_request_duration_seconds", labels: labels,
-                                                      buckets: HostMetrics.durationBuckets, help: "Time from request head to answer.")
+            duration = registry.makeDurationHistogram(descriptor: HostMetrics.named("plughost_http_request_duration_seconds", "Time from request head to answer."),
+                                                      labels: labels, buckets: HostMetrics.durationBuckets)
         }
 
         func record(status: Int, duration elapsed: Duration) {
@@ -77,27 +82,27 @@ public final class HostMetrics: Sendable {
     }
 
     func rateLimited(policy: String) {
-        registry.makeCounter(name: "plughost_rate_limit_rejections_total", labels: [("policy", policy)], help: "Requests refused with 429.").increment()
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_rate_limit_rejections_total", "Requests refused with 429."), labels: [("policy", policy)]).increment()
     }
 
     func authFailed(reason: String) {
-        registry.makeCounter(name: "plughost_auth_failures_total", labels: [("reason", reason)], help: "Refused API key checks by reason.").increment()
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_auth_failures_total", "Refused API key checks by reason."), labels: [("reason", reason)]).increment()
     }
 
     func pluginLoadFailed(reason: String) {
-        registry.makeCounter(name: "plughost_plugin_load_failures_total", labels: [("reason", reason)], help: "Plugin files refused at start, by reason.").increment()
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_plugin_load_failures_total", "Plugin files refused at start, by reason."), labels: [("reason", reason)]).increment()
     }
 
     func pluginsLoaded(_ count: Int) {
-        registry.makeGauge(name: "plughost_plugins_loaded", help: "Plugins serving.").set(Double(count))
+        registry.makeGauge(descriptor: HostMetrics.named("plughost_plugins_loaded", "Plugins serving.")).set(Double(count))
     }
 
     func handlerTimedOut(plugin: String) {
-        registry.makeCounter(name: "plughost_handler_timeouts_total", labels: [("plugin", plugin)], help: "Handlers that did not answer in time (504).").increment()
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_handler_timeouts_total", "Handlers that did not answer in time (504)."), labels: [("plugin", plugin)]).increment()
     }
 
     func doubleAnswer(plugin: String) {
-        registry.makeCounter(name: "plughost_handler_double_answers_total", labels: [("plugin", plugin)], help: "Answers after the first (ignored).").increment()
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_handler_double_answers_total", "Answers after the first (ignored)."), labels: [("plugin", plugin)]).increment()
     }
 
     /// Records a plugin's own metric; returns why it was refused, or nil when it was recorded.
@@ -124,11 +129,11 @@ public final class HostMetrics: Sendable {
         switch kind {
         case 0:
             guard value >= 0 else { return "metric \(name): a counter only goes up; the value must be >= 0" }
-            registry.makeCounter(name: full, help: help).increment(by: value)
+            registry.makeCounter(descriptor: HostMetrics.named(full, help)).increment(by: value)
         case 1:
-            registry.makeGauge(name: full, help: help).set(value)
+            registry.makeGauge(descriptor: HostMetrics.named(full, help)).set(value)
         default:
-            registry.makeValueHistogram(name: full, buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000], help: help).record(value)
+            registry.makeValueHistogram(descriptor: HostMetrics.named(full, help), buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000]).record(value)
         }
         return nil
     }
@@ -142,10 +147,10 @@ public final class HostMetrics: Sendable {
 
     /// The exposition text, with process figures read now.
     func render() -> [UInt8] {
-        registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.").set(Double(Self.residentBytes()))
-        registry.makeGauge(name: "process_open_fds", help: "Open file descriptors.").set(Double(Self.openDescriptors()))
-        registry.makeGauge(name: "process_start_time_seconds", help: "Start time since the Unix epoch, in seconds.").set(started.timeIntervalSince1970)
-        registry.makeGauge(name: "plughost_uptime_seconds", help: "Seconds since the host started.").set(Date().timeIntervalSince(started))
+        registry.makeGauge(descriptor: HostMetrics.named("process_resident_memory_bytes", "Resident memory size in bytes.")).set(Double(Self.residentBytes()))
+        registry.makeGauge(descriptor: HostMetrics.named("process_open_fds", "Open file descriptors.")).set(Double(Self.openDescriptors()))
+        registry.makeGauge(descriptor: HostMetrics.named("process_start_time_seconds", "Start time since the Unix epoch, in seconds.")).set(started.timeIntervalSince1970)
+        registry.makeGauge(descriptor: HostMetrics.named("plughost_uptime_seconds", "Seconds since the host started.")).set(Date().timeIntervalSince(started))
         return registry.emitToBuffer()
     }
 
