@@ -96,7 +96,9 @@ public struct HostServer: Sendable {
         let http1 = connectionConfiguration()
         if config.tls.enabled {
             server = try .http2Upgrade(tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
-                                       configuration: .init(streamConfiguration: http1))
+                                       // An HTTP/2 connection with no open stream is idle: closed like a kept-alive HTTP/1.1 one.
+                                       configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)),
+                                                            streamConfiguration: http1))
             scheme = "https"
         } else {
             server = .http1(configuration: http1)
