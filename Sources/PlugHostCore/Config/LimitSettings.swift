@@ -12,7 +12,8 @@ public struct LimitSettings: Sendable {
     public var maxHeaderCount = 100
     /// Longest request target (path and query); 414 past it.
     public var maxURILength = 8192
-    /// Most HTTP/1.1 connections open at once; further ones are closed at once.
+    /// Most TCP connections open at once (any protocol); at the maximum the server stops
+    /// accepting, and further connections wait in the kernel's backlog until one closes.
     public var maxConnections = 4096
     /// Seconds from connection open to a complete first request head (slowloris); 408 past it.
     public var requestHeadTimeout: Double = 10

@@ -7,34 +7,19 @@ import Synchronization
 
 /// Holds each connection to the `[limits]`: answers 431 for a head the decoder refused as too
 /// large, 414 for a too-long target, 408 for a first head that does not arrive in time; closes a
-/// kept-alive connection that waits too long for its next head, a request whose body does not
-/// arrive in time, and connections past the maximum. Slow clients cost a timer, never a thread.
+/// kept-alive connection that waits too long for its next head and a request whose body does not
+/// arrive in time. Slow clients cost a timer, never a thread. (The connection count is kept at the
+/// listening socket, by Hummingbird's MaximumAvailableConnections: see HostServer.)
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// Open HTTP/1.1 connections across the server, shared by every guard.
-    final class Counter: Sendable {
-        private let count = Mutex(0)
-        init() {}
-        func enter(limit: Int) -> Bool {
-            count.withLock { count in
-                guard count < limit else { return false }
-                count += 1
-                return true
-            }
-        }
-        func leave() { count.withLock { $0 -= 1 } }
-    }
-
     private let limits: LimitSettings
-    private let counter: Counter
     /// The security headers, for the answers this handler gives itself.
     private let securityHeaders: HTTPFields
     private let logger: Logger
-    private var counted = false
     private var headTimer: Scheduled<Void>?
     private var readTimer: Scheduled<Void>?
     /// Request heads read whose responses have not ended yet (pipelining).
@@ -45,37 +30,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// stream's end is not a connection's, so only the head checks apply.
     private var isStream = false
 
-    init(limits: LimitSettings, counter: Counter, securityHeaders: HTTPFields, logger: Logger) {
+    init(limits: LimitSettings, securityHeaders: HTTPFields, logger: Logger) {
         self.limits = limits
-        self.counter = counter
         self.securityHeaders = securityHeaders
         self.logger = logger
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        // An HTTP/2 stream's parent is its connection, whose parent is the server: only
-        // HTTP/1.1 connections (parent: the server, which has none) are counted.
+        // An HTTP/2 stream's parent is its connection, whose parent is the server.
         isStream = context.channel.parent?.parent != nil
         if isStream { return }
-        do {
-            guard counter.enter(limit: limits.maxConnections) else {
-                logger.warning("connection refused: \(limits.maxConnections) connections are open ([limits] max_connections)")
-                closing = true
-                context.close(promise: nil)
-                return
-            }
-            counted = true
-        }
         armHeadTimer(context: context, seconds: limits.requestHeadTimeout, first: true)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         headTimer?.cancel()
         readTimer?.cancel()
-        if counted {
-            counted = false
-            counter.leave()
-        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

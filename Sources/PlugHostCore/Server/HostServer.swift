@@ -115,7 +115,10 @@ public struct HostServer: Sendable {
         let application = Application(
             router: makeRouter(blockingPool: pool),
             server: server,
-            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil),
+            // Past max_connections the listening socket stops accepting until one closes: every TCP
+            // connection counts, TLS and HTTP/2 included, and the rest wait in the kernel's backlog.
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil,
+                                 availableConnectionsDelegate: .maximum(config.limits.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 mainPort.set(port)
@@ -147,7 +150,6 @@ public struct HostServer: Sendable {
     /// target length, timeouts and connection count.
     private func connectionConfiguration() -> HTTP1Channel.Configuration {
         let limits = config.limits
-        let counter = ConnectionGuard.Counter()
         let securityHeaders = { () -> HTTPFields in
             var fields = HTTPFields()
             SecurityHeadersMiddleware<HostRequestContext>(config.securityHeaders).apply(to: &fields)
@@ -155,7 +157,7 @@ public struct HostServer: Sendable {
         }()
         let logger = logger
         return HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, securityHeaders: securityHeaders, logger: logger)],
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger)],
             // The guard closes idle connections itself (idle_timeout), after a response has ended.
             idleTimeout: nil,
             // The decoder's bound keeps memory in check; it counts the request line too, so it

@@ -5,7 +5,7 @@ Every command talks to 127.0.0.1 only, is bounded in time and count, and prints 
   wire.py send PORT HEX [WAIT]        send bytes, read until close or WAIT s: status line, seconds, closed
   wire.py drip PORT TEXT INTERVAL MAX  send TEXT one byte per INTERVAL s until the server closes or MAX s pass
   wire.py idle PORT WAIT               one keep-alive request, then wait up to WAIT s for the server to close
-  wire.py hold PORT COUNT              open COUNT connections and report how many the server closed at once
+  wire.py cap PORT COUNT               hold COUNT idle connections; is one more answered while they stay, and once one closes?
   wire.py slowloris PORT SLOW DURATION REQUESTS
                                        SLOW connections dripping a header byte a second for DURATION s,
                                        while one keep-alive client times REQUESTS GETs of /api/health
@@ -88,22 +88,25 @@ def idle(port, wait):
     return {"status": status_line(first), "closed": closed, "seconds": round(time.monotonic() - started, 3)}
 
 
-def hold(port, count):
-    sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
-    time.sleep(0.5)
-    closed = 0
-    for sock in sockets:
-        sock.setblocking(False)
-        try:
-            if sock.recv(1) == b"":
-                closed += 1
-        except BlockingIOError:
-            pass
-        except ConnectionResetError:
-            closed += 1
-    for sock in sockets:
+def cap(port, count):
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    time.sleep(0.3)
+    extra = socket.create_connection(("127.0.0.1", port))
+    extra.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    extra.settimeout(1)
+    try:
+        answered_while_full = bool(extra.recv(65536))
+    except (socket.timeout, TimeoutError):
+        answered_while_full = False
+    held.pop().close()
+    extra.settimeout(3)
+    try:
+        answered_after_release = extra.recv(65536).startswith(b"HTTP/1.1 200")
+    except (socket.timeout, TimeoutError):
+        answered_after_release = False
+    for sock in held + [extra]:
         sock.close()
-    return {"opened": count, "closed_by_server": closed}
+    return {"answered_while_full": answered_while_full, "answered_after_release": answered_after_release}
 
 
 def slowloris(port, slow, duration, requests):
@@ -179,8 +182,8 @@ def main():
         result = drip(port, rest[0].encode().decode("unicode_escape"), float(rest[1]), float(rest[2]))
     elif command == "idle":
         result = idle(port, float(rest[0]))
-    elif command == "hold":
-        result = hold(port, int(rest[0]))
+    elif command == "cap":
+        result = cap(port, int(rest[0]))
     elif command == "slowloris":
         result = slowloris(port, int(rest[0]), float(rest[1]), int(rest[2]))
     else:
