@@ -9,13 +9,14 @@ import Testing
             try FixturePlugins.installExample(into: plugins)
         }
         let host = try HostProcess(site: site)
-        let url = "\(host.baseURL)/api/fixture/sleep"
+        // A two-second request, as the hardening issue asks.
+        let url = "\(host.baseURL)/api/fixture/sleep?ms=2000"
         let inFlight = Task { try HTTP.get(url) }
         try await Task.sleep(for: .milliseconds(300))
         let status = host.stop()
         let answer = try await inFlight.value
         #expect(answer.status == 200, "the request under way when SIGTERM came was answered")
-        #expect(answer.text == #"{"slept": 800}"#)
+        #expect(answer.text == #"{"slept": 2000}"#)
         #expect(status == 0)
         #expect(host.output.contains("fixture shut down cleanly"))
         #expect(host.output.contains("example plugin shut down"), "the Swift SDK's hook runs too")

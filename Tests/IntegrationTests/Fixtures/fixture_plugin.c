@@ -98,10 +98,20 @@ static void twice_handler(ph_call_t *call, const ph_request_t *request, void *us
 }
 
 /* Blocks its thread, as a handler doing slow I/O would. Registered without PH_ROUTE_NON_BLOCKING. */
+/* Blocks its pool thread for 800 ms, or for the `ms=N` the query names (at most 10 s). */
 static void sleep_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
-    (void)request; (void)user_data;
-    sleep_ms(800);
-    answer(call, 200, "{\"slept\": 800}");
+    (void)user_data;
+    long ms = 800;
+    if (request->query.len > 3 && request->query.len < 16 && memcmp(request->query.data, "ms=", 3) == 0) {
+        char digits[16] = {0};
+        memcpy(digits, request->query.data + 3, request->query.len - 3);
+        ms = strtol(digits, NULL, 10);
+        if (ms < 0 || ms > 10000) ms = 800;
+    }
+    sleep_ms(ms);
+    char body[32];
+    snprintf(body, sizeof body, "{\"slept\": %ld}", ms);
+    answer(call, 200, body);
 }
 
 static void config_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
