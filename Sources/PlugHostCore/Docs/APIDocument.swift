@@ -45,6 +45,8 @@ public struct DocsWarning: Sendable, CustomStringConvertible {
 struct APIDocumentBuilder {
     private let settings: DocsSettings
     private var components: OpenAPI.Components
+    /// The host's own components, which every operation may reference.
+    private let hostComponents: OpenAPI.Components
     private var paths: OpenAPI.PathItem.Map = [:]
     private var tags: [OpenAPI.Tag] = []
     private var warnings: [DocsWarning] = []
@@ -54,7 +56,8 @@ struct APIDocumentBuilder {
 
     init(settings: DocsSettings, authHeader: String) {
         self.settings = settings
-        components = HostDocumentation.components(authHeader: authHeader)
+        hostComponents = HostDocumentation.components(authHeader: authHeader)
+        components = hostComponents
         tags.append(OpenAPI.Tag(name: Self.hostTag, description: "Built into PlugHost: health, login, metrics and operator routes."))
     }
 
@@ -143,7 +146,7 @@ struct APIDocumentBuilder {
         finish(&operation, route: route, enforcement: enforcement)
         // Alone in a document with the components it may use, so a dangling reference or a
         // clash is pinned on this route.
-        var own = HostDocumentation.components(authHeader: "X-API-Key")
+        var own = hostComponents
         try? own.merge(pluginComponents.decoded)
         var single: OpenAPI.PathItem.Map = [:]
         Self.insert(operation, method: route.method, path: route.servedPath, into: &single)

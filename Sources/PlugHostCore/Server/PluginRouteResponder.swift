@@ -12,13 +12,23 @@ struct PluginRouteResponder: Sendable {
     let maxBodyBytes: Int
     /// Nil when `[metrics] enabled = false`.
     let metrics: HostMetrics.RouteMetrics?
+    /// The route as the pipeline knows it, made once rather than per request.
+    private let served: RoutePipeline.Route
+
+    init(route: PluginRoute, pipeline: RoutePipeline, rules: RouteGate.Rules, maxBodyBytes: Int, metrics: HostMetrics.RouteMetrics?) {
+        self.route = route
+        self.pipeline = pipeline
+        self.rules = rules
+        self.maxBodyBytes = maxBodyBytes
+        self.metrics = metrics
+        served = RoutePipeline.Route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
+    }
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
         context.trace.plugin = route.pluginName
-        context.trace.route = route.servedPath
+        context.trace.route = served.servedPath
         context.trace.metrics = metrics
-        let served = RoutePipeline.Route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
-        return try await pipeline.serve(request, context: context, route: served) { [route, pipeline, maxBodyBytes] request, keyName in
+        return try await pipeline.serve(request, context: context, route: served) { [route, served, pipeline, maxBodyBytes] request, keyName in
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: maxBodyBytes)
@@ -33,7 +43,7 @@ struct PluginRouteResponder: Sendable {
             let view = body.withUnsafeReadableBytes { bytes in
                 RequestView(pipeline.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
             }
-            let owner = CallOwner(plugin: route.pluginName, kind: .route, what: "\(route.method) \(route.servedPath)")
+            let owner = CallOwner(plugin: route.pluginName, kind: .route, what: "\(route.method) \(served.servedPath)")
             let answer = await pipeline.caller.call(owner, view: view, nonBlocking: route.isNonBlocking) { handle in
                 route.handler(handle, view.request, route.userData)
             }

@@ -37,8 +37,8 @@ struct RoutePipeline: Sendable {
             }
         }
         // Scopes are matched on the decoded path, the one routes see: "/api/%61dmin" is "/api/admin".
-        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
-        let middlewares = chain.applicable(to: path, routePlugin: route.plugin)
+        let middlewares = chain.ordered.isEmpty
+            ? [] : chain.applicable(to: request.uri.path.removingPercentEncoding ?? request.uri.path, routePlugin: route.plugin)
         var response = middlewares.isEmpty
             ? try await Self.answer(handler, request, keyName)
             : try await runChain(middlewares, request: request, context: context, route: route, keyName: keyName, handler: handler)
@@ -115,7 +115,7 @@ struct RoutePipeline: Sendable {
         return RequestView.Fields(
             method: request.method.rawValue,
             path: rawPath.removingPercentEncoding ?? rawPath,
-            route: forHook ? "/api" + (route.servedPath == "/api" ? "" : String(route.servedPath.dropFirst(4))) : route.template.description,
+            route: forHook ? route.servedPath : route.template.description,
             query: request.uri.query ?? "",
             parameters: route.template.parameterNames.map { name in
                 let raw = context.parameters.get(name) ?? ""
