@@ -39,6 +39,8 @@ let package = Package(
     targets: [
         // THE boundary: pure C11, no Swift. Both sides include only this.
         .target(name: "PlugHostABI"),
+        // Host-internal C: the worker's crash record and spawning workers with inherited sockets.
+        .target(name: "PlugHostProcess"),
         .target(
             name: "PlugHostSDK",
             dependencies: ["PlugHostABI"],
@@ -48,12 +50,14 @@ let package = Package(
             name: "PlugHostCore",
             dependencies: [
                 "PlugHostABI",
+                "PlugHostProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -64,6 +68,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),

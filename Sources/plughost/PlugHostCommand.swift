@@ -8,7 +8,7 @@ struct PlugHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plughost",
         abstract: "A Swift server host that loads plugins (.so) at start and serves their routes under /api.",
-        subcommands: [ServeCommand.self, CheckCommand.self, PluginsCommand.self, KeysCommand.self],
+        subcommands: [ServeCommand.self, ReloadCommand.self, StatusCommand.self, CheckCommand.self, PluginsCommand.self, KeysCommand.self, WorkerCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
@@ -32,7 +32,7 @@ struct ConfigOption: ParsableArguments {
     }
 
     /// Installs console and file logging from `[logging]`, with `--log-level` applied.
-    func bootstrapLogging(_ config: HostConfig) throws -> Logger {
+    func bootstrapLogging(_ config: HostConfig, toSupervisor: Int32? = nil) throws -> Logger {
         var settings = config.logging
         if let logLevel {
             guard Logger.Level(rawValue: logLevel) != nil else {
@@ -42,7 +42,7 @@ struct ConfigOption: ParsableArguments {
             settings.level = logLevel
         }
         do {
-            return try LoggingSetup.bootstrap(settings, baseDirectory: config.baseDirectory)
+            return try LoggingSetup.bootstrap(settings, baseDirectory: config.baseDirectory, toSupervisor: toSupervisor)
         } catch {
             printError("configuration error: \(error)")
             throw ExitCode(2)

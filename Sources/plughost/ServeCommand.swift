@@ -1,11 +1,17 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PlugHostCore
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Load the plugins and serve HTTP until SIGINT or SIGTERM (the default command)."
+        abstract: "Serve HTTP until SIGINT or SIGTERM (the default command).",
+        discussion: """
+        A supervisor process binds the sockets and runs the host in worker processes: a worker that \
+        crashes is replaced, `plughost reload` (or SIGHUP) loads new plugins and host.toml without \
+        dropping a request. See docs/OPERATIONS.md.
+        """
     )
 
     @OptionGroup var options: ConfigOption
@@ -16,44 +22,79 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port to bind, overriding [server] port (0 picks a free port).")
     var port: Int?
 
+    @Flag(name: .long, help: "Serve from this one process, without a supervisor (as [server] supervise = false).")
+    var noSupervisor = false
+
     func run() async throws {
-        var config = try options.load()
-        if let host { config.server.host = host }
-        if let port {
-            guard (0...65535).contains(port) else {
-                printError("--port must be from 0 to 65535, got \(port)")
-                throw ExitCode(2)
-            }
-            config.server.port = port
+        if let port, !(0...65535).contains(port) {
+            printError("--port must be from 0 to 65535, got \(port)")
+            throw ExitCode(2)
+        }
+        let launch = Supervisor.Launch(configPath: options.config, host: host, port: port, logLevel: options.logLevel)
+        let config: HostConfig
+        do {
+            config = try launch.loadConfig()
+        } catch {
+            printError("configuration error: \(error)")
+            throw ExitCode(2)
         }
         let logger = try options.bootstrapLogging(config)
-        let server: HostServer
-        do {
-            server = try HostServer(config: config, logger: logger)
-        } catch let error as ConfigError {
-            logger.critical("configuration error: \(error)")
-            throw ExitCode(2)
-        } catch {
-            logger.critical("\(error)")
-            throw ExitCode(1)
-        }
-        let host = config.server.host
-        let plugins = server.report.loaded.count
-        do {
-            try await server.run { listening in
-                let shownHost = host.contains(":") ? "[\(host)]" : host
+        guard !noSupervisor, config.supervisor.enabled else {
+            let listeners = try bindOrExit(config, logger: logger)
+            try await serveHost(config: config, logger: logger, listeners: listeners) { listening, plugins in
+                let shownHost = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
                 let base = "\(listening.scheme)://\(shownHost):\(listening.port)"
                 logger.notice("PlugHost listening on \(base) with \(plugins) plugin(s); try \(base)/api/health")
                 if let redirect = listening.redirectPort {
                     logger.notice("plain HTTP on port \(redirect) redirects to \(base)")
                 }
             }
-        } catch let error as ListenFailure {
-            logger.critical("\(error)")
-            throw ExitCode(1)
-        } catch let error as TLSSetup.Failure {
+            return
+        }
+        let status: Int32
+        do {
+            status = try await Supervisor(launch: launch, config: config, logger: logger, fileSink: LoggingSetup.fileSink).run()
+        } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+func bindOrExit(_ config: HostConfig, logger: Logger) throws -> HostServer.Listeners {
+    do {
+        return try HostServer.Listeners.bind(config)
+    } catch {
+        logger.critical("\(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Loads the plugins and serves `listeners` until SIGTERM/SIGINT: the host itself, in a worker or
+/// in the only process. `onListening` gets the address and the number of plugins loaded.
+/// `onFailure` hears why the host could not start, before the command exits.
+func serveHost(config: HostConfig, logger: Logger, listeners: HostServer.Listeners,
+               onFailure: (String) -> Void = { _ in },
+               onListening: @escaping @Sendable (HostServer.Listening, Int) -> Void) async throws {
+    let server: HostServer
+    do {
+        server = try HostServer(config: config, logger: logger)
+    } catch let error as ConfigError {
+        logger.critical("configuration error: \(error)")
+        onFailure("configuration error: \(error)")
+        throw ExitCode(2)
+    } catch {
+        logger.critical("\(error)")
+        onFailure("\(error)")
+        throw ExitCode(1)
+    }
+    let plugins = server.report.loaded.count
+    do {
+        try await server.run(listeners: listeners) { listening in onListening(listening, plugins) }
+    } catch {
+        logger.critical("\(error)")
+        onFailure("\(error)")
+        throw ExitCode(1)
     }
 }

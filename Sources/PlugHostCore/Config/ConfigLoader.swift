@@ -39,7 +39,10 @@ public enum ConfigLoader {
         config.server.shutdownGrace = try server.seconds("shutdown_grace", default: config.server.shutdownGrace, in: 0...3600)
         // Read here before [limits] existed; still honoured, [limits] max_body_size wins.
         config.limits.maxBodyBytes = try server.int("max_body_size", default: config.limits.maxBodyBytes, in: 0...(1 << 34))
+        config.supervisor.enabled = try server.bool("supervise", default: config.supervisor.enabled)
+        config.supervisor.workers = try server.int("workers", default: config.supervisor.workers, in: 1...64)
         try server.finish()
+        try readSupervisor(&top, into: &config)
 
         var plugins = try top.table("plugins")
         let directory = try plugins.string("dir", default: "plugins")
@@ -186,6 +189,22 @@ public enum ConfigLoader {
         config.staticFiles.cacheControl = try files.string("cache_control", default: config.staticFiles.cacheControl)
         config.staticFiles.spa = try files.bool("spa", default: false)
         try files.finish()
+    }
+
+    private static func readSupervisor(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {
+        var supervisor = try top.table("supervisor")
+        var settings = config.supervisor
+        settings.crashLimit = try supervisor.int("crash_limit", default: settings.crashLimit, in: 1...1000)
+        settings.crashWindow = try supervisor.seconds("crash_window", default: settings.crashWindow, in: 1...86400)
+        settings.startTimeout = try supervisor.seconds("start_timeout", default: settings.startTimeout, in: 1...3600)
+        settings.maxRestartDelay = try supervisor.seconds("max_restart_delay", default: settings.maxRestartDelay, in: 1...3600)
+        settings.controlSocket = try supervisor.string("control_socket", default: settings.controlSocket)
+        // sockaddr_un holds 107 bytes of path; say so here rather than fail to bind later.
+        if settings.controlSocket.hasPrefix("/"), settings.controlSocket.utf8.count > 107 {
+            throw supervisor.error("control_socket", "is longer than the 107 bytes a Unix socket path may have; choose a shorter path")
+        }
+        try supervisor.finish()
+        config.supervisor = settings
     }
 
     private static func readLimits(_ top: inout ConfigTableReader, into config: inout HostConfig) throws(ConfigError) {

@@ -15,6 +15,7 @@ public struct HostConfig: Sendable {
     public var docs = DocsSettings()
     public var middleware = MiddlewareSettings()
     public var limits = LimitSettings()
+    public var supervisor = SupervisorSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 
@@ -59,6 +60,8 @@ public struct PluginSettings: Sendable {
     public var allowInsecurePermissions = false
     /// `[plugins.NAME] sha256`: the only file content each named plugin may have.
     public var pinnedHashes: [String: String] = [:]
+    /// Files the supervisor will not let this worker load (not read from host.toml).
+    public var quarantined: [QuarantinedPlugin] = []
     /// Each `[plugins.NAME]` table as a JSON object, keyed by plugin name.
     public var settingsJSON: [String: String] = [:]
 

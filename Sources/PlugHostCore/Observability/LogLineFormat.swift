@@ -46,7 +46,7 @@ struct LineLogHandler: LogHandler {
 }
 
 /// Where rendered log lines go.
-protocol LogSink: Sendable {
+public protocol LogSink: Sendable {
     func write(_ line: String)
 }
 

@@ -62,7 +62,7 @@ struct PluginInventory: Encodable, Sendable {
             )
         }
         let refused = report.failures.map { failure in
-            Entry(file: failure.file, state: "refused", sha256: report.fileHashes[failure.file], name: nil, version: nil,
+            Entry(file: failure.file, state: failure.reason == .quarantined ? "quarantined" : "refused", sha256: report.fileHashes[failure.file], name: nil, version: nil,
                   description: nil, abi: nil, build: nil, routes: [], middlewares: [], reason: failure.reason.rawValue,
                   detail: "\(failure.cause). \(failure.fix).")
         }

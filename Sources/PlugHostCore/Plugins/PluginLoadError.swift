@@ -16,6 +16,7 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
         case duplicateRoute = "duplicate_route"
         case insecurePermissions = "insecure_permissions"
         case hashMismatch = "sha256_mismatch"
+        case quarantined = "quarantined"
     }
 
     public let file: String

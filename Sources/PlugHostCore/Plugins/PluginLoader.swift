@@ -24,10 +24,13 @@ public struct LoadedPlugin: @unchecked Sendable {
     public let middlewares: [PluginMiddleware]
     let shutdownHook: ph_plugin_shutdown_fn?
     let handle: OpaquePointer
+    /// Its entry in the worker's crash record.
+    let recordIndex: Int32
 
     /// Calls the plugin's `ph_plugin_shutdown`, if it has one.
     func shutdown() {
-        shutdownHook?(handle)
+        guard let shutdownHook else { return }
+        CrashRecord.running(recordIndex, "shutdown hook") { shutdownHook(handle) }
     }
 }
 
@@ -49,6 +52,7 @@ public struct PluginLoader: Sendable {
     let logger: Logger
     let allowInsecurePermissions: Bool
     let pinnedHashes: [String: String]
+    let quarantined: [QuarantinedPlugin]
 
     /// Every `.so` (`.dylib` on macOS) directly in `directory`, sorted by name.
     public static func pluginFiles(in directory: URL) throws -> [URL] {
@@ -71,6 +75,7 @@ public struct PluginLoader: Sendable {
         self.logger = logger
         self.allowInsecurePermissions = settings.allowInsecurePermissions
         self.pinnedHashes = settings.pinnedHashes
+        self.quarantined = settings.quarantined
     }
 
     /// Loads every plugin file in `directory`; a missing directory is logged and loads nothing.
@@ -113,12 +118,25 @@ public struct PluginLoader: Sendable {
     public func load(_ url: URL, sha256 known: String? = nil, alreadyLoaded: [LoadedPlugin] = []) throws(PluginLoadError) -> LoadedPlugin {
         let file = url.lastPathComponent
         let sha256 = known ?? (try? Self.sha256(of: url)) ?? "unreadable"
+        if let quarantine = quarantined.first(where: { $0.file == file && $0.sha256 == sha256 }) {
+            throw PluginLoadError(file: file, reason: .quarantined, cause: "the supervisor quarantined it: \(quarantine.reason)",
+                                  fix: "Fix the plugin and replace the file, then run plughost reload")
+        }
         if !allowInsecurePermissions, let problem = PluginFileTrust.problem(with: url.path, isDirectory: false) {
             throw PluginLoadError(file: file, reason: .insecurePermissions, cause: problem.cause,
                                   fix: "\(problem.fix), or set [plugins] allow_insecure_permissions = true for development")
         }
+        // From dlopen (the library's constructors run) to the end of registration, a crash is this plugin's.
+        let recordIndex = CrashRecord.addPlugin(file: file, sha256: sha256)
+        return try CrashRecord.running(recordIndex, "loading \(file)") { () throws(PluginLoadError) -> LoadedPlugin in
+            try register(url, file: file, sha256: sha256, recordIndex: recordIndex, alreadyLoaded: alreadyLoaded)
+        }
+    }
+
+    private func register(_ url: URL, file: String, sha256: String, recordIndex: Int32, alreadyLoaded: [LoadedPlugin]) throws(PluginLoadError) -> LoadedPlugin {
         let library = try PluginLibrary.open(url.path, displayName: file)
         let magic = try MagicBlock.read(library.magic, file: file)
+        CrashRecord.setName(recordIndex, magic.name)
         if let pinned = pinnedHashes[magic.name] {
             // The pin is found by the name in the magic block, so dlopen (the library's constructors)
             // and ph_plugin_magic have run by now; the permission check above is what keeps
@@ -135,7 +153,7 @@ public struct PluginLoader: Sendable {
                                   fix: "Keep only one of the two files in the plugins directory")
         }
 
-        let record = PluginRecord(name: magic.name, file: file, configJSON: settingsJSON(magic.name), registry: registry, logger: logger)
+        let record = PluginRecord(name: magic.name, file: file, recordIndex: recordIndex, configJSON: settingsJSON(magic.name), registry: registry, logger: logger)
         // The record outlives this function: the plugin may keep its handle forever.
         _ = Unmanaged.passRetained(record)
         let status = library.register(HostFunctionTable.pointer, record.handle)
@@ -158,7 +176,7 @@ public struct PluginLoader: Sendable {
             sha256: sha256, routes: registration.routes, openAPIComponents: registration.openAPIComponents,
             openAPIComponentsProblem: registration.openAPIComponentsProblem,
             middlewares: registration.middlewares,
-            shutdownHook: library.shutdown, handle: record.handle
+            shutdownHook: library.shutdown, handle: record.handle, recordIndex: recordIndex
         )
     }
 

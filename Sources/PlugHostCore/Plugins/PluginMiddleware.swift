@@ -7,6 +7,8 @@ public struct PluginMiddleware: @unchecked Sendable {
     public let name: String
     public let pluginName: String
     public let pluginFile: String
+    /// The plugin's entry in the worker's crash record.
+    let recordIndex: Int32
     public let flags: UInt32
     /// Served paths it applies to (whole segments); empty for every `/api` route.
     public let pathPrefixes: [String]

@@ -10,6 +10,8 @@ import Synchronization
 final class PluginRecord: Sendable {
     let name: String
     let file: String
+    /// The plugin's entry in the worker's crash record.
+    let recordIndex: Int32
     let logger: Logger
     let registry: RouteRegistry
     /// `[plugins.NAME]` as JSON, NUL-terminated; never freed, as the ABI promises.
@@ -35,9 +37,10 @@ final class PluginRecord: Sendable {
 
     let registration = Mutex(Registration())
 
-    init(name: String, file: String, configJSON: String, registry: RouteRegistry, logger: Logger) {
+    init(name: String, file: String, recordIndex: Int32, configJSON: String, registry: RouteRegistry, logger: Logger) {
         self.name = name
         self.file = file
+        self.recordIndex = recordIndex
         self.registry = registry
         var logger = logger
         logger[metadataKey: "plugin"] = "\(name)"
@@ -89,7 +92,7 @@ final class PluginRecord: Sendable {
                 return refuse(.invalidRoute, "route \(method) \(path): \(error)", "Fix the path template (e.g. /items/{id})", PH_ERR_INVALID_ARGUMENT)
             }
             let route = PluginRoute(
-                pluginName: name, pluginFile: file, method: method, template: template, flags: descriptor.flags,
+                pluginName: name, pluginFile: file, recordIndex: recordIndex, method: method, template: template, flags: descriptor.flags,
                 openAPIJSON: descriptor.openapi_json.map { String(cString: $0) },
                 requiredScope: descriptor.required_scope.map { String(cString: $0) },
                 rateCost: RouteDescriptorLayout.rateCost(of: descriptor),
@@ -150,7 +153,7 @@ final class PluginRecord: Sendable {
                 return refuse("middleware name '\(name)' is already taken by \(owner)", "Rename one of the two middlewares", PH_ERR_DUPLICATE_ROUTE)
             }
             state.middlewares.append(PluginMiddleware(
-                name: name, pluginName: self.name, pluginFile: file, flags: descriptor.flags, pathPrefixes: prefixes,
+                name: name, pluginName: self.name, pluginFile: file, recordIndex: recordIndex, flags: descriptor.flags, pathPrefixes: prefixes,
                 onRequest: descriptor.on_request, onResponse: descriptor.on_response, userData: descriptor.user_data
             ))
             return PH_OK

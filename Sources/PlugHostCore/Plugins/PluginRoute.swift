@@ -6,6 +6,8 @@ public struct PluginRoute: @unchecked Sendable {
     // to stay valid for the life of the process and the handler to be callable from any thread.
     public let pluginName: String
     public let pluginFile: String
+    /// The plugin's entry in the worker's crash record.
+    let recordIndex: Int32
     public let method: String
     public let template: PathTemplate
     public let flags: UInt32

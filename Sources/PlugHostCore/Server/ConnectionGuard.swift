@@ -10,6 +10,10 @@ import Synchronization
 /// kept-alive connection that waits too long for its next head and a request whose body does not
 /// arrive in time. Slow clients cost a timer, never a thread. (The connection count is kept at the
 /// listening socket, by Hummingbird's MaximumAvailableConnections: see HostServer.)
+///
+/// It also drains the connection when the server stops accepting (a reload or a shutdown): the
+/// next response says `Connection: close` and the connection closes after it, so a client never
+/// sends a request into a connection the server is closing. See docs/OPERATIONS.md.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -26,6 +30,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var openRequests = 0
     private var servedOne = false
     private var closing = false
+    /// The server is draining: close after the next response that says `Connection: close`.
+    private var draining = false
+    /// A response head with `Connection: close` has been written.
+    private var toldToClose = false
+    /// How long a draining connection with no request in progress may stay open for its next one.
+    static let drainIdleSeconds = 2.0
     /// An HTTP/2 stream: HTTP/2 has its own flow control, stream limits and idle handling, and a
     /// stream's end is not a connection's, so only the head checks apply.
     private var isStream = false
@@ -99,12 +109,50 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if !isStream, case .end = unwrapOutboundIn(data) {
+        guard !isStream else {
+            context.write(data, promise: promise)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where draining && head.status.kind != .informational:
+            head.headerFields[.connection] = "close"
+            toldToClose = true
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end:
             openRequests = max(0, openRequests - 1)
             servedOne = true
-            if openRequests == 0, !closing { armHeadTimer(context: context, seconds: limits.idleTimeout, first: false) }
+            if openRequests == 0, toldToClose, !closing {
+                // The client was told this response is the last: close once it is out.
+                closing = true
+                headTimer?.cancel()
+                context.writeAndFlush(data).assumeIsolated().whenComplete { result in
+                    promise?.completeWith(result)
+                    context.close(promise: nil)
+                }
+                return
+            }
+            if openRequests == 0, !closing {
+                armHeadTimer(context: context, seconds: draining ? min(limits.idleTimeout, Self.drainIdleSeconds) : limits.idleTimeout, first: false)
+            }
+            context.write(data, promise: promise)
+        default:
+            context.write(data, promise: promise)
         }
-        context.write(data, promise: promise)
+    }
+
+    /// The server stopped accepting. Hummingbird's own handling would close an idle connection at
+    /// once and a busy one right after its response, both racing a client that is sending its next
+    /// request; here the connection ends only after a response that says so, or after
+    /// `drainIdleSeconds` without a request.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent, !isStream else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        draining = true
+        if openRequests == 0, !closing {
+            armHeadTimer(context: context, seconds: min(limits.idleTimeout, Self.drainIdleSeconds), first: false)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -1,16 +1,19 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import ServiceLifecycle
 import Logging
 import Synchronization
 
 /// The optional plain-HTTP listener (`[server] http_port`): every request is answered with a
 /// permanent redirect to the same path over HTTPS, and nothing else.
 enum HTTPSRedirect {
-    static func application(host: String, port: Int, httpsPort: ListeningPort, logger: Logger) -> some ApplicationProtocol {
+    static func service(socket: ListeningSocket, httpsPort: ListeningPort, logger: Logger) -> some Service {
         let router = Router()
         router.add(middleware: RedirectMiddleware(httpsPort: httpsPort))
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)
+        let channel = HTTP1Channel(responder: ConnectionResponder.make(router.buildResponder(), logger: logger))
+        return ListenerService(socket: socket, child: channel, maxConnections: nil, logger: logger, onRunning: { _ in })
     }
 
     private struct RedirectMiddleware: RouterMiddleware {

@@ -88,47 +88,74 @@ public struct HostServer: Sendable {
         public let redirectPort: Int?
     }
 
-    /// Serves until SIGINT or SIGTERM: HTTPS with HTTP/2 (ALPN) when `[tls] enabled`, else plain
-    /// HTTP/1.1; plus the plain-HTTP redirect listener when `[server] http_port` is set.
-    public func run(onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
-        let server: HTTPServerBuilder
-        let scheme: String
-        let http1 = connectionConfiguration()
-        if config.tls.enabled {
-            server = try .http2Upgrade(tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
-                                       // An HTTP/2 connection with no open stream is idle: closed like a kept-alive HTTP/1.1 one.
-                                       configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)),
-                                                            streamConfiguration: http1))
-            scheme = "https"
-        } else {
-            server = .http1(configuration: http1)
-            scheme = "http"
+    /// The sockets a host serves: bound by this process, or inherited from the supervisor.
+    public struct Listeners: Sendable {
+        public let main: ListeningSocket
+        /// The plain-HTTP redirect socket, when `[server] http_port` is set.
+        public let redirect: ListeningSocket?
+
+        public init(main: ListeningSocket, redirect: ListeningSocket?) {
+            self.main = main
+            self.redirect = redirect
         }
+
+        /// Binds `[server] host`/`port` (and `http_port`), or says in one line why it cannot.
+        public static func bind(_ config: HostConfig) throws -> Listeners {
+            let host = config.server.host
+            let redirectPort = config.server.httpPort == 0 ? nil : config.server.httpPort
+            do {
+                let main = try ListeningSocket.bind(host: host, port: config.server.port)
+                do {
+                    return Listeners(main: main, redirect: try redirectPort.map { try ListeningSocket.bind(host: host, port: $0) })
+                } catch {
+                    main.close()
+                    throw error
+                }
+            } catch let failure as ListenFailure {
+                throw failure
+            } catch {
+                throw ListenFailure.explain(error, host: host, ports: [config.server.port] + (redirectPort.map { [$0] } ?? []))
+            }
+        }
+    }
+
+    /// Serves `listeners` until SIGINT or SIGTERM: HTTPS with HTTP/2 (ALPN) when `[tls] enabled`,
+    /// else plain HTTP/1.1; plus the plain-HTTP redirect on `listeners.redirect`.
+    public func run(listeners: Listeners, onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
+        let http1 = connectionConfiguration()
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
         let watcher = KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval)
         watcher.start()
         defer { watcher.stop() }
 
-        let redirectPort = config.server.httpPort == 0 ? nil : config.server.httpPort
+        let scheme = config.tls.enabled ? "https" : "http"
+        let redirectPort = listeners.redirect?.port
         let mainPort = ListeningPort()
-        let application = Application(
-            router: makeRouter(blockingPool: pool),
-            server: server,
-            // Past max_connections the listening socket stops accepting until one closes: every TCP
-            // connection counts, TLS and HTTP/2 included, and the rest wait in the kernel's backlog.
-            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: nil,
-                                 availableConnectionsDelegate: .maximum(config.limits.maxConnections, logger: logger)),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                mainPort.set(port)
-                onListening(Listening(scheme: scheme, port: port, redirectPort: redirectPort))
-            },
-            logger: logger
-        )
-        var services: [any Service] = [application]
-        if let redirectPort {
-            services.append(HTTPSRedirect.application(host: config.server.host, port: redirectPort, httpsPort: mainPort, logger: logger))
+        let responder = ConnectionResponder.make(makeRouter(blockingPool: pool).buildResponder(), logger: logger)
+        let onRunning: @Sendable (any Channel) async -> Void = { channel in
+            let port = channel.localAddress?.port ?? 0
+            mainPort.set(port)
+            onListening(Listening(scheme: scheme, port: port, redirectPort: redirectPort))
+        }
+        // Past max_connections the listening socket is not read until one closes: every TCP
+        // connection counts, TLS and HTTP/2 included, and the rest wait in the kernel's backlog.
+        let maxConnections = config.limits.maxConnections
+        var services: [any Service]
+        if config.tls.enabled {
+            let channel = try HTTP2UpgradeChannel(
+                tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
+                // An HTTP/2 connection with no open stream is idle: closed like a kept-alive HTTP/1.1 one.
+                configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)), streamConfiguration: http1),
+                responder: responder
+            )
+            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger, onRunning: onRunning)]
+        } else {
+            let channel = HTTP1Channel(responder: responder, configuration: http1)
+            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger, onRunning: onRunning)]
+        }
+        if let redirect = listeners.redirect {
+            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, logger: logger))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
@@ -140,7 +167,7 @@ public struct HostServer: Sendable {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
             try? await pool.shutdownGracefully()
-            throw ListenFailure.explain(error, host: config.server.host, ports: [config.server.port] + (redirectPort.map { [$0] } ?? []))
+            throw error
         }
         try? await pool.shutdownGracefully()
         shutDownPlugins()

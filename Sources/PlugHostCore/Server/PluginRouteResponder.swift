@@ -45,7 +45,7 @@ struct PluginRouteResponder: Sendable {
             }
             let owner = CallOwner(plugin: route.pluginName, kind: .route, what: "\(route.method) \(served.servedPath)")
             let answer = await pipeline.caller.call(owner, view: view, nonBlocking: route.isNonBlocking) { handle in
-                route.handler(handle, view.request, route.userData)
+                CrashRecord.running(route.recordIndex, owner.what) { route.handler(handle, view.request, route.userData) }
             }
             guard case .respond(let reply) = answer else {
                 // proceed() on a route's call is refused in the call table and never delivered.

@@ -66,7 +66,7 @@ struct RoutePipeline: Sendable {
                 let view = RequestView(fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
                                        body: UnsafeRawBufferPointer(start: nil, count: 0))
                 let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
-                    hook(handle, view.request, middleware.userData)
+                    CrashRecord.running(middleware.recordIndex, owner.what) { hook(handle, view.request, middleware.userData) }
                 }
                 if case .respond(let reply) = answer {
                     stoppedWith = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
@@ -94,7 +94,7 @@ struct RoutePipeline: Sendable {
             fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
             let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
             let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
-                hook(handle, view.request, view.response, middleware.userData)
+                CrashRecord.running(middleware.recordIndex, owner.what) { hook(handle, view.request, view.response, middleware.userData) }
             }
             switch answer {
             case .proceed(let edits):

@@ -11,6 +11,7 @@
  *   FIXTURE_BAD_TEMPLATE       registers an invalid path template
  *   FIXTURE_SWIFT_VERSION=N    claims to be a Swift plugin built with compiler N
  *   FIXTURE_ROUTE_V1_0         route descriptors sized as in ABI 1.0 (no rate_cost)
+ *   FIXTURE_CRASH              adds GET /crash (a segfault, inline) and GET /crash-abort (abort(), on a pool thread)
  */
 #define _POSIX_C_SOURCE 200809L
 #include "plughost.h"
@@ -113,6 +114,20 @@ static void sleep_handler(ph_call_t *call, const ph_request_t *request, void *us
     snprintf(body, sizeof body, "{\"slept\": %ld}", ms);
     answer(call, 200, body);
 }
+
+#ifdef FIXTURE_CRASH
+/* A plugin bug as the supervisor meets it: a write through a null pointer. */
+static void crash_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)call; (void)request; (void)user_data;
+    volatile int *nowhere = NULL;
+    *nowhere = 42;
+}
+
+static void abort_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)call; (void)request; (void)user_data;
+    abort();
+}
+#endif
 
 static void config_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
     (void)request; (void)user_data;
@@ -321,6 +336,10 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
         ph_route_t upload = {sizeof(ph_route_t), "POST", full, PH_ROUTE_NON_BLOCKING, count_handler, NULL, NULL, NULL, 1, 4u << 20};
         status |= host->register_route(self, &upload);
     }
+#ifdef FIXTURE_CRASH
+    status |= add("GET", "/crash", crash_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/crash-abort", abort_handler, 0);
+#endif
 #ifdef FIXTURE_MIDDLEWARE
     ph_middleware_t mark = {sizeof(ph_middleware_t), FIXTURE_NAME "-mark", PH_MIDDLEWARE_NON_BLOCKING, NULL, 0,
                             mark_request, mark_response, NULL};

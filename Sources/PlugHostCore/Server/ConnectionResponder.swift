@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// What Hummingbird's `Application` does for each request, for servers it does not run (see
+/// ``ListenerService``): make the request context, ask the router, turn an escaped error into a
+/// 500, add the `Date` header, write the response.
+enum ConnectionResponder {
+    static func make<Responder: HTTPResponder>(_ responder: Responder, logger: Logger) -> HTTPChannelHandler.Responder
+    where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+        { request, responseWriter, channel in
+            let context = Responder.Context(source: .init(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+            } catch let error as HTTPParserError {
+                throw error
+            } catch {
+                logger.debug("unhandled error answered with 500: \(error)")
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = HTTPDate.now
+            try await responseWriter.write(response: response.head, body: response.body)
+        }
+    }
+}
+
+/// The IMF-fixdate (RFC 9110 §5.6.7) of the current second, formatted once per second.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    static var now: String {
+        let second = time(nil)
+        return cache.withLock { cached in
+            if cached.second != second {
+                cached = (second, format(second))
+            }
+            return cached.text
+        }
+    }
+
+    static func format(_ second: time_t) -> String {
+        var seconds = second
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 40)
+        // strftime's %a and %b follow the C locale, which this process never changes.
+        let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import PlugHostProcess
+
+/// The supervisor's Unix socket: `plughost reload` and `plughost status` connect, send one command
+/// line, and read the answer until the supervisor closes the connection.
+final class ControlSocket: Sendable {
+    let path: String
+    private let descriptor: Int32
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Binds `path`, replacing a stale socket file but never a live supervisor's.
+    init(path: String) throws {
+        if ControlSocket.connect(path) != nil {
+            throw Failure(description: "another plughost supervisor answers on \(path); stop it first, or set [supervisor] control_socket to another path")
+        }
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "cannot make the control socket: \(String(cString: strerror(errno)))") }
+        let bound = ControlSocket.withAddress(path) { address, length in bind(fd, address, length) }
+        guard bound == 0, listen(fd, 8) == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw Failure(description: "cannot listen on the control socket \(path) ([supervisor] control_socket): \(message)")
+        }
+        // Only the user running the host may reload it.
+        chmod(path, 0o600)
+        self.path = path
+        descriptor = fd
+    }
+
+    /// Accepts connections on a thread of its own and hands each command to `handle`.
+    func serve(_ handle: @escaping @Sendable (String, ControlConnection) -> Void) {
+        let descriptor = descriptor
+        Thread.detachNewThread {
+            while true {
+                let client = ph_accept_cloexec(descriptor)
+                if client < 0 {
+                    if errno == EINTR || errno == ECONNABORTED { continue }
+                    return
+                }
+                var timeout = timeval(tv_sec: 5, tv_usec: 0)
+                setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var bytes = [UInt8]()
+                var byte: UInt8 = 0
+                while bytes.count < 256, read(client, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+                handle(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces), ControlConnection(descriptor: client))
+            }
+        }
+    }
+
+    /// Stops accepting and removes the socket file.
+    func close() {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+        Glibc.close(descriptor)
+        unlink(path)
+    }
+
+    /// A connected client descriptor, or nil when nothing answers at `path`.
+    static func connect(_ path: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        let connected = withAddress(path) { address, length in Glibc.connect(fd, address, length) }
+        guard connected == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    private static func withAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+    }
+}
+
+/// One client of the control socket; the supervisor answers it line by line, then closes it.
+struct ControlConnection: Sendable {
+    let descriptor: Int32
+
+    func send(_ line: String) {
+        var text = line + "\n"
+        text.withUTF8 { bytes in _ = write(descriptor, bytes.baseAddress, bytes.count) }
+    }
+
+    func close() {
+        Glibc.close(descriptor)
+    }
+}
+
+/// `plughost reload` and `plughost status`: sends `command` to the supervisor at `path` and
+/// returns its answer, line by line.
+public enum ControlClient {
+    public struct Unreachable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func send(_ command: String, to path: String, onLine: (String) -> Void) throws {
+        guard let fd = ControlSocket.connect(path) else {
+            throw Unreachable(description: "no plughost supervisor answers at \(path): is `plughost serve` running with this host.toml (and not --no-supervisor)? Without the control socket, send SIGHUP to the supervisor's pid instead")
+        }
+        defer { close(fd) }
+        var line = command + "\n"
+        line.withUTF8 { bytes in _ = write(fd, bytes.baseAddress, bytes.count) }
+        var pending = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            pending.append(contentsOf: buffer[..<count])
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                onLine(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+        if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
+    }
+}

@@ -1,0 +1,456 @@
+import Foundation
+public import Logging
+import UnixSignals
+
+/// Everything that can happen to a supervisor, delivered one at a time to its loop.
+enum SupervisorEvent: Sendable {
+    case signal(UnixSignal)
+    case message(worker: Int, WorkerMessage)
+    case exited(worker: Int, status: WorkerExit)
+    case control(String, ControlConnection)
+    case restart(slot: Int)
+    case startTimedOut(worker: Int)
+    case stopTimedOut(worker: Int)
+}
+
+/// The master process (docs/OPERATIONS.md): binds the listening sockets, runs the host in worker
+/// processes that inherit them, replaces a worker that dies, quarantines a plugin that keeps
+/// crashing workers, and reloads configuration and plugins into new workers without dropping a
+/// connection. It loads no plugin and runs no plugin code, so no plugin can take it down.
+///
+/// Not thread-safe: ``run()`` owns it, and every event reaches it through one stream, in order.
+public final class Supervisor {
+    /// How `plughost serve` was asked to run; reloads re-read host.toml with the same overrides.
+    public struct Launch: Sendable {
+        public var configPath: String?
+        public var host: String?
+        public var port: Int?
+        public var logLevel: String?
+
+        public init(configPath: String?, host: String?, port: Int?, logLevel: String?) {
+            self.configPath = configPath
+            self.host = host
+            self.port = port
+            self.logLevel = logLevel
+        }
+
+        /// host.toml with the command line's overrides applied.
+        public func loadConfig() throws -> HostConfig {
+            var config = try ConfigLoader.load(path: configPath)
+            if let host { config.server.host = host }
+            if let port { config.server.port = port }
+            return config
+        }
+    }
+
+    private enum Role: String {
+        case starting, serving, draining, stopping
+        /// Its crash handler reported a fatal signal; a replacement is on its way while it dies.
+        case crashed
+    }
+
+    private struct Worker {
+        let process: WorkerProcess
+        let slot: Int
+        var role: Role
+        var plugins = 0
+        var failure: String?
+        let started = ContinuousClock.now
+    }
+
+    private struct PendingReload {
+        let generation: Int
+        let config: HostConfig
+        let reply: ControlConnection?
+        var waiting: Set<Int>
+    }
+
+    private let launch: Launch
+    private var config: HostConfig
+    private let logger: Logger
+    private let fileSink: (any LogSink)?
+    private var listeners: HostServer.Listeners?
+    private let events: AsyncStream<SupervisorEvent>
+    private let continuation: AsyncStream<SupervisorEvent>.Continuation
+    private var workers: [Int: Worker] = [:]
+    private var nextWorkerID = 1
+    private var generation = 1
+    private var everReady = false
+    private var reload: PendingReload?
+    private var policy: CrashPolicy
+    private var quarantined: [QuarantinedPlugin] = []
+    private var stopping = false
+    private var exitStatus: Int32 = 0
+    private let clock = ContinuousClock()
+    private let origin = ContinuousClock.now
+
+    public init(launch: Launch, config: HostConfig, logger: Logger, fileSink: (any LogSink)?) {
+        self.launch = launch
+        self.config = config
+        self.logger = logger
+        self.fileSink = fileSink
+        policy = CrashPolicy(config.supervisor)
+        (events, continuation) = AsyncStream.makeStream(of: SupervisorEvent.self)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops every worker gracefully. Returns the exit status:
+    /// 0, or the first worker's when the host cannot start at all.
+    public func run() async throws -> Int32 {
+        let listeners = try HostServer.Listeners.bind(config)
+        self.listeners = listeners
+        defer {
+            listeners.main.close()
+            listeners.redirect?.close()
+        }
+        // The certificate is made here, once, rather than raced for by several new workers.
+        if config.tls.enabled { _ = try TLSSetup.configuration(config.tls, config: config, logger: logger) }
+        let control = openControlSocket()
+        defer { control?.close() }
+        let continuation = continuation
+        let signals = Task {
+            for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
+                continuation.yield(.signal(signal))
+            }
+        }
+        defer { signals.cancel() }
+        control?.serve { command, connection in continuation.yield(.control(command, connection)) }
+        logger.info("supervisor \(getpid()) starting \(config.supervisor.workers) worker(s)")
+        for slot in 0..<config.supervisor.workers { startWorker(slot: slot, generation: generation, config: config) }
+
+        for await event in events {
+            handle(event)
+            if stopping, workers.isEmpty { break }
+        }
+        if exitStatus == 0 { logger.notice("PlugHost stopped") }
+        return exitStatus
+    }
+
+    private func openControlSocket() -> ControlSocket? {
+        guard !config.supervisor.controlSocket.isEmpty else { return nil }
+        let path = config.resolve(config.supervisor.controlSocket).path
+        do {
+            return try ControlSocket(path: path)
+        } catch {
+            logger.warning("\(error); plughost reload will not reach this supervisor, SIGHUP to pid \(getpid()) still reloads")
+            return nil
+        }
+    }
+
+    // MARK: Events
+
+    private func handle(_ event: SupervisorEvent) {
+        switch event {
+        case .signal(.sighup):
+            beginReload(reply: nil)
+        case .signal:
+            stop()
+        case .message(let id, let message):
+            received(message, from: id)
+        case .exited(let id, let status):
+            exited(id, status)
+        case .control(let command, let connection):
+            answer(command, on: connection)
+        case .restart(let slot):
+            if !stopping { startWorker(slot: slot, generation: generation, config: config) }
+        case .startTimedOut(let id):
+            if let worker = workers[id], worker.role == .starting {
+                workers[id]?.failure = "it did not start listening within \(config.supervisor.startTimeout) s ([supervisor] start_timeout)"
+                worker.process.kill()
+            }
+        case .stopTimedOut(let id):
+            if let worker = workers[id] {
+                logger.warning("worker \(worker.process.pid) did not exit in time (\(worker.role.rawValue)); killing it")
+                worker.process.kill()
+            }
+        }
+    }
+
+    private func received(_ message: WorkerMessage, from id: Int) {
+        guard let worker = workers[id] else { return }
+        switch message.event {
+        case .crashed:
+            crashed(worker, id: id)
+        case .failed:
+            workers[id]?.failure = message.error ?? "no reason given"
+        case .ready:
+            guard worker.role == .starting else { return }
+            workers[id]?.role = .serving
+            workers[id]?.plugins = message.plugins ?? 0
+            logger.info("worker \(worker.process.pid) (generation \(worker.process.generation)) is serving with \(message.plugins ?? 0) plugin(s)")
+            if stopping {
+                worker.process.drain()
+            } else if var pending = reload, pending.generation == worker.process.generation {
+                pending.waiting.remove(id)
+                reload = pending
+                if pending.waiting.isEmpty { commitReload(pending) }
+            } else if !everReady, workers.values.allSatisfy({ $0.role != .starting }) {
+                everReady = true
+                announceListening()
+            }
+        }
+    }
+
+    private func announceListening() {
+        guard let listeners else { return }
+        let scheme = config.tls.enabled ? "https" : "http"
+        let host = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
+        let base = "\(scheme)://\(host):\(listeners.main.port)"
+        let plugins = workers.values.first?.plugins ?? 0
+        logger.notice("PlugHost listening on \(base) with \(plugins) plugin(s); try \(base)/api/health (supervisor pid \(getpid()), \(workers.count) worker(s))")
+        if let redirect = listeners.redirect {
+            logger.notice("plain HTTP on port \(redirect.port) redirects to \(base)")
+        }
+    }
+
+    private func exited(_ id: Int, _ status: WorkerExit) {
+        guard let worker = workers.removeValue(forKey: id) else { return }
+        defer { worker.process.release() }
+        let pid = worker.process.pid
+        switch worker.role {
+        case .draining, .stopping:
+            logger.info("worker \(pid) (generation \(worker.process.generation)) finished draining and \(status)")
+        case .crashed:
+            logger.info("crashed worker \(pid) \(status)")
+        case .starting where reload?.waiting.contains(id) == true:
+            let reason = worker.failure ?? crashDescription(worker, status)
+            failReload("the new worker \(pid) could not start: \(reason)")
+        case .starting where !everReady && status.signal == nil:
+            // The host cannot start at all (bad plugin in strict mode, unreadable key file, ...):
+            // the worker said why; stop rather than restart it forever.
+            logger.critical("the worker could not start (\(worker.failure ?? "it \(status)")); stopping")
+            exitStatus = status.status.map { $0 == 0 ? 1 : $0 } ?? 1
+            stop()
+        case .starting, .serving:
+            guard !stopping else { return }
+            restart(after: worker, status)
+        }
+    }
+
+    private func crashDescription(_ worker: Worker, _ status: WorkerExit) -> String {
+        guard let signal = status.signal else { return "it \(status)" }
+        return "it was \(CrashReport.read(descriptor: worker.process.crashRecord, signal: signal))"
+    }
+
+    /// The worker's crash handler reported a fatal signal. The worker may take seconds more to die
+    /// (the Swift runtime prints a backtrace first); its replacement starts now.
+    private func crashed(_ worker: Worker, id: Int) {
+        guard worker.role == .starting || worker.role == .serving else { return }
+        workers[id]?.role = .crashed
+        // A backtrace that never ends must not keep the process (and its connections) forever.
+        after(30, .stopTimedOut(worker: id))
+        let report = CrashReport.read(descriptor: worker.process.crashRecord, signal: nil)
+        if reload?.waiting.contains(id) == true {
+            failReload("the new worker \(worker.process.pid) crashed while starting: it was \(report)")
+            return
+        }
+        guard !stopping else { return }
+        logger.error("worker \(worker.process.pid) (generation \(worker.process.generation)) crashed: it was \(report)")
+        replace(worker, culprit: report.culprit)
+    }
+
+    /// A worker died unasked without its crash handler saying so first (an exit, or a signal no
+    /// handler sees, such as SIGKILL): say why, then replace it.
+    private func restart(after worker: Worker, _ status: WorkerExit) {
+        var culprit: CrashReport.Plugin?
+        let pid = worker.process.pid
+        if let signal = status.signal {
+            let report = CrashReport.read(descriptor: worker.process.crashRecord, signal: signal)
+            culprit = report.culprit
+            logger.error("worker \(pid) (generation \(worker.process.generation)) crashed: it was \(report)\(worker.failure.map { " (\($0))" } ?? "")")
+        } else {
+            logger.error("worker \(pid) (generation \(worker.process.generation)) \(status)\(worker.failure.map { ": \($0)" } ?? "") without being asked to stop")
+        }
+        replace(worker, culprit: culprit)
+    }
+
+    /// Starts a worker in `worker`'s place: now, later (a crash loop), or without the plugin that
+    /// keeps crashing workers.
+    private func replace(_ worker: Worker, culprit: CrashReport.Plugin?) {
+        let pid = worker.process.pid
+        let now = (clock.now - origin) / .seconds(1)
+        switch policy.record(at: now, culprit: culprit) {
+        case .restart:
+            logger.notice("starting a new worker in place of \(pid)")
+            startWorker(slot: worker.slot, generation: generation, config: config)
+        case .restartAfter(let seconds):
+            logger.error("crash loop: \(config.supervisor.crashLimit) or more worker crashes within \(Int(config.supervisor.crashWindow)) s that no single plugin explains; next worker in \(Int(seconds)) s")
+            after(seconds, .restart(slot: worker.slot))
+        case .quarantine(let plugin):
+            let reason = "it crashed a worker \(config.supervisor.crashLimit) times within \(Int(config.supervisor.crashWindow)) s; replace the file (a changed file is loaded again on the next reload) or restart plughost to retry it"
+            quarantined.append(QuarantinedPlugin(file: plugin.file, sha256: plugin.sha256, name: plugin.name, reason: reason))
+            logger.critical("QUARANTINED plugin \(plugin.shown): \(reason). Workers now start without it; GET /api/plugins lists it as quarantined.")
+            startWorker(slot: worker.slot, generation: generation, config: config)
+        }
+    }
+
+    private func startWorker(slot: Int, generation: Int, config: HostConfig) {
+        guard let listeners else { return }
+        let id = nextWorkerID
+        nextWorkerID += 1
+        do {
+            let process = try WorkerProcess.spawn(id: id, generation: generation, arguments: workerArguments(),
+                                                  listeners: listeners, logSink: fileSink, events: continuation)
+            workers[id] = Worker(process: process, slot: slot, role: .starting)
+            after(config.supervisor.startTimeout, .startTimedOut(worker: id))
+        } catch {
+            logger.error("\(error); trying again in 1 s")
+            after(1, .restart(slot: slot))
+        }
+    }
+
+    private func workerArguments() -> [String] {
+        var arguments: [String] = []
+        if let path = launch.configPath { arguments += ["--config", path] }
+        if let level = launch.logLevel { arguments += ["--log-level", level] }
+        if !quarantined.isEmpty, let json = try? JSONEncoder().encode(quarantined) {
+            arguments += ["--quarantine", String(decoding: json, as: UTF8.self)]
+        }
+        return arguments
+    }
+
+    private func after(_ seconds: Double, _ event: SupervisorEvent) {
+        let continuation = continuation
+        Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            continuation.yield(event)
+        }
+    }
+
+    // MARK: Reload
+
+    private func beginReload(reply: ControlConnection?) {
+        guard !stopping else {
+            reply?.send("error: the supervisor is shutting down")
+            reply?.close()
+            return
+        }
+        guard reload == nil else {
+            reply?.send("error: a reload is already in progress; try again when it has finished")
+            reply?.close()
+            return
+        }
+        logger.notice("reload requested: checking host.toml and starting new worker(s)")
+        reply?.send("checking host.toml")
+        let newConfig: HostConfig
+        do {
+            newConfig = try launch.loadConfig()
+            if let problem = listenerChange(to: newConfig) { throw ControlSocket.Failure(description: problem) }
+            if newConfig.tls.enabled { _ = try TLSSetup.configuration(newConfig.tls, config: newConfig, logger: logger) }
+        } catch {
+            failReload("\(error)", reply: reply)
+            return
+        }
+        generation += 1
+        var pending = PendingReload(generation: generation, config: newConfig, reply: reply, waiting: [])
+        let before = nextWorkerID
+        for slot in 0..<newConfig.supervisor.workers { startWorker(slot: slot, generation: generation, config: newConfig) }
+        pending.waiting = Set(before..<nextWorkerID).filter { workers[$0] != nil }
+        reply?.send("starting \(pending.waiting.count) new worker(s), generation \(generation)")
+        reload = pending
+        if pending.waiting.isEmpty { failReload("no new worker could be started") }
+    }
+
+    /// The sockets stay bound across reloads; a changed address needs a restart.
+    private func listenerChange(to new: HostConfig) -> String? {
+        let old = config.server
+        for (key, before, after) in [("host", old.host, new.server.host), ("port", "\(old.port)", "\(new.server.port)"),
+                                     ("http_port", "\(old.httpPort)", "\(new.server.httpPort)")] where before != after {
+            return "[server] \(key) changed from \(before) to \(after), but a reload keeps the listening sockets; restart plughost to listen elsewhere"
+        }
+        if new.tls.enabled != config.tls.enabled {
+            return "[tls] enabled changed; the scheme clients use cannot change under them: restart plughost instead"
+        }
+        return nil
+    }
+
+    private func commitReload(_ pending: PendingReload) {
+        reload = nil
+        config = pending.config
+        policy = CrashPolicy(pending.config.supervisor)
+        for (id, worker) in workers where worker.process.generation < pending.generation && worker.role != .draining {
+            workers[id]?.role = .draining
+            worker.process.drain()
+            after(config.server.shutdownGrace + 5, .stopTimedOut(worker: id))
+        }
+        let plugins = workers.values.first { $0.process.generation == pending.generation }?.plugins ?? 0
+        let message = "reloaded: generation \(pending.generation) serves with \(plugins) plugin(s); the previous worker(s) drain and exit"
+        logger.notice("\(message)")
+        pending.reply?.send("ok: \(message)")
+        pending.reply?.close()
+    }
+
+    private func failReload(_ reason: String, reply: ControlConnection? = nil) {
+        let pending = reload
+        reload = nil
+        for id in pending?.waiting ?? [] {
+            if let worker = workers[id] {
+                workers[id]?.role = .stopping
+                worker.process.drain()
+            }
+        }
+        let message = "reload failed, the running worker(s) keep serving: \(reason)"
+        logger.error("\(message)")
+        let connection = reply ?? pending?.reply
+        connection?.send("error: \(message)")
+        connection?.close()
+    }
+
+    // MARK: Control
+
+    private func answer(_ command: String, on connection: ControlConnection) {
+        switch command {
+        case "reload":
+            beginReload(reply: connection)
+        case "status":
+            connection.send(statusJSON())
+            connection.close()
+        default:
+            connection.send("error: unknown command '\(command)'; the supervisor understands reload and status")
+            connection.close()
+        }
+    }
+
+    private struct Status: Encodable {
+        struct WorkerStatus: Encodable {
+            let pid: Int32
+            let generation: Int
+            let state: String
+            let plugins: Int
+        }
+        let supervisor: Int32
+        let generation: Int
+        let workers: [WorkerStatus]
+        let quarantined: [QuarantinedPlugin]
+    }
+
+    private func statusJSON() -> String {
+        let status = Status(
+            supervisor: getpid(), generation: generation,
+            workers: workers.values.sorted { $0.process.id < $1.process.id }.map {
+                .init(pid: $0.process.pid, generation: $0.process.generation, state: $0.role.rawValue, plugins: $0.plugins)
+            },
+            quarantined: quarantined
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(status)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    // MARK: Stop
+
+    private func stop() {
+        guard !stopping else { return }
+        stopping = true
+        logger.notice("stopping: asking \(workers.count) worker(s) to finish their requests")
+        if let pending = reload {
+            pending.reply?.send("error: the supervisor is shutting down")
+            pending.reply?.close()
+            reload = nil
+        }
+        for (id, worker) in workers {
+            workers[id]?.role = .stopping
+            worker.process.drain()
+            after(config.server.shutdownGrace + 5, .stopTimedOut(worker: id))
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import PlugHostProcess
+
+/// A worker process the supervisor started, and the threads that watch it: one reads its
+/// messages, one waits for its exit, one relays its log-file lines. Each reports to the
+/// supervisor's event stream; the supervisor alone changes its own state.
+final class WorkerProcess: Sendable {
+    let id: Int
+    let generation: Int
+    let pid: pid_t
+    /// The supervisor's end of the control socket.
+    let control: Int32
+    /// The crash record the worker writes, read after it dies.
+    let crashRecord: Int32
+
+    private init(id: Int, generation: Int, pid: pid_t, control: Int32, crashRecord: Int32) {
+        self.id = id
+        self.generation = generation
+        self.pid = pid
+        self.control = control
+        self.crashRecord = crashRecord
+    }
+
+    struct SpawnFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts `plughost worker ARGUMENTS` with the descriptors of ``WorkerDescriptor``.
+    static func spawn(id: Int, generation: Int, arguments: [String], listeners: HostServer.Listeners,
+                      logSink: (any LogSink)?, events: AsyncStream<SupervisorEvent>.Continuation) throws -> WorkerProcess {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw SpawnFailure(description: "cannot make the worker's control socket: \(String(cString: strerror(errno)))")
+        }
+        var logPipe: [Int32] = [-1, -1]
+        guard ph_pipe_cloexec(&logPipe) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(pair[0]); close(pair[1])
+            throw SpawnFailure(description: "cannot make the worker's log pipe: \(message)")
+        }
+        let recordDirectory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let record = ph_record_create(recordDirectory)
+        guard record >= 0 else {
+            let message = String(cString: strerror(errno))
+            [pair[0], pair[1], logPipe[0], logPipe[1]].forEach { close($0) }
+            throw SpawnFailure(description: "cannot make the worker's crash record in \(recordDirectory): \(message)")
+        }
+        // Order matters: index i becomes descriptor 3 + i in the worker (WorkerDescriptor).
+        var descriptors = [pair[1], record, logPipe[1], listeners.main.descriptor]
+        if let redirect = listeners.redirect { descriptors.append(redirect.descriptor) }
+        let executable = executablePath()
+        let argv = [executable, "worker"] + arguments
+        var pid: pid_t = 0
+        let result = withCStrings(argv) { argvPointer in
+            withCStrings(workerEnvironment()) { envPointer in
+                ph_spawn(executable, argvPointer, envPointer, descriptors, Int32(descriptors.count), &pid)
+            }
+        }
+        close(pair[1])
+        close(logPipe[1])
+        guard result == 0 else {
+            [pair[0], logPipe[0], record].forEach { close($0) }
+            throw SpawnFailure(description: "cannot start a worker (\(executable)): \(String(cString: strerror(result)))")
+        }
+        let worker = WorkerProcess(id: id, generation: generation, pid: pid, control: pair[0], crashRecord: record)
+        worker.watch(logPipe: logPipe[0], logSink: logSink, events: events)
+        return worker
+    }
+
+    private func watch(logPipe: Int32, logSink: (any LogSink)?, events: AsyncStream<SupervisorEvent>.Continuation) {
+        let id = id
+        let pid = pid
+        let control = control
+        Thread.detachNewThread {
+            Self.readLines(control) { line in
+                if let message = WorkerMessage(line: line) { events.yield(.message(worker: id, message)) }
+            }
+        }
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            events.yield(.exited(worker: id, status: WorkerExit(rawStatus: status)))
+        }
+        Thread.detachNewThread {
+            Self.readLines(logPipe) { line in logSink?.write(line + "\n") }
+            close(logPipe)
+        }
+    }
+
+    /// Calls `handle` with each complete line read from `descriptor`, until end of file.
+    private static func readLines(_ descriptor: Int32, _ handle: (Substring) -> Void) {
+        var pending = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { return }
+            pending.append(contentsOf: buffer[..<count])
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                handle(Substring(String(decoding: pending[..<newline], as: UTF8.self)))
+                pending.removeSubrange(...newline)
+            }
+        }
+    }
+
+    /// Asks the worker to stop accepting and finish what it has (graceful shutdown).
+    func drain() {
+        _ = Glibc.kill(pid, SIGTERM)
+    }
+
+    func kill() {
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Closes the supervisor's descriptors once the worker has exited and been reported.
+    func release() {
+        close(control)
+        close(crashRecord)
+    }
+
+    /// The supervisor's environment, with the Swift runtime's backtracer off unless the operator
+    /// set SWIFT_BACKTRACE: it keeps a crashed worker (and every connection it held) alive for
+    /// seconds while it symbolicates, and its helper process inherits the client sockets. The
+    /// crash record already names the plugin and the route (docs/OPERATIONS.md).
+    private static func workerEnvironment() -> [String] {
+        var environment = ProcessInfo.processInfo.environment
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+        return environment.map { "\($0.key)=\($0.value)" }
+    }
+
+    /// This very binary: workers run the same build as their supervisor.
+    private static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// How a worker process ended.
+struct WorkerExit: Sendable, CustomStringConvertible {
+    let rawStatus: Int32
+    /// The signal that killed it, if one did.
+    var signal: Int32? {
+        let terminatingSignal = rawStatus & 0x7f
+        return terminatingSignal != 0 && terminatingSignal != 0x7f ? terminatingSignal : nil
+    }
+    /// Its exit status, if it exited.
+    var status: Int32? { signal == nil ? (rawStatus >> 8) & 0xff : nil }
+    var description: String {
+        if let signal { return "was killed by \(CrashReport.name(of: signal))" }
+        return "exited with status \(status ?? -1)"
+    }
+}
+
+/// Runs `body` with `strings` as a NULL-terminated C array that lives for the call.
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

@@ -1,0 +1,48 @@
+import Foundation
+public import Logging
+
+/// A worker's side of the supervisor relationship: the descriptors it inherited, the messages it
+/// sends, and the lifeline that ends it when the supervisor is gone.
+public enum WorkerRuntime {
+    /// Maps the crash record and takes the inherited listening sockets. Call before loading plugins.
+    public static func attach() throws -> HostServer.Listeners {
+        try CrashRecord.attach(descriptor: WorkerDescriptor.crashRecord, notify: WorkerDescriptor.control)
+        return HostServer.Listeners(
+            main: try ListeningSocket.inherited(WorkerDescriptor.listener),
+            // Handed over only when [server] http_port is set.
+            redirect: try? ListeningSocket.inherited(WorkerDescriptor.redirectListener)
+        )
+    }
+
+    /// Tells the supervisor something; a failed write means it is gone, which the lifeline handles.
+    public static func send(_ message: WorkerMessage) {
+        let line = message.line
+        line.withUnsafeBytes { bytes in _ = write(WorkerDescriptor.control, bytes.baseAddress, bytes.count) }
+    }
+
+    /// Watches the control socket: when the supervisor exits (even by SIGKILL) its end closes, and
+    /// this worker shuts down gracefully rather than serve on unsupervised.
+    public static func startLifeline(logger: Logger) {
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while true {
+                let count = read(WorkerDescriptor.control, &byte, 1)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+            }
+            logger.warning("the supervisor is gone; shutting down")
+            kill(getpid(), SIGTERM)
+        }
+    }
+}
+
+/// Writes log lines to an inherited descriptor, one write per line: a worker's `[logging] file`
+/// lines go to the supervisor, which alone writes and rotates the file.
+struct DescriptorSink: LogSink {
+    let descriptor: Int32
+
+    func write(_ line: String) {
+        var line = line
+        line.withUTF8 { bytes in _ = Foundation.write(descriptor, bytes.baseAddress, bytes.count) }
+    }
+}

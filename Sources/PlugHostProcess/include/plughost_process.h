@@ -1,0 +1,108 @@
+/*
+ * plughost_process.h — what the supervisor and its workers share below Swift: the worker's crash
+ * record, and spawning a worker with inherited descriptors. Host-internal; plugins never see it.
+ *
+ * The crash record is a small file the supervisor creates (unlinked, so nothing is left on disk)
+ * and hands to each worker as a descriptor. The worker maps it shared and notes, per thread, which
+ * plugin call the thread is inside; its fatal-signal handler notes which thread crashed. When the
+ * worker dies, the supervisor reads the record from its own descriptor: the memory outlives the
+ * process that wrote it.
+ */
+#ifndef PLUGHOST_PROCESS_H
+#define PLUGHOST_PROCESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PH_RECORD_MAGIC 0x31435250u /* "PRC1" */
+#define PH_RECORD_PLUGINS 128
+#define PH_RECORD_SLOTS 256
+/* crash_slot before any crash, and for a crash on a thread that never called a plugin. */
+#define PH_RECORD_NO_SLOT (-1)
+
+/* One plugin file the worker loaded (or began to load), in load order. */
+typedef struct {
+    char file[128];   /* file name in the plugins directory */
+    char sha256[68];  /* hex digest of the file as checked before dlopen */
+    char name[64];    /* the name its magic block declares; empty until read */
+} ph_record_plugin_t;
+
+/* One thread that has called into plugin code. Written only by that thread. */
+typedef struct {
+    uint32_t active;      /* 1 while the thread is inside plugin code */
+    int32_t plugin;       /* index into plugins */
+    uint64_t started_ns;  /* CLOCK_MONOTONIC when the call began */
+    char what[112];       /* e.g. "GET /api/fixture/crash", "middleware 'x' request hook" */
+} ph_record_slot_t;
+
+typedef struct {
+    uint32_t magic;
+    uint32_t size;         /* sizeof(ph_crash_record_t) */
+    uint32_t plugin_count;
+    uint32_t slot_count;   /* slots handed out so far (may exceed PH_RECORD_SLOTS: the rest untracked) */
+    int32_t crash_signal;  /* 0 until a fatal signal arrives */
+    int32_t crash_slot;    /* the crashing thread's slot, or PH_RECORD_NO_SLOT */
+    uint64_t fault_address;
+    uint64_t crash_ns;     /* CLOCK_MONOTONIC at the crash */
+    ph_record_plugin_t plugins[PH_RECORD_PLUGINS];
+    ph_record_slot_t slots[PH_RECORD_SLOTS];
+} ph_crash_record_t;
+
+/* Supervisor: a new, zeroed record file, already unlinked. Returns its descriptor (close-on-exec),
+ * or -1 with errno set. `directory` is where to make it (e.g. /dev/shm or /tmp). */
+int ph_record_create(const char *directory);
+
+/* Supervisor: reads the record a worker wrote into `out`. Returns 0, or -1 with errno set. Call
+ * it after the worker has exited; the worker's writes are then complete. */
+int ph_record_read(int fd, ph_crash_record_t *out);
+
+/* Worker: maps the record behind `fd` for the rest of the process's life. Returns 0, or -1 with
+ * errno set. Until it succeeds every other worker function below does nothing. On a crash the
+ * handler writes the line {"event":"crashed"} to `notify_fd` (when >= 0) at once, before any
+ * slower handler it chains to (such as the Swift runtime's backtracer) runs: the supervisor can
+ * start a replacement while this process is still dying. */
+int ph_record_attach(int fd, int notify_fd);
+
+/* Worker: installs the fatal-signal handlers (SEGV, BUS, ILL, FPE, ABRT, TRAP, SYS) that note the
+ * crashing thread before the previous handler (or the default action) runs. Call once, after
+ * ph_record_attach and before loading plugins. */
+void ph_record_install_crash_handlers(void);
+
+/* Worker: notes a plugin file about to be loaded; returns its index for ph_record_enter, or -1
+ * when the table is full (calls are then unattributed). Strings are copied (truncated to fit).
+ * Call from one thread at a time (the loader). */
+int32_t ph_record_add_plugin(const char *file, const char *sha256);
+
+/* Worker: sets the declared name of plugin `index`, once its magic block was read. */
+void ph_record_set_plugin_name(int32_t index, const char *name);
+
+/* Worker: the calling thread is about to run code of plugin `index`; `what` names the call and is
+ * copied. Calls nest not: each ph_record_enter is followed by ph_record_leave on the same thread
+ * before the next. The first call on a thread also gives it an alternate signal stack, so a stack
+ * overflow in plugin code is still recorded. Async-signal-safe readers see either the old or the
+ * new call, never a torn `active` flag. */
+void ph_record_enter(int32_t index, const char *what);
+
+/* Worker: the calling thread has returned from plugin code. */
+void ph_record_leave(void);
+
+/* pipe(2) and accept(2) with close-on-exec set atomically: a worker started meanwhile from
+ * another thread must not inherit them. Return as the system calls do. */
+int ph_pipe_cloexec(int fds[2]);
+int ph_accept_cloexec(int fd);
+
+/* Starts `path` with `argv`/`envp` (NULL-terminated), the descriptors `fds[0..count)` becoming
+ * 3, 4, ... in the child and every other descriptor above 2 closed; the child starts with no
+ * signal blocked and every signal at its default action, whatever the calling thread had.
+ * Returns 0 and sets *pid, or an errno value. Thread-safe. */
+int ph_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, pid_t *pid);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

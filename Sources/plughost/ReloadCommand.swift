@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import PlugHostCore
+
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload",
+        abstract: "Load host.toml and the plugins again, without dropping a request.",
+        discussion: """
+        Asks the running supervisor (through [supervisor] control_socket) to start new workers with \
+        the current host.toml and plugins directory. When they serve, new connections go to them and \
+        the old workers finish their requests and exit; when they fail, the old workers keep serving \
+        and this command prints why and exits with status 1. SIGHUP to the supervisor does the same.
+        """
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let succeeded = try sendToSupervisor("reload", options: options)
+        if !succeeded { throw ExitCode(1) }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Print the running supervisor's workers and quarantined plugins, as JSON."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let succeeded = try sendToSupervisor("status", options: options)
+        if !succeeded { throw ExitCode(1) }
+    }
+}
+
+/// Sends `command` to the supervisor serving this host.toml and prints its answer; false when it
+/// answered with an error.
+private func sendToSupervisor(_ command: String, options: ConfigOption) throws -> Bool {
+    let config = try options.load()
+    guard !config.supervisor.controlSocket.isEmpty else {
+        printError("[supervisor] control_socket is empty, so no supervisor listens for commands; send SIGHUP to the supervisor's pid to reload")
+        throw ExitCode(1)
+    }
+    var failed = false
+    do {
+        try ControlClient.send(command, to: config.resolve(config.supervisor.controlSocket).path) { line in
+            if line.hasPrefix("error") {
+                failed = true
+                printError(line)
+            } else {
+                print(line)
+            }
+        }
+    } catch {
+        printError("\(error)")
+        throw ExitCode(1)
+    }
+    return !failed
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import PlugHostCore
+
+/// The host in a worker process. Started by the supervisor, never by hand: it serves the sockets
+/// and reports through the descriptors the supervisor hands over (WorkerDescriptor).
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Serve as a worker of a plughost supervisor (started by plughost serve).",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "Plugins not to load, as JSON from the supervisor.")
+    var quarantine: String?
+
+    func run() async throws {
+        var config: HostConfig
+        do {
+            config = try ConfigLoader.load(path: options.config)
+        } catch {
+            printError("configuration error: \(error)")
+            WorkerRuntime.send(WorkerMessage(event: .failed, error: "configuration error: \(error)"))
+            throw ExitCode(2)
+        }
+        if let quarantine {
+            config.plugins.quarantined = (try? JSONDecoder().decode([QuarantinedPlugin].self, from: Data(quarantine.utf8))) ?? []
+        }
+        let listeners: HostServer.Listeners
+        do {
+            listeners = try WorkerRuntime.attach()
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        let logger = try options.bootstrapLogging(config, toSupervisor: WorkerDescriptor.logFile)
+        WorkerRuntime.startLifeline(logger: logger)
+        try await serveHost(config: config, logger: logger, listeners: listeners, onFailure: { reason in
+            WorkerRuntime.send(WorkerMessage(event: .failed, error: reason))
+        }) { _, plugins in
+            WorkerRuntime.send(WorkerMessage(event: .ready, plugins: plugins))
+        }
+    }
+}
