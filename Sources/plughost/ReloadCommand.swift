@@ -39,7 +39,15 @@ struct StatusCommand: ParsableCommand {
 /// Sends `command` to the supervisor serving this host.toml and prints its answer; false when it
 /// answered with an error.
 private func sendToSupervisor(_ command: String, options: ConfigOption) throws -> Bool {
-    let config = try options.load()
+    let config: HostConfig
+    do {
+        config = try ConfigLoader.load(path: options.config)
+    } catch {
+        // The supervisor reads host.toml again and reports the same error, and keeps serving; it
+        // is found at the default socket, the broken file cannot name another.
+        let path = URL(filePath: options.config ?? "host.toml").standardizedFileURL
+        config = HostConfig(baseDirectory: path.deletingLastPathComponent())
+    }
     guard !config.supervisor.controlSocket.isEmpty else {
         printError("[supervisor] control_socket is empty, so no supervisor listens for commands; send SIGHUP to the supervisor's pid to reload")
         throw ExitCode(1)

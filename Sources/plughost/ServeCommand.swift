@@ -75,7 +75,7 @@ func bindOrExit(_ config: HostConfig, logger: Logger) throws -> HostServer.Liste
 /// in the only process. `onListening` gets the address and the number of plugins loaded.
 /// `onFailure` hears why the host could not start, before the command exits.
 func serveHost(config: HostConfig, logger: Logger, listeners: HostServer.Listeners,
-               onFailure: (String) -> Void = { _ in },
+               onFailure: (String) -> Void = { _ in }, onDraining: @escaping @Sendable () -> Void = {},
                onListening: @escaping @Sendable (HostServer.Listening, Int) -> Void) async throws {
     let server: HostServer
     do {
@@ -91,7 +91,7 @@ func serveHost(config: HostConfig, logger: Logger, listeners: HostServer.Listene
     }
     let plugins = server.report.loaded.count
     do {
-        try await server.run(listeners: listeners) { listening in onListening(listening, plugins) }
+        try await server.run(listeners: listeners, onDraining: onDraining) { listening in onListening(listening, plugins) }
     } catch {
         logger.critical("\(error)")
         onFailure("\(error)")

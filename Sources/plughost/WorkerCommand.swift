@@ -39,6 +39,8 @@ struct WorkerCommand: AsyncParsableCommand {
         WorkerRuntime.startLifeline(logger: logger)
         try await serveHost(config: config, logger: logger, listeners: listeners, onFailure: { reason in
             WorkerRuntime.send(WorkerMessage(event: .failed, error: reason))
+        }, onDraining: {
+            WorkerRuntime.send(WorkerMessage(event: .draining))
         }) { _, plugins in
             WorkerRuntime.send(WorkerMessage(event: .ready, plugins: plugins))
         }

@@ -121,14 +121,14 @@ import Testing
 
     /// A loaded plugin with one route documented by `openAPI`, as the loader would report it.
     static func report(openAPI: String) -> PluginLoadReport {
-        let route = PluginRoute(pluginName: "fuzz", pluginFile: "libfuzz.so", method: "GET", template: try! PathTemplate("/items/{id}"),
+        let route = PluginRoute(pluginName: "fuzz", pluginFile: "libfuzz.so", recordIndex: -1, method: "GET", template: try! PathTemplate("/items/{id}"),
                                 flags: 0, openAPIJSON: openAPI, requiredScope: nil, rateCost: 1, maxBodyBytes: nil,
                                 handler: { _, _, _ in }, userData: nil)
         var report = PluginLoadReport()
         report.loaded = [LoadedPlugin(file: "libfuzz.so", path: "/x/libfuzz.so", name: "fuzz", version: "1", description: "", abiMajor: 1, abiMinor: 3,
                                       build: .host, sha256: "", routes: [route],
                                       openAPIComponents: #"{"schemas": {"Item": {"type": "object"}}}"#, openAPIComponentsProblem: nil,
-                                      middlewares: [], shutdownHook: nil, handle: OpaquePointer(bitPattern: 1)!)]
+                                      middlewares: [], shutdownHook: nil, handle: OpaquePointer(bitPattern: 1)!, recordIndex: -1)]
         return report
     }
 }

@@ -120,8 +120,10 @@ public struct HostServer: Sendable {
     }
 
     /// Serves `listeners` until SIGINT or SIGTERM: HTTPS with HTTP/2 (ALPN) when `[tls] enabled`,
-    /// else plain HTTP/1.1; plus the plain-HTTP redirect on `listeners.redirect`.
-    public func run(listeners: Listeners, onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
+    /// else plain HTTP/1.1; plus the plain-HTTP redirect on `listeners.redirect`. `onDraining`: this
+    /// process has stopped accepting connections and finishes the ones it has.
+    public func run(listeners: Listeners, onDraining: @escaping @Sendable () -> Void = {},
+                    onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
         let http1 = connectionConfiguration()
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
@@ -149,10 +151,12 @@ public struct HostServer: Sendable {
                 configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)), streamConfiguration: http1),
                 responder: responder
             )
-            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger, onRunning: onRunning)]
+            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
+                                        onRunning: onRunning, onStoppedAccepting: onDraining)]
         } else {
             let channel = HTTP1Channel(responder: responder, configuration: http1)
-            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger, onRunning: onRunning)]
+            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
+                                        onRunning: onRunning, onStoppedAccepting: onDraining)]
         }
         if let redirect = listeners.redirect {
             services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, logger: logger))

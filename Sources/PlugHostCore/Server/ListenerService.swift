@@ -20,6 +20,8 @@ struct ListenerService<Child: ServerChildChannel>: Service {
     let maxConnections: Int?
     let logger: Logger
     let onRunning: @Sendable (any Channel) async -> Void
+    /// Called once this process no longer accepts from the socket (graceful shutdown began).
+    var onStoppedAccepting: @Sendable () -> Void = {}
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
@@ -41,6 +43,8 @@ struct ListenerService<Child: ServerChildChannel>: Service {
         let server = try await bootstrap.bind(socket.descriptor) { channel in
             child.setup(channel: channel, logger: logger)
         }
+        let onStoppedAccepting = onStoppedAccepting
+        server.channel.closeFuture.whenComplete { _ in onStoppedAccepting() }
         await withGracefulShutdownHandler {
             await onRunning(server.channel)
             await withDiscardingTaskGroup { connections in

@@ -11,6 +11,7 @@ enum SupervisorEvent: Sendable {
     case restart(slot: Int)
     case startTimedOut(worker: Int)
     case stopTimedOut(worker: Int)
+    case drainNoticeTimedOut
 }
 
 /// The master process (docs/OPERATIONS.md): binds the listening sockets, runs the host in worker
@@ -77,6 +78,9 @@ public final class Supervisor {
     private var generation = 1
     private var everReady = false
     private var reload: PendingReload?
+    /// A reload's success, told to `plughost reload` once no old worker accepts any more: from
+    /// then on every new connection reaches the new workers.
+    private var reloadAnswer: (connection: ControlConnection, message: String, waiting: Set<Int>)?
     private var policy: CrashPolicy
     private var quarantined: [QuarantinedPlugin] = []
     private var stopping = false
@@ -157,6 +161,8 @@ public final class Supervisor {
                 workers[id]?.failure = "it did not start listening within \(config.supervisor.startTimeout) s ([supervisor] start_timeout)"
                 worker.process.kill()
             }
+        case .drainNoticeTimedOut:
+            answerReloadIfDrained(force: true)
         case .stopTimedOut(let id):
             if let worker = workers[id] {
                 logger.warning("worker \(worker.process.pid) did not exit in time (\(worker.role.rawValue)); killing it")
@@ -170,6 +176,9 @@ public final class Supervisor {
         switch message.event {
         case .crashed:
             crashed(worker, id: id)
+        case .draining:
+            reloadAnswer?.waiting.remove(id)
+            answerReloadIfDrained()
         case .failed:
             workers[id]?.failure = message.error ?? "no reason given"
         case .ready:
@@ -205,6 +214,8 @@ public final class Supervisor {
     private func exited(_ id: Int, _ status: WorkerExit) {
         guard let worker = workers.removeValue(forKey: id) else { return }
         defer { worker.process.release() }
+        reloadAnswer?.waiting.remove(id)
+        answerReloadIfDrained()
         let pid = worker.process.pid
         switch worker.role {
         case .draining, .stopping:
@@ -367,16 +378,28 @@ public final class Supervisor {
         reload = nil
         config = pending.config
         policy = CrashPolicy(pending.config.supervisor)
+        var old: Set<Int> = []
         for (id, worker) in workers where worker.process.generation < pending.generation && worker.role != .draining {
             workers[id]?.role = .draining
             worker.process.drain()
+            old.insert(id)
             after(config.server.shutdownGrace + 5, .stopTimedOut(worker: id))
         }
         let plugins = workers.values.first { $0.process.generation == pending.generation }?.plugins ?? 0
         let message = "reloaded: generation \(pending.generation) serves with \(plugins) plugin(s); the previous worker(s) drain and exit"
         logger.notice("\(message)")
-        pending.reply?.send("ok: \(message)")
-        pending.reply?.close()
+        if let reply = pending.reply {
+            reloadAnswer = (reply, message, old)
+            after(5, .drainNoticeTimedOut)
+            answerReloadIfDrained()
+        }
+    }
+
+    private func answerReloadIfDrained(force: Bool = false) {
+        guard let answer = reloadAnswer, answer.waiting.isEmpty || force else { return }
+        reloadAnswer = nil
+        answer.connection.send("ok: \(answer.message)")
+        answer.connection.close()
     }
 
     private func failReload(_ reason: String, reply: ControlConnection? = nil) {

@@ -23,6 +23,8 @@ public struct WorkerMessage: Codable, Sendable, Equatable {
         case ready
         /// Could not start; `error` says why. The worker exits next.
         case failed
+        /// No longer accepting connections: it finishes the ones it has, then exits.
+        case draining
         /// A fatal signal arrived (sent by the crash handler); the worker dies next, perhaps after
         /// the Swift runtime has printed a backtrace.
         case crashed

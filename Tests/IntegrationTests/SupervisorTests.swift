@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+
+/// The supervisor with real worker processes: crashes under load, reloads under load, a broken
+/// reload, quarantine, and the lifeline between the two. Load comes from wrk on loopback, bounded
+/// in time; `PLUGHOST_SUPERVISOR_LOAD_SECONDS` sets how long (default 10).
+@Suite struct SupervisorTests {
+    static let loadSeconds = Int(ProcessInfo.processInfo.environment["PLUGHOST_SUPERVISOR_LOAD_SECONDS"] ?? "") ?? 10
+
+    /// Load tests measure failures the supervisor causes, not the rate limiter's 429s.
+    static let unlimited = "[rate_limit]\nenabled = false\n"
+
+    func crashSite(config: String = unlimited) throws -> URL {
+        try HostProcess.makeSite(config: config) { plugins in
+            try FixturePlugins.build(name: "fixture", defines: ["FIXTURE_CRASH"], into: plugins)
+            try FixturePlugins.installExample(into: plugins)
+        }
+    }
+
+    @Test func aCrashUnderLoadFailsOnlyTheDyingWorkersRequestsAndServiceReturnsWithinOneSecond() async throws {
+        let host = try HostProcess(site: try crashSite())
+        let load = Task { try WrkResult(run("wrk", ["-t2", "-c64", "-d\(Self.loadSeconds)s", "\(host.baseURL)/api/hello"])) }
+        try await Task.sleep(for: .seconds(2))
+        let crash = try? HTTP.get("\(host.baseURL)/api/fixture/crash", timeout: 5)
+        let crashedAt = Date()
+        var recoveredAfter: Double?
+        while Date().timeIntervalSince(crashedAt) < 5 {
+            if (try? HTTP.get("\(host.baseURL)/api/health", timeout: 1))?.status == 200 {
+                recoveredAfter = Date().timeIntervalSince(crashedAt)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let wrk = try await load.value
+        #expect(crash == nil || crash?.status == 0, "the crashing request got no answer")
+        let recovery = try #require(recoveredAfter, "the service did not come back within 5 s")
+        #expect(recovery < 1.0, "back after \(recovery) s")
+        // One worker serves all 64 connections, so each may lose the request it had in flight; no
+        // connection waiting in the listen queue meanwhile is refused.
+        print("crash under load: recovered after \(String(format: "%.3f", recovery)) s; wrk: \(wrk)")
+        #expect(wrk.requests > 1000, "\(wrk)")
+        #expect(wrk.socketErrors <= 64, "\(wrk)")
+        #expect(wrk.connectErrors == 0, "\(wrk)")
+        #expect(wrk.non2xx == 0, "\(wrk)")
+        #expect(host.output.contains("crashed: it was killed by SIGSEGV (segmentation fault) at address 0x0 in plugin 'fixture' (libfixture.so), GET /api/fixture/crash"),
+                "\(host.output)")
+        #expect(host.output.contains("starting a new worker in place of"))
+    }
+
+    @Test func reloadWithANewPluginUnderLoadFailsNoRequest() async throws {
+        let site = try HostProcess.makeSite(config: Self.unlimited) { plugins in try FixturePlugins.installExample(into: plugins) }
+        let host = try HostProcess(site: site)
+        let staging = try makeTemporaryDirectory("plughost-staging")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        let newPlugin = try FixturePlugins.build(name: "fixture", into: staging)
+        #expect(try HTTP.get("\(host.baseURL)/api/fixture/config").status == 404)
+
+        let load = Task { try WrkResult(run("wrk", ["-t2", "-c64", "-d\(Self.loadSeconds)s", "\(host.baseURL)/api/hello"])) }
+        try await Task.sleep(for: .seconds(2))
+        try FileManager.default.copyItem(at: newPlugin, to: site.appending(path: "plugins/libfixture.so"))
+        let reload = try host.command(["reload"])
+        let answered = try HTTP.get("\(host.baseURL)/api/fixture/config")
+        let wrk = try await load.value
+
+        #expect(reload.status == 0, "\(reload.combined)")
+        #expect(reload.output.contains("ok: reloaded: generation 2 serves with 2 plugin(s)"), "\(reload.combined)")
+        #expect(answered.status == 200, "the new plugin's route answers as soon as reload returns")
+        print("reload under load: wrk: \(wrk)")
+        #expect(wrk.requests > 1000, "\(wrk)")
+        #expect(wrk.socketErrors == 0, "\(wrk)")
+        #expect(wrk.non2xx == 0, "\(wrk)")
+        #expect(host.waitForOutput("(generation 1) finished draining and exited with status 0"))
+        let status = try host.command(["status"])
+        #expect(status.output.contains(#""generation":2"#), "\(status.combined)")
+    }
+
+    @Test func aReloadWithABrokenHostTomlLeavesTheOldWorkerServingAndSaysWhy() throws {
+        let site = try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) }
+        let host = try HostProcess(site: site)
+        let toml = site.appending(path: "host.toml")
+        let good = try String(contentsOf: toml, encoding: .utf8)
+        try (good + "\n[server]\nworkers = \"many\"\n").write(to: toml, atomically: true, encoding: .utf8)
+
+        let reload = try host.command(["reload"])
+        #expect(reload.status == 1)
+        #expect(reload.error.contains("reload failed, the running worker(s) keep serving"), "\(reload.combined)")
+        #expect(reload.error.contains("workers"), "the error names the key: \(reload.combined)")
+        #expect(host.output.contains("reload failed"), "the supervisor logs it too")
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
+
+        // A host.toml that parses but whose worker cannot start (strict mode and a plugin that
+        // fails to register): the error comes from the new worker, the old one goes on.
+        try (good + "\n[plugins]\nstrict = true\n").write(to: toml, atomically: true, encoding: .utf8)
+        try FixturePlugins.build(name: "failing", defines: ["FIXTURE_NAME=\"failing\"", "FIXTURE_FAIL_REGISTRATION"],
+                                 into: site.appending(path: "plugins"))
+        let second = try host.command(["reload"])
+        #expect(second.status == 1)
+        #expect(second.error.contains("could not start"), "\(second.combined)")
+        #expect(second.error.contains("strict"), "\(second.combined)")
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
+        let status = try host.command(["status"])
+        #expect(status.output.contains(#""generation":1,"pid""#), "the first worker still serves: \(status.combined)")
+    }
+
+    @Test func aPluginThatCrashesFiveTimesInAMinuteIsQuarantinedAndTheOthersKeepServing() async throws {
+        let site = try crashSite()
+        let key = try SecurityTests.newKey(["--name", "ops"], config: site.appending(path: "host.toml").path)
+        let host = try HostProcess(site: site)
+        for attempt in 1...5 {
+            _ = try? HTTP.get("\(host.baseURL)/api/fixture/crash-abort", timeout: 5)
+            #expect(host.waitForOutput("QUARANTINED", seconds: attempt == 5 ? 5 : 0.3) == (attempt == 5), "after crash \(attempt)")
+            // Back before the next crash, so each one hits a serving worker.
+            var back = false
+            for _ in 0..<200 where !back {
+                back = (try? HTTP.get("\(host.baseURL)/api/health", timeout: 1))?.status == 200
+                if !back { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(back)
+        }
+        #expect(host.output.contains("killed by SIGABRT (aborted) in plugin 'fixture' (libfixture.so), GET /api/fixture/crash-abort"), "\(host.output)")
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200, "the example plugin keeps serving")
+        #expect(try HTTP.get("\(host.baseURL)/api/fixture/config").status == 404, "the quarantined plugin's routes are gone")
+        let inventory = try HTTP.request("GET", "\(host.baseURL)/api/plugins", headers: ["X-API-Key": key]).json()
+        let entry = (inventory["plugins"] as? [[String: Any]])?.first { $0["file"] as? String == "libfixture.so" }
+        #expect(entry?["state"] as? String == "quarantined", "\(inventory)")
+        #expect((entry?["detail"] as? String)?.contains("crashed a worker 5 times") == true, "\(String(describing: entry))")
+    }
+
+    @Test func aPluginThatCrashesWhileLoadingIsQuarantinedAndTheHostStarts() throws {
+        let site = try HostProcess.makeSite { plugins in
+            try FixturePlugins.build(name: "fixture", defines: ["FIXTURE_CRASH_AT_LOAD"], into: plugins)
+            try FixturePlugins.installExample(into: plugins)
+        }
+        let host = try HostProcess(site: site)
+        #expect(host.output.contains("in plugin 'fixture' (libfixture.so), loading libfixture.so"), "\(host.output)")
+        #expect(host.output.contains("QUARANTINED plugin 'fixture' (libfixture.so)"))
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
+    }
+
+    @Test func aWorkerWhoseSupervisorDiesExits() throws {
+        let host = try HostProcess(site: try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) })
+        let status = try JSONSerialization.jsonObject(with: Data(try host.command(["status"]).output.utf8)) as? [String: Any]
+        let worker = try #require(((status?["workers"] as? [[String: Any]])?.first?["pid"] as? Int).map { Int32($0) })
+        #expect(isAlive(worker))
+        host.send(SIGKILL)
+        let deadline = Date().addingTimeInterval(5)
+        while isAlive(worker), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!isAlive(worker), "the orphaned worker shut down")
+    }
+
+    @Test func sigtermToTheSupervisorStopsItsWorkersGracefully() async throws {
+        let site = try HostProcess.makeSite(config: "[server]\nshutdown_grace = 5\nworkers = 2\n") { plugins in
+            try FixturePlugins.build(name: "fixture", into: plugins)
+        }
+        let host = try HostProcess(site: site)
+        #expect(host.output.contains("2 worker(s)"))
+        let inFlight = Task { try HTTP.get("\(host.baseURL)/api/fixture/sleep?ms=1500") }
+        try await Task.sleep(for: .milliseconds(300))
+        let exitStatus = host.stop()
+        #expect(try await inFlight.value.status == 200)
+        #expect(exitStatus == 0)
+        #expect(host.output.components(separatedBy: "finished draining and exited with status 0").count == 3, "\(host.output)")
+    }
+
+    @Test(arguments: [["--no-supervisor"], []])
+    func withoutASupervisorTheHostServesFromOneProcess(arguments: [String]) throws {
+        let config = arguments.isEmpty ? "[server]\nsupervise = false\n" : ""
+        let host = try HostProcess(site: try HostProcess.makeSite(config: config) { plugins in try FixturePlugins.installExample(into: plugins) },
+                                   arguments: arguments)
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
+        #expect(!host.output.contains("supervisor"))
+        let status = try host.command(["status"])
+        #expect(status.status == 1)
+        #expect(status.error.contains("no plughost supervisor answers"), "\(status.combined)")
+    }
+
+    private func isAlive(_ pid: Int32) -> Bool {
+        // A zombie has exited; only its parent has yet to notice.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true)
+    }
+}
+
+/// What wrk reports at the end of a run.
+struct WrkResult: CustomStringConvertible {
+    let requests: Int
+    let connectErrors: Int
+    let readErrors: Int
+    let writeErrors: Int
+    let timeouts: Int
+    let non2xx: Int
+    var socketErrors: Int { connectErrors + readErrors + writeErrors + timeouts }
+
+    init(_ result: CommandResult) throws {
+        let text = result.output
+        func number(after label: String) -> Int? {
+            guard let range = text.range(of: label) else { return nil }
+            return Int(text[range.upperBound...].prefix { $0.isNumber })
+        }
+        guard result.status == 0, let requests = Self.requests(in: text) else {
+            throw FixtureError(message: "wrk failed: \(result.combined)")
+        }
+        self.requests = requests
+        connectErrors = number(after: "Socket errors: connect ") ?? 0
+        readErrors = number(after: ", read ") ?? 0
+        writeErrors = number(after: ", write ") ?? 0
+        timeouts = number(after: ", timeout ") ?? 0
+        non2xx = number(after: "Non-2xx or 3xx responses: ") ?? 0
+    }
+
+    /// "  12345 requests in 10.00s, ..."
+    private static func requests(in text: String) -> Int? {
+        guard let line = text.split(separator: "\n").first(where: { $0.contains(" requests in ") }) else { return nil }
+        return Int(line.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber })
+    }
+
+    var description: String {
+        "\(requests) requests, socket errors connect \(connectErrors) read \(readErrors) write \(writeErrors) timeout \(timeouts), non-2xx \(non2xx)"
+    }
+}
