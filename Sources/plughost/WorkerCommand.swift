@@ -13,13 +13,19 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Option(name: .long, help: "The supervisor's --host, so that the worker's configuration is the one served.")
+    var host: String?
+
+    @Option(name: .long, help: "The supervisor's --port.")
+    var port: Int?
+
     @Option(name: .long, help: "Plugins not to load, as JSON from the supervisor.")
     var quarantine: String?
 
     func run() async throws {
         var config: HostConfig
         do {
-            config = try ConfigLoader.load(path: options.config)
+            config = try Supervisor.Launch(configPath: options.config, host: host, port: port, logLevel: nil).loadConfig()
         } catch {
             printError("configuration error: \(error)")
             WorkerRuntime.send(WorkerMessage(event: .failed, error: "configuration error: \(error)"))

@@ -1,4 +1,5 @@
 import HummingbirdCore
+import Foundation
 import Logging
 import NIOCore
 import NIOExtras
@@ -43,6 +44,10 @@ struct ListenerService<Child: ServerChildChannel>: Service {
         let server = try await bootstrap.bind(socket.descriptor) { channel in
             child.setup(channel: channel, logger: logger)
         }
+        // NIO listens again on a socket it is given, with its default backlog of 128, and its
+        // backlog option does not reach a socket that is already bound: restore the queue that
+        // carries clients over a worker restart (the backlog belongs to the socket, not this process).
+        _ = listen(socket.descriptor, ListeningSocket.backlog)
         let onStoppedAccepting = onStoppedAccepting
         server.channel.closeFuture.whenComplete { _ in onStoppedAccepting() }
         await withGracefulShutdownHandler {

@@ -313,6 +313,8 @@ public final class Supervisor {
         var arguments: [String] = []
         if let path = launch.configPath { arguments += ["--config", path] }
         if let level = launch.logLevel { arguments += ["--log-level", level] }
+        if let host = launch.host { arguments += ["--host", host] }
+        if let port = launch.port { arguments += ["--port", String(port)] }
         if !quarantined.isEmpty, let json = try? JSONEncoder().encode(quarantined) {
             arguments += ["--quarantine", String(decoding: json, as: UTF8.self)]
         }
