@@ -74,9 +74,9 @@ enabled = true
     return directory, key
 
 
-def start_host(directory):
-    log = os.path.join(directory, "out.log")
-    process = subprocess.Popen([os.path.join(BIN, "plughost"), "serve", "--config", os.path.join(directory, "host.toml"), "--port", "0"],
+def start_host(directory, extra=()):
+    log = os.path.join(directory, "out.log" if not extra else "out-single.log")
+    process = subprocess.Popen([os.path.join(BIN, "plughost"), "serve", "--config", os.path.join(directory, "host.toml"), "--port", "0", *extra],
                                stdout=open(log, "w"), stderr=subprocess.STDOUT)
     processes.append(process)
     return process, wait_for_port(log, r"listening on https?://127\.0\.0\.1:(\d+)", process)
@@ -127,9 +127,23 @@ http {{
     return None
 
 
+def process_tree(pid):
+    """The pid and its descendants: the supervisor and its workers."""
+    pids = [pid]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            for child in handle.read().split():
+                pids += process_tree(int(child))
+    return pids
+
+
 def rss_mb(process):
-    with open(f"/proc/{process.pid}/status") as handle:
-        return int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1)) / 1024
+    """Resident memory of the host: the supervisor and every worker together."""
+    total = 0
+    for pid in process_tree(process.pid):
+        with open(f"/proc/{pid}/status") as handle:
+            total += int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1))
+    return total / 1024
 
 
 def run_bounded(arguments):
@@ -210,6 +224,9 @@ def main():
     # The TLS host makes the self-signed certificate the bare baseline then uses too.
     tls_host, tls_port = start_host(tls_site)
     plain_host, plain_port = start_host(plain_site)
+    # The same host in one process: what the supervisor costs per request (nothing is expected:
+    # workers accept from the socket directly).
+    _, single_port = start_host(plain_site, extra=("--no-supervisor",))
     _, bare_port = start_bare(tls=False)
     _, bare_tls_port = start_bare(tls=True)
     nginx = start_nginx()
@@ -219,6 +236,7 @@ def main():
     variants = [
         ("bare", "http", lambda: wrk(f"http://127.0.0.1:{bare_port}/api/hello")),
         ("chain (Swift plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/whoami", key)),
+        ("chain (Swift plugin), --no-supervisor", "http", lambda: wrk(f"http://127.0.0.1:{single_port}/api/whoami", key)),
         ("chain (C plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/c/hello", key)),
         ("static file", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/site.css")),
         ("bare", "https", lambda: wrk(f"https://127.0.0.1:{bare_tls_port}/api/hello")),
@@ -254,7 +272,7 @@ def main():
         p50 = f"{result['p50']:.2f}" + (" (mean)" if protocol == "h2" else "")
         print(f"| {name} | {protocol} | {result['rps']:.0f} | {p50} | {p99} | {ratio:.2f} |")
     print()
-    print(f"idle RSS, both example plugins loaded: {idle_rss:.1f} MB")
+    print(f"idle RSS, both example plugins loaded, supervisor and worker together: {idle_rss:.1f} MB")
     print(f"RSS under load (chain, HTTP): {loaded_rss:.1f} MB")
     print(f"process start to first 200 over HTTPS (certificate present), best of 3: {startup:.0f} ms")
 

@@ -75,11 +75,13 @@ func bindOrExit(_ config: HostConfig, logger: Logger) throws -> HostServer.Liste
 /// in the only process. `onListening` gets the address and the number of plugins loaded.
 /// `onFailure` hears why the host could not start, before the command exits.
 func serveHost(config: HostConfig, logger: Logger, listeners: HostServer.Listeners,
+               stoppedMessage: String = "PlugHost stopped",
                onFailure: (String) -> Void = { _ in }, onDraining: @escaping @Sendable () -> Void = {},
                onListening: @escaping @Sendable (HostServer.Listening, Int) -> Void) async throws {
-    let server: HostServer
+    var server: HostServer
     do {
         server = try HostServer(config: config, logger: logger)
+        server.stoppedMessage = stoppedMessage
     } catch let error as ConfigError {
         logger.critical("configuration error: \(error)")
         onFailure("configuration error: \(error)")

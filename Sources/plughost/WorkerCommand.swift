@@ -43,7 +43,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let logger = try options.bootstrapLogging(config, toSupervisor: WorkerDescriptor.logFile)
         WorkerRuntime.startLifeline(logger: logger)
-        try await serveHost(config: config, logger: logger, listeners: listeners, onFailure: { reason in
+        try await serveHost(config: config, logger: logger, listeners: listeners, stoppedMessage: "worker \(getpid()) stopped", onFailure: { reason in
             WorkerRuntime.send(WorkerMessage(event: .failed, error: reason))
         }, onDraining: {
             WorkerRuntime.send(WorkerMessage(event: .draining))

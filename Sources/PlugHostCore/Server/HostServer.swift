@@ -18,6 +18,8 @@ public struct HostServer: Sendable {
     let gate: RouteGate
     /// The aggregated OpenAPI document; nil when `[docs] enabled = false`.
     public let apiDocument: APIDocument?
+    /// Logged once the plugins' shutdown hooks have run; a worker names itself.
+    public var stoppedMessage = "PlugHost stopped"
 
     /// Thrown when `[plugins] strict = true` and a plugin was refused or its docs could not be used.
     public struct StrictModeFailure: Error, CustomStringConvertible {
@@ -205,7 +207,7 @@ public struct HostServer: Sendable {
             logger.info("shutting down plugin '\(plugin.name)'")
             plugin.shutdown()
         }
-        logger.notice("PlugHost stopped")
+        logger.notice("\(stoppedMessage)")
     }
 
     /// Every API route this host serves, built-in or plugin, as `(method, path as served)`.
