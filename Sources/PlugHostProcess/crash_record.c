@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,7 +91,7 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
             record->crash_ns = now_ns();
             if (notify_descriptor >= 0) {
                 static const char crashed[] = "{\"event\":\"crashed\"}\n";
-                ssize_t ignored = write(notify_descriptor, crashed, sizeof crashed - 1);
+                ssize_t ignored = send(notify_descriptor, crashed, sizeof crashed - 1, MSG_NOSIGNAL);
                 (void)ignored;
             }
         }

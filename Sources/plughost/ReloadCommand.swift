@@ -17,7 +17,7 @@ struct ReloadCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        let succeeded = try sendToSupervisor("reload", options: options)
+        let succeeded = try sendToSupervisor("reload", options: options) { $0.hasPrefix("ok") }
         if !succeeded { throw ExitCode(1) }
     }
 }
@@ -31,14 +31,14 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        let succeeded = try sendToSupervisor("status", options: options)
+        let succeeded = try sendToSupervisor("status", options: options) { $0.hasPrefix("{") }
         if !succeeded { throw ExitCode(1) }
     }
 }
 
-/// Sends `command` to the supervisor serving this host.toml and prints its answer; false when it
-/// answered with an error.
-private func sendToSupervisor(_ command: String, options: ConfigOption) throws -> Bool {
+/// Sends `command` to the supervisor serving this host.toml and prints its answer; true when a
+/// line `isSuccess` accepts came and no error did.
+private func sendToSupervisor(_ command: String, options: ConfigOption, isSuccess: (String) -> Bool) throws -> Bool {
     let config: HostConfig
     do {
         config = try ConfigLoader.load(path: options.config)
@@ -53,12 +53,14 @@ private func sendToSupervisor(_ command: String, options: ConfigOption) throws -
         throw ExitCode(1)
     }
     var failed = false
+    var succeeded = false
     do {
         try ControlClient.send(command, to: config.resolve(config.supervisor.controlSocket).path) { line in
             if line.hasPrefix("error") {
                 failed = true
                 printError(line)
             } else {
+                succeeded = succeeded || isSuccess(line)
                 print(line)
             }
         }
@@ -66,5 +68,8 @@ private func sendToSupervisor(_ command: String, options: ConfigOption) throws -
         printError("\(error)")
         throw ExitCode(1)
     }
-    return !failed
+    if !failed, !succeeded {
+        printError("the supervisor closed the connection without an answer; did it stop? Its log says more")
+    }
+    return succeeded && !failed
 }

@@ -13,7 +13,11 @@ final class ControlSocket: Sendable {
 
     /// Binds `path`, replacing a stale socket file but never a live supervisor's.
     init(path: String) throws {
-        if ControlSocket.connect(path) != nil {
+        guard path.utf8.count <= Self.maxPathLength else {
+            throw Failure(description: "the control socket path \(path) is longer than the \(Self.maxPathLength) bytes a Unix socket path may have; set [supervisor] control_socket to a shorter (absolute) path")
+        }
+        if let running = ControlSocket.connect(path) {
+            Glibc.close(running)
             throw Failure(description: "another plughost supervisor answers on \(path); stop it first, or set [supervisor] control_socket to another path")
         }
         unlink(path)
@@ -59,7 +63,11 @@ final class ControlSocket: Sendable {
     }
 
     /// A connected client descriptor, or nil when nothing answers at `path`.
+    /// sockaddr_un's path field, less its terminating NUL.
+    static let maxPathLength = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
     static func connect(_ path: String) -> Int32? {
+        guard path.utf8.count <= maxPathLength else { return nil }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         let connected = withAddress(path) { address, length in Glibc.connect(fd, address, length) }
@@ -90,7 +98,8 @@ struct ControlConnection: Sendable {
 
     func send(_ line: String) {
         var text = line + "\n"
-        text.withUTF8 { bytes in _ = write(descriptor, bytes.baseAddress, bytes.count) }
+        // MSG_NOSIGNAL: a client that hung up costs this write, not a SIGPIPE.
+        text.withUTF8 { bytes in _ = Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
     }
 
     func close() {

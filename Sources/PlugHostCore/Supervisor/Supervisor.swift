@@ -75,7 +75,10 @@ public final class Supervisor {
     private let continuation: AsyncStream<SupervisorEvent>.Continuation
     private var workers: [Int: Worker] = [:]
     private var nextWorkerID = 1
-    private var generation = 1
+    /// The generation that serves: replacements of crashed workers join it.
+    private var servingGeneration = 1
+    /// The newest generation started, serving or still starting in a reload.
+    private var newestGeneration = 1
     private var everReady = false
     private var reload: PendingReload?
     /// A reload's success, told to `plughost reload` once no old worker accepts any more: from
@@ -100,6 +103,9 @@ public final class Supervisor {
     /// Serves until SIGTERM or SIGINT, then stops every worker gracefully. Returns the exit status:
     /// 0, or the first worker's when the host cannot start at all.
     public func run() async throws -> Int32 {
+        // A client that hangs up on the control socket, or a closed stdout, must cost a failed
+        // write, not the supervisor.
+        signal(SIGPIPE, SIG_IGN)
         let listeners = try HostServer.Listeners.bind(config)
         self.listeners = listeners
         defer {
@@ -119,7 +125,7 @@ public final class Supervisor {
         defer { signals.cancel() }
         control?.serve { command, connection in continuation.yield(.control(command, connection)) }
         logger.info("supervisor \(getpid()) starting \(config.supervisor.workers) worker(s)")
-        for slot in 0..<config.supervisor.workers { startWorker(slot: slot, generation: generation, config: config) }
+        for slot in 0..<config.supervisor.workers { startWorker(slot: slot, generation: servingGeneration, config: config) }
 
         for await event in events {
             handle(event)
@@ -147,6 +153,11 @@ public final class Supervisor {
         case .signal(.sighup):
             beginReload(reply: nil)
         case .signal:
+            if stopping {
+                // Asked twice (Ctrl-C again): do not wait for the requests.
+                logger.warning("stopping now: killing \(workers.count) worker(s)")
+                workers.values.forEach { $0.process.kill() }
+            }
             stop()
         case .message(let id, let message):
             received(message, from: id)
@@ -155,7 +166,7 @@ public final class Supervisor {
         case .control(let command, let connection):
             answer(command, on: connection)
         case .restart(let slot):
-            if !stopping { startWorker(slot: slot, generation: generation, config: config) }
+            if !stopping { startWorker(slot: slot, generation: servingGeneration, config: config) }
         case .startTimedOut(let id):
             if let worker = workers[id], worker.role == .starting {
                 workers[id]?.failure = "it did not start listening within \(config.supervisor.startTimeout) s ([supervisor] start_timeout)"
@@ -282,7 +293,7 @@ public final class Supervisor {
         switch policy.record(at: now, culprit: culprit) {
         case .restart:
             logger.notice("starting a new worker in place of \(pid)")
-            startWorker(slot: worker.slot, generation: generation, config: config)
+            startWorker(slot: worker.slot, generation: servingGeneration, config: config)
         case .restartAfter(let seconds):
             logger.error("crash loop: \(config.supervisor.crashLimit) or more worker crashes within \(Int(config.supervisor.crashWindow)) s that no single plugin explains; next worker in \(Int(seconds)) s")
             after(seconds, .restart(slot: worker.slot))
@@ -290,12 +301,15 @@ public final class Supervisor {
             let reason = "it crashed a worker \(config.supervisor.crashLimit) times within \(Int(config.supervisor.crashWindow)) s; replace the file (a changed file is loaded again on the next reload) or restart plughost to retry it"
             quarantined.append(QuarantinedPlugin(file: plugin.file, sha256: plugin.sha256, name: plugin.name, reason: reason))
             logger.critical("QUARANTINED plugin \(plugin.shown): \(reason). Workers now start without it; GET /api/plugins lists it as quarantined.")
-            startWorker(slot: worker.slot, generation: generation, config: config)
+            startWorker(slot: worker.slot, generation: servingGeneration, config: config)
         }
     }
 
-    private func startWorker(slot: Int, generation: Int, config: HostConfig) {
-        guard let listeners else { return }
+    /// Starts a worker; when that fails (no descriptors left, say), a worker of the serving
+    /// generation is tried again in a second, and a reload's is not (the reload fails).
+    @discardableResult
+    private func startWorker(slot: Int, generation: Int, config: HostConfig) -> Bool {
+        guard let listeners else { return false }
         let id = nextWorkerID
         nextWorkerID += 1
         do {
@@ -303,9 +317,15 @@ public final class Supervisor {
                                                   listeners: listeners, logSink: fileSink, events: continuation)
             workers[id] = Worker(process: process, slot: slot, role: .starting)
             after(config.supervisor.startTimeout, .startTimedOut(worker: id))
+            return true
         } catch {
+            guard generation == servingGeneration else {
+                logger.error("\(error)")
+                return false
+            }
             logger.error("\(error); trying again in 1 s")
             after(1, .restart(slot: slot))
+            return false
         }
     }
 
@@ -353,14 +373,17 @@ public final class Supervisor {
             failReload("\(error)", reply: reply)
             return
         }
-        generation += 1
-        var pending = PendingReload(generation: generation, config: newConfig, reply: reply, waiting: [])
+        newestGeneration += 1
+        var pending = PendingReload(generation: newestGeneration, config: newConfig, reply: reply, waiting: [])
         let before = nextWorkerID
-        for slot in 0..<newConfig.supervisor.workers { startWorker(slot: slot, generation: generation, config: newConfig) }
+        let started = (0..<newConfig.supervisor.workers).allSatisfy { startWorker(slot: $0, generation: newestGeneration, config: newConfig) }
         pending.waiting = Set(before..<nextWorkerID).filter { workers[$0] != nil }
-        reply?.send("starting \(pending.waiting.count) new worker(s), generation \(generation)")
         reload = pending
-        if pending.waiting.isEmpty { failReload("no new worker could be started") }
+        guard started else {
+            failReload("a new worker could not be started")
+            return
+        }
+        reply?.send("starting \(pending.waiting.count) new worker(s), generation \(newestGeneration)")
     }
 
     /// The sockets stay bound across reloads; a changed address needs a restart.
@@ -379,6 +402,7 @@ public final class Supervisor {
     private func commitReload(_ pending: PendingReload) {
         reload = nil
         config = pending.config
+        servingGeneration = pending.generation
         policy = CrashPolicy(pending.config.supervisor)
         var old: Set<Int> = []
         for (id, worker) in workers where worker.process.generation < pending.generation && worker.role != .draining {
@@ -424,6 +448,8 @@ public final class Supervisor {
 
     private func answer(_ command: String, on connection: ControlConnection) {
         switch command {
+        case "":
+            connection.close()
         case "reload":
             beginReload(reply: connection)
         case "status":
@@ -450,7 +476,7 @@ public final class Supervisor {
 
     private func statusJSON() -> String {
         let status = Status(
-            supervisor: getpid(), generation: generation,
+            supervisor: getpid(), generation: servingGeneration,
             workers: workers.values.sorted { $0.process.id < $1.process.id }.map {
                 .init(pid: $0.process.pid, generation: $0.process.generation, state: $0.role.rawValue, plugins: $0.plugins)
             },

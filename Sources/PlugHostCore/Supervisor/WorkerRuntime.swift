@@ -6,6 +6,9 @@ public import Logging
 public enum WorkerRuntime {
     /// Maps the crash record and takes the inherited listening sockets. Call before loading plugins.
     public static func attach() throws -> HostServer.Listeners {
+        // The supervisor's ends of the control socket and the log pipe vanish with it; writing to
+        // them then must fail, not kill the worker before its lifeline shuts it down gracefully.
+        signal(SIGPIPE, SIG_IGN)
         try CrashRecord.attach(descriptor: WorkerDescriptor.crashRecord, notify: WorkerDescriptor.control)
         return HostServer.Listeners(
             main: try ListeningSocket.inherited(WorkerDescriptor.listener),

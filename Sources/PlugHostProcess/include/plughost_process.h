@@ -96,8 +96,9 @@ int ph_pipe_cloexec(int fds[2]);
 int ph_accept_cloexec(int fd);
 
 /* Starts `path` with `argv`/`envp` (NULL-terminated), the descriptors `fds[0..count)` becoming
- * 3, 4, ... in the child and every other descriptor above 2 closed; the child starts with no
- * signal blocked and every signal at its default action, whatever the calling thread had.
+ * 3, 4, ... in the child and every other descriptor above 2 closed; the child starts in a process
+ * group of its own, with no signal blocked and every signal at its default action, whatever the
+ * calling thread had.
  * Returns 0 and sets *pid, or an errno value. Thread-safe. */
 int ph_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, pid_t *pid);
 

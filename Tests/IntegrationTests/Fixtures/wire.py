@@ -9,6 +9,10 @@ Every command talks to 127.0.0.1 only, is bounded in time and count, and prints 
   wire.py slowloris PORT SLOW DURATION REQUESTS
                                        SLOW connections dripping a header byte a second for DURATION s,
                                        while one keep-alive client times REQUESTS GETs of /api/health
+  wire.py load PORT PATH CONNECTIONS SECONDS
+                                       CONNECTIONS keep-alive clients GET PATH in a loop for SECONDS s and
+                                       count every request that fails, exactly: unlike wrk, which does not
+                                       count a request whose connection ends before any byte of the answer
 """
 import http.client
 import json
@@ -174,6 +178,49 @@ def slowloris(port, slow, duration, requests):
             "slow": slow, "slow_closed_by_server": len(closed_by_server)}
 
 
+def load(port, path, connections, seconds):
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+    totals = {"requests": 0, "ok": 0, "failed": 0, "non_200": 0}
+    failures = []
+
+    def client():
+        connection = None
+        while time.monotonic() < stop:
+            if connection is None:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+                    connection = None
+            except (OSError, http.client.HTTPException) as error:
+                status = None
+                connection.close()
+                connection = None
+                with lock:
+                    failures.append(f"{type(error).__name__}: {error}")
+            with lock:
+                totals["requests"] += 1
+                if status == 200:
+                    totals["ok"] += 1
+                elif status is None:
+                    totals["failed"] += 1
+                else:
+                    totals["non_200"] += 1
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 15)
+    totals["failures"] = sorted(set(failures))[:5]
+    return totals
+
+
 def main():
     command, port, rest = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     if command == "send":
@@ -184,6 +231,8 @@ def main():
         result = idle(port, float(rest[0]))
     elif command == "cap":
         result = cap(port, int(rest[0]))
+    elif command == "load":
+        result = load(port, rest[0], int(rest[1]), float(rest[2]))
     elif command == "slowloris":
         result = slowloris(port, int(rest[0]), float(rest[1]), int(rest[2]))
     else:
