@@ -20,7 +20,14 @@ final class ControlSocket: Sendable {
             Glibc.close(running)
             throw Failure(description: "another plughost supervisor answers on \(path); stop it first, or set [supervisor] control_socket to another path")
         }
-        unlink(path)
+        // Only a socket is ever replaced: a control_socket that names host.toml must not delete it.
+        var existing = stat()
+        if lstat(path, &existing) == 0 {
+            guard existing.st_mode & S_IFMT == S_IFSOCK else {
+                throw Failure(description: "\(path) exists and is not a socket; set [supervisor] control_socket to a path of its own")
+            }
+            unlink(path)
+        }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot make the control socket: \(String(cString: strerror(errno)))") }
         let bound = ControlSocket.withAddress(path) { address, length in bind(fd, address, length) }

@@ -230,7 +230,11 @@ public final class Supervisor {
         let pid = worker.process.pid
         switch worker.role {
         case .draining, .stopping:
-            logger.info("worker \(pid) (generation \(worker.process.generation)) finished draining and \(status)")
+            if let signal = status.signal, signal != SIGKILL {
+                logger.error("worker \(pid) (generation \(worker.process.generation)) crashed while draining: it was \(CrashReport.read(descriptor: worker.process.crashRecord, signal: signal))")
+            } else {
+                logger.info("worker \(pid) (generation \(worker.process.generation)) finished draining and \(status)")
+            }
         case .crashed:
             logger.info("crashed worker \(pid) \(status)")
         case .starting where reload?.waiting.contains(id) == true:
