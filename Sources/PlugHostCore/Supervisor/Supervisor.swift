@@ -125,6 +125,9 @@ public final class Supervisor {
         defer { signals.cancel() }
         control?.serve { command, connection in continuation.yield(.control(command, connection)) }
         logger.info("supervisor \(getpid()) starting \(config.supervisor.workers) worker(s)")
+        if config.supervisor.workers > 1, config.rateLimit.enabled, config.rateLimit.store == "memory" {
+            logger.warning("[server] workers = \(config.supervisor.workers) with [rate_limit] store = \"memory\": each worker keeps its own windows, so a client may get up to \(config.supervisor.workers) times its limit; set [rate_limit] store to a Redis URL to share them")
+        }
         for slot in 0..<config.supervisor.workers { startWorker(slot: slot, generation: servingGeneration, config: config) }
 
         for await event in events {
