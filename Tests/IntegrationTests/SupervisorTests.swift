@@ -159,6 +159,18 @@ import Testing
         #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
     }
 
+    @Test func aPluginThatHangsWhileLoadingIsQuarantinedAfterTheStartTimeout() throws {
+        let site = try HostProcess.makeSite(config: "[supervisor]\nstart_timeout = 1\n") { plugins in
+            try FixturePlugins.build(name: "fixture", defines: ["FIXTURE_HANG_AT_LOAD"], into: plugins)
+            try FixturePlugins.installExample(into: plugins)
+        }
+        let host = try HostProcess(site: site)
+        #expect(host.output.contains("it did not start listening within 1.0 s"), "\(host.output)")
+        #expect(host.output.contains("also in flight: 'fixture' (libfixture.so), loading libfixture.so"))
+        #expect(host.output.contains("QUARANTINED plugin 'fixture' (libfixture.so)"))
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
+    }
+
     @Test func aWorkerWhoseSupervisorDiesExits() throws {
         let host = try HostProcess(site: try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) })
         let status = try JSONSerialization.jsonObject(with: Data(try host.command(["status"]).output.utf8)) as? [String: Any]

@@ -56,7 +56,8 @@ public final class Supervisor {
         var role: Role
         var plugins = 0
         var failure: String?
-        let started = ContinuousClock.now
+        /// Killed by the supervisor for not starting within `start_timeout`.
+        var timedOut = false
     }
 
     private struct PendingReload {
@@ -173,6 +174,7 @@ public final class Supervisor {
         case .startTimedOut(let id):
             if let worker = workers[id], worker.role == .starting {
                 workers[id]?.failure = "it did not start listening within \(config.supervisor.startTimeout) s ([supervisor] start_timeout)"
+                workers[id]?.timedOut = true
                 worker.process.kill()
             }
         case .drainNoticeTimedOut:
@@ -285,6 +287,10 @@ public final class Supervisor {
         if let signal = status.signal {
             let report = CrashReport.read(descriptor: worker.process.crashRecord, signal: signal)
             culprit = report.culprit
+            // A worker that never started, killed while one plugin was loading: that plugin hangs.
+            if worker.timedOut, report.otherCalls.count == 1, let loading = report.otherCalls.first, loading.what.hasPrefix("loading ") {
+                culprit = loading.plugin
+            }
             logger.error("worker \(pid) (generation \(worker.process.generation)) crashed: it was \(report)\(worker.failure.map { " (\($0))" } ?? "")")
         } else {
             logger.error("worker \(pid) (generation \(worker.process.generation)) \(status)\(worker.failure.map { ": \($0)" } ?? "") without being asked to stop")

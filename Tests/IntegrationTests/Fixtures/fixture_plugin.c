@@ -12,6 +12,7 @@
  *   FIXTURE_SWIFT_VERSION=N    claims to be a Swift plugin built with compiler N
  *   FIXTURE_ROUTE_V1_0         route descriptors sized as in ABI 1.0 (no rate_cost)
  *   FIXTURE_CRASH_AT_LOAD      segfaults in ph_plugin_register
+ *   FIXTURE_HANG_AT_LOAD       never returns from ph_plugin_register
  *   FIXTURE_CRASH              adds GET /crash (a segfault, inline) and GET /crash-abort (abort(), on a pool thread)
  */
 #define _POSIX_C_SOURCE 200809L
@@ -311,6 +312,9 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
 #ifdef FIXTURE_CRASH_AT_LOAD
     volatile int *nowhere = NULL;
     *nowhere = 1;
+#endif
+#ifdef FIXTURE_HANG_AT_LOAD
+    for (;;) sleep_ms(1000);
 #endif
 #ifdef FIXTURE_FAIL_REGISTRATION
     api->set_error(plugin, "fixture refuses to start: missing setting 'token'");
