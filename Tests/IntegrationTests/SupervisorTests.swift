@@ -171,10 +171,31 @@ import Testing
         #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
     }
 
+    @Test func workersKilledFromOutsideFiveTimesAMinuteMakeACrashLoopThatBacksOff() throws {
+        let host = try HostProcess(site: try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) })
+        for attempt in 1...5 {
+            let worker = try #require(servingWorker(host), "attempt \(attempt)")
+            kill(worker, SIGKILL)
+            let deadline = Date().addingTimeInterval(attempt == 5 ? 10 : 5)
+            while Date() < deadline, servingWorker(host).map({ $0 == worker }) ?? true { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        // SIGKILL blames no plugin: the fifth kill is a crash loop, and the next worker waits.
+        #expect(host.output.contains("crash loop: 5 or more worker crashes within 60 s that no single plugin explains; next worker in 1 s"), "\(host.output)")
+        #expect(!host.output.contains("QUARANTINED"))
+        #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
+    }
+
+    /// The pid of the (only) serving worker, from `plughost status`; nil while none serves.
+    private func servingWorker(_ host: HostProcess) -> Int32? {
+        guard let output = try? host.command(["status"]).output,
+              let status = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return nil }
+        let serving = (status["workers"] as? [[String: Any]])?.first { $0["state"] as? String == "serving" }
+        return (serving?["pid"] as? Int).map { Int32($0) }
+    }
+
     @Test func aWorkerWhoseSupervisorDiesExits() throws {
         let host = try HostProcess(site: try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) })
-        let status = try JSONSerialization.jsonObject(with: Data(try host.command(["status"]).output.utf8)) as? [String: Any]
-        let worker = try #require(((status?["workers"] as? [[String: Any]])?.first?["pid"] as? Int).map { Int32($0) })
+        let worker = try #require(servingWorker(host))
         #expect(isAlive(worker))
         host.send(SIGKILL)
         let deadline = Date().addingTimeInterval(5)
