@@ -138,12 +138,22 @@ def process_tree(pid):
 
 
 def rss_mb(process):
-    """Resident memory of the host: the supervisor and every worker together."""
+    """Memory of the host, the supervisor and every worker together, as PSS: pages the processes
+    share (the binary, the Swift runtime, the plugins' code) count once in the sum, not per process."""
     total = 0
     for pid in process_tree(process.pid):
-        with open(f"/proc/{pid}/status") as handle:
-            total += int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1))
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            total += int(re.search(r"Pss:\s+(\d+)", handle.read()).group(1))
     return total / 1024
+
+
+def rss_breakdown(process):
+    """Each process's own VmRSS, for the record: supervisor first."""
+    sizes = []
+    for pid in process_tree(process.pid):
+        with open(f"/proc/{pid}/status") as handle:
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1)) / 1024)
+    return sizes
 
 
 def run_bounded(arguments):
@@ -232,6 +242,7 @@ def main():
     nginx = start_nginx()
     time.sleep(1)
     idle_rss = rss_mb(plain_host)
+    idle_breakdown = rss_breakdown(plain_host)
 
     variants = [
         ("bare", "http", lambda: wrk(f"http://127.0.0.1:{bare_port}/api/hello")),
@@ -272,8 +283,9 @@ def main():
         p50 = f"{result['p50']:.2f}" + (" (mean)" if protocol == "h2" else "")
         print(f"| {name} | {protocol} | {result['rps']:.0f} | {p50} | {p99} | {ratio:.2f} |")
     print()
-    print(f"idle RSS, both example plugins loaded, supervisor and worker together: {idle_rss:.1f} MB")
-    print(f"RSS under load (chain, HTTP): {loaded_rss:.1f} MB")
+    print(f"idle memory, both example plugins loaded, supervisor and worker together (PSS): {idle_rss:.1f} MB;"
+          f" VmRSS of each: {', '.join(f'{size:.1f} MB' for size in idle_breakdown)}")
+    print(f"memory under load (chain, HTTP; PSS, supervisor and worker): {loaded_rss:.1f} MB")
     print(f"process start to first 200 over HTTPS (certificate present), best of 3: {startup:.0f} ms")
 
 
