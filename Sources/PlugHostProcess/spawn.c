@@ -55,3 +55,7 @@ int ph_pipe_cloexec(int fds[2]) {
 int ph_accept_cloexec(int fd) {
     return accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 }
+
+int ph_pipe_set_size(int fd, int bytes) {
+    return fcntl(fd, F_SETPIPE_SZ, bytes);
+}

@@ -95,6 +95,9 @@ void ph_record_leave(void);
 int ph_pipe_cloexec(int fds[2]);
 int ph_accept_cloexec(int fd);
 
+/* Asks for a pipe buffer of `bytes` (Linux F_SETPIPE_SZ); returns the size granted, or -1. */
+int ph_pipe_set_size(int fd, int bytes);
+
 /* Starts `path` with `argv`/`envp` (NULL-terminated), the descriptors `fds[0..count)` becoming
  * 3, 4, ... in the child and every other descriptor above 2 closed; the child starts in a process
  * group of its own, with no signal blocked and every signal at its default action, whatever the
