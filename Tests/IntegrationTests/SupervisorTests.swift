@@ -28,10 +28,20 @@ import Testing
         }
     }
 
+    /// Waits until the load clients are under way (on a busy machine they can take seconds to
+    /// start): a crash or a reload before them would prove nothing.
+    static func waitUntilLoaded(_ host: HostProcess, requests: Int = 300) async throws {
+        let deadline = Date().addingTimeInterval(Double(loadSeconds) / 2)
+        while Date() < deadline, host.output.components(separatedBy: "response GET /api/hello ").count <= requests {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(host.output.components(separatedBy: "response GET /api/hello ").count > requests, "the load did not start")
+    }
+
     @Test func aCrashUnderLoadFailsOnlyTheDyingWorkersRequestsAndServiceReturnsWithinOneSecond() async throws {
         let host = try HostProcess(site: try crashSite())
         let load = Self.countingLoad(host)
-        try await Task.sleep(for: .seconds(2))
+        try await Self.waitUntilLoaded(host)
         let crash = try? HTTP.get("\(host.baseURL)/api/fixture/crash", timeout: 5)
         let crashedAt = Date()
         var recoveredAfter: Double?
@@ -50,6 +60,7 @@ import Testing
         // connection waiting in the listen queue meanwhile is served by the replacement.
         print("crash under load: recovered after \(String(format: "%.3f", recovery)) s; \(counted)")
         #expect(counted.requests > 500, "\(counted)")
+        // Usually exactly 64 (every connection had a request in flight); never more.
         #expect(counted.failed <= 64, "\(counted)")
         #expect(counted.non200 == 0, "\(counted)")
         #expect(host.output.contains("crashed: it was killed by SIGSEGV (segmentation fault) at address 0x0 in plugin 'fixture' (libfixture.so), GET /api/fixture/crash"),
@@ -67,7 +78,7 @@ import Testing
 
         let load = Task { try WrkResult(run("wrk", ["-t2", "-c64", "-d\(Self.loadSeconds)s", "\(host.baseURL)/api/hello"])) }
         let counting = Self.countingLoad(host, connections: 16)
-        try await Task.sleep(for: .seconds(2))
+        try await Self.waitUntilLoaded(host)
         try FileManager.default.copyItem(at: newPlugin, to: site.appending(path: "plugins/libfixture.so"))
         let reload = try host.command(["reload"])
         let answered = try HTTP.get("\(host.baseURL)/api/fixture/config")
