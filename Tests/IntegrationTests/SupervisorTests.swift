@@ -204,6 +204,21 @@ import Testing
         return (serving?["pid"] as? Int).map { Int32($0) }
     }
 
+    @Test func theSupervisorMapsNoPluginAndTheWorkerMapsThemAll() throws {
+        let host = try HostProcess(site: try HostProcess.makeSite { plugins in
+            try FixturePlugins.build(name: "fixture", into: plugins)
+            try FixturePlugins.installExample(into: plugins)
+        })
+        let worker = try #require(servingWorker(host))
+        // Through cat: Foundation reads a /proc file only as far as its reported size.
+        let supervisorMaps = try run("cat", ["/proc/\(host.pid)/maps"]).output
+        let workerMaps = try run("cat", ["/proc/\(worker)/maps"]).output
+        for plugin in ["libfixture.so", "libExamplePlugin.so"] {
+            #expect(!supervisorMaps.contains(plugin), "the supervisor has \(plugin) mapped")
+            #expect(workerMaps.contains(plugin), "the worker lacks \(plugin)")
+        }
+    }
+
     @Test func aWorkerWhoseSupervisorDiesExits() throws {
         let host = try HostProcess(site: try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) })
         let worker = try #require(servingWorker(host))

@@ -78,6 +78,9 @@ final class HostProcess: Sendable {
         return false
     }
 
+    /// The pid of the process started: the supervisor, unless --no-supervisor.
+    var pid: Int32 { process.processIdentifier }
+
     /// Sends `signal` (e.g. SIGHUP) to the host.
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
