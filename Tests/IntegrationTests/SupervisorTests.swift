@@ -86,7 +86,7 @@ import Testing
         let counted = try await counting.value
 
         #expect(reload.status == 0, "\(reload.combined)")
-        #expect(reload.output.contains("ok: reloaded: generation 2 serves with 2 plugin(s)"), "\(reload.combined)")
+        #expect(reload.output.contains("ok: reloaded: generation 2 serves \(host.baseURL) with 2 plugin(s)"), "\(reload.combined)")
         #expect(answered.status == 200, "the new plugin's route answers as soon as reload returns")
         print("reload under load: wrk: \(wrk); counting clients: \(counted)")
         #expect(wrk.requests > 1000, "\(wrk)")
@@ -98,6 +98,28 @@ import Testing
         #expect(host.waitForOutput("(generation 1) finished draining and exited with status 0"))
         let status = try host.command(["status"])
         #expect(status.output.contains(#""generation":2"#), "\(status.combined)")
+    }
+
+    @Test func aReloadToAnotherAddressMovesTheServiceThere() throws {
+        let site = try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) }
+        let host = try HostProcess(site: site)
+        let toml = site.appending(path: "host.toml")
+        try (try String(contentsOf: toml, encoding: .utf8) + "\n[server]\nhost = \"127.0.0.2\"\n").write(to: toml, atomically: true, encoding: .utf8)
+
+        let reload = try host.command(["reload"])
+        #expect(reload.status == 0, "\(reload.combined)")
+        let moved = try #require(reload.output.range(of: "serves http://127.0.0.2:").map { reload.output[$0.upperBound...].prefix { $0.isNumber } },
+                                 "\(reload.combined)")
+        #expect(try HTTP.get("http://127.0.0.2:\(moved)/api/hello").status == 200)
+        #expect(host.waitForOutput("PlugHost now listening on http://127.0.0.2:\(moved)"))
+        // The old address closes once its worker has drained: connections are refused there.
+        let deadline = Date().addingTimeInterval(10)
+        var refused = false
+        while !refused, Date() < deadline {
+            refused = (try? run("curl", ["-s", "-o", "/dev/null", "--max-time", "2", "\(host.baseURL)/api/health"]))?.status == 7
+            if !refused { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(refused, "the old address still accepts")
     }
 
     @Test func aReloadWithABrokenHostTomlLeavesTheOldWorkerServingAndSaysWhy() throws {

@@ -52,6 +52,8 @@ public final class Supervisor {
 
     private struct Worker {
         let process: WorkerProcess
+        /// The sockets it serves; a reload to another address gives new workers new ones.
+        let listeners: HostServer.Listeners
         let slot: Int
         var role: Role
         var plugins = 0
@@ -63,6 +65,7 @@ public final class Supervisor {
     private struct PendingReload {
         let generation: Int
         let config: HostConfig
+        let listeners: HostServer.Listeners
         let reply: ControlConnection?
         var waiting: Set<Int>
     }
@@ -71,7 +74,10 @@ public final class Supervisor {
     private var config: HostConfig
     private let logger: Logger
     private let fileSink: (any LogSink)?
+    /// The sockets the serving generation accepts from.
     private var listeners: HostServer.Listeners?
+    /// Sockets of an address no longer served, closed once no worker holds them.
+    private var retired: [ListeningSocket] = []
     private let events: AsyncStream<SupervisorEvent>
     private let continuation: AsyncStream<SupervisorEvent>.Continuation
     private var workers: [Int: Worker] = [:]
@@ -107,11 +113,11 @@ public final class Supervisor {
         // A client that hangs up on the control socket, or a closed stdout, must cost a failed
         // write, not the supervisor.
         signal(SIGPIPE, SIG_IGN)
-        let listeners = try HostServer.Listeners.bind(config)
-        self.listeners = listeners
+        listeners = try HostServer.Listeners.bind(config)
         defer {
-            listeners.main.close()
-            listeners.redirect?.close()
+            listeners?.main.close()
+            listeners?.redirect?.close()
+            retired.forEach { $0.close() }
         }
         // The certificate is made here, once, rather than raced for by several new workers.
         if config.tls.enabled { _ = try TLSSetup.configuration(config.tls, config: config, logger: logger) }
@@ -215,21 +221,28 @@ public final class Supervisor {
         }
     }
 
-    private func announceListening() {
-        guard let listeners else { return }
+    /// `https://HOST:PORT` as clients reach the serving generation.
+    private var baseURL: String {
         let scheme = config.tls.enabled ? "https" : "http"
         let host = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
-        let base = "\(scheme)://\(host):\(listeners.main.port)"
-        let plugins = workers.values.first?.plugins ?? 0
-        logger.notice("PlugHost listening on \(base) with \(plugins) plugin(s); try \(base)/api/health (supervisor pid \(getpid()), \(workers.count) worker(s))")
-        if let redirect = listeners.redirect {
-            logger.notice("plain HTTP on port \(redirect.port) redirects to \(base)")
+        return "\(scheme)://\(host):\(listeners?.main.port ?? 0)"
+    }
+
+    private func announceListening(again: Bool = false) {
+        let plugins = workers.values.first { $0.process.generation == servingGeneration }?.plugins ?? 0
+        let count = workers.values.count { $0.process.generation == servingGeneration }
+        logger.notice("PlugHost \(again ? "now listening" : "listening") on \(baseURL) with \(plugins) plugin(s); try \(baseURL)/api/health (supervisor pid \(getpid()), \(count) worker(s))")
+        if let redirect = listeners?.redirect {
+            logger.notice("plain HTTP on port \(redirect.port) redirects to \(baseURL)")
         }
     }
 
     private func exited(_ id: Int, _ status: WorkerExit) {
         guard let worker = workers.removeValue(forKey: id) else { return }
-        defer { worker.process.release() }
+        defer {
+            worker.process.release()
+            closeRetiredSockets()
+        }
         reloadAnswer?.waiting.remove(id)
         answerReloadIfDrained()
         let pid = worker.process.pid
@@ -321,14 +334,14 @@ public final class Supervisor {
     /// Starts a worker; when that fails (no descriptors left, say), a worker of the serving
     /// generation is tried again in a second, and a reload's is not (the reload fails).
     @discardableResult
-    private func startWorker(slot: Int, generation: Int, config: HostConfig) -> Bool {
-        guard let listeners else { return false }
+    private func startWorker(slot: Int, generation: Int, config: HostConfig, listeners: HostServer.Listeners? = nil) -> Bool {
+        guard let listeners = listeners ?? self.listeners else { return false }
         let id = nextWorkerID
         nextWorkerID += 1
         do {
             let process = try WorkerProcess.spawn(id: id, generation: generation, arguments: workerArguments(),
                                                   listeners: listeners, logSink: fileSink, events: continuation)
-            workers[id] = Worker(process: process, slot: slot, role: .starting)
+            workers[id] = Worker(process: process, listeners: listeners, slot: slot, role: .starting)
             after(config.supervisor.startTimeout, .startTimedOut(worker: id))
             return true
         } catch {
@@ -378,18 +391,21 @@ public final class Supervisor {
         logger.notice("reload requested: checking host.toml and starting new worker(s)")
         reply?.send("checking host.toml")
         let newConfig: HostConfig
+        let newListeners: HostServer.Listeners
         do {
             newConfig = try launch.loadConfig()
-            if let problem = listenerChange(to: newConfig) { throw ControlSocket.Failure(description: problem) }
             if newConfig.tls.enabled { _ = try TLSSetup.configuration(newConfig.tls, config: newConfig, logger: logger) }
+            newListeners = try listeners(for: newConfig)
         } catch {
             failReload("\(error)", reply: reply)
             return
         }
         newestGeneration += 1
-        var pending = PendingReload(generation: newestGeneration, config: newConfig, reply: reply, waiting: [])
+        var pending = PendingReload(generation: newestGeneration, config: newConfig, listeners: newListeners, reply: reply, waiting: [])
         let before = nextWorkerID
-        let started = (0..<newConfig.supervisor.workers).allSatisfy { startWorker(slot: $0, generation: newestGeneration, config: newConfig) }
+        let started = (0..<newConfig.supervisor.workers).allSatisfy {
+            startWorker(slot: $0, generation: newestGeneration, config: newConfig, listeners: newListeners)
+        }
         pending.waiting = Set(before..<nextWorkerID).filter { workers[$0] != nil }
         reload = pending
         guard started else {
@@ -399,24 +415,64 @@ public final class Supervisor {
         reply?.send("starting \(pending.waiting.count) new worker(s), generation \(newestGeneration)")
     }
 
-    /// The sockets stay bound across reloads; a changed address needs a restart.
-    private func listenerChange(to new: HostConfig) -> String? {
-        let old = config.server
-        for (key, before, after) in [("host", old.host, new.server.host), ("port", "\(old.port)", "\(new.server.port)"),
-                                     ("http_port", "\(old.httpPort)", "\(new.server.httpPort)")] where before != after {
-            return "[server] \(key) changed from \(before) to \(after), but a reload keeps the listening sockets; restart plughost to listen elsewhere"
+    /// The sockets `new` asks for: the serving ones where its address is unchanged, new ones
+    /// where it changed. The old ones keep serving until the reload succeeds.
+    private func listeners(for new: HostConfig) throws -> HostServer.Listeners {
+        guard let current = listeners else { throw ControlSocket.Failure(description: "no sockets are bound") }
+        let sameHost = new.server.host == config.server.host
+        func bind(_ port: Int, key: String) throws -> ListeningSocket {
+            do {
+                return try ListeningSocket.bind(host: new.server.host, port: port)
+            } catch {
+                let reason = (error as? ListenFailure)?.description ?? "\(ListenFailure.explain(error, host: new.server.host, ports: [port]))"
+                throw ControlSocket.Failure(description: "[server] \(key) changed, and the new address cannot be bound (the current one stays): \(reason)")
+            }
         }
-        if new.tls.enabled != config.tls.enabled {
-            return "[tls] enabled changed; the scheme clients use cannot change under them: restart plughost instead"
+        let main = sameHost && new.server.port == config.server.port ? current.main : try bind(new.server.port, key: sameHost ? "port" : "host")
+        var redirect: ListeningSocket?
+        if new.server.httpPort != 0 {
+            if sameHost, new.server.httpPort == config.server.httpPort, let existing = current.redirect {
+                redirect = existing
+            } else {
+                do {
+                    redirect = try bind(new.server.httpPort, key: "http_port")
+                } catch {
+                    if main.descriptor != current.main.descriptor { main.close() }
+                    throw error
+                }
+            }
         }
-        return nil
+        return HostServer.Listeners(main: main, redirect: redirect)
+    }
+
+    /// Closes sockets of addresses no longer served once no worker holds them.
+    private func closeRetiredSockets() {
+        let inUse = workers.values.map(\.listeners) + [listeners, reload?.listeners].compactMap { $0 }
+        let held = Set(inUse.flatMap { [$0.main.descriptor, $0.redirect?.descriptor].compactMap { $0 } })
+        retired.removeAll { socket in
+            guard !held.contains(socket.descriptor) else { return false }
+            socket.close()
+            return true
+        }
+    }
+
+    /// Moves the sockets of `old` that `new` does not use to the retired list.
+    private func retire(_ old: HostServer.Listeners?, keeping new: HostServer.Listeners?) {
+        let kept = Set([new?.main.descriptor, new?.redirect?.descriptor].compactMap { $0 })
+        for socket in [old?.main, old?.redirect].compactMap({ $0 }) where !kept.contains(socket.descriptor) {
+            retired.append(socket)
+        }
     }
 
     private func commitReload(_ pending: PendingReload) {
         reload = nil
+        let moved = pending.listeners.main.descriptor != listeners?.main.descriptor
+        retire(listeners, keeping: pending.listeners)
+        listeners = pending.listeners
         config = pending.config
         servingGeneration = pending.generation
         policy = CrashPolicy(pending.config.supervisor)
+        if moved { announceListening(again: true) }
         var old: Set<Int> = []
         for (id, worker) in workers where worker.process.generation < pending.generation && worker.role != .draining {
             workers[id]?.role = .draining
@@ -425,7 +481,7 @@ public final class Supervisor {
             after(config.server.shutdownGrace + 5, .stopTimedOut(worker: id))
         }
         let plugins = workers.values.first { $0.process.generation == pending.generation }?.plugins ?? 0
-        let message = "reloaded: generation \(pending.generation) serves with \(plugins) plugin(s); the previous worker(s) drain and exit"
+        let message = "reloaded: generation \(pending.generation) serves \(baseURL) with \(plugins) plugin(s); the previous worker(s) drain and exit"
         logger.notice("\(message)")
         if let reply = pending.reply {
             reloadAnswer = (reply, message, old)
@@ -444,6 +500,10 @@ public final class Supervisor {
     private func failReload(_ reason: String, reply: ControlConnection? = nil) {
         let pending = reload
         reload = nil
+        if let pending {
+            retire(pending.listeners, keeping: listeners)
+            closeRetiredSockets()
+        }
         for id in pending?.waiting ?? [] {
             if let worker = workers[id] {
                 workers[id]?.role = .stopping
