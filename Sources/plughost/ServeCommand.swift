@@ -31,15 +31,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let launch = Supervisor.Launch(configPath: options.config, host: host, port: port, logLevel: options.logLevel)
-        let config: HostConfig
+        var loaded: HostConfig
         do {
-            config = try launch.loadConfig()
+            loaded = try launch.loadConfig()
         } catch {
             printError("configuration error: \(error)")
             throw ExitCode(2)
         }
+        if noSupervisor { loaded.supervisor.enabled = false }
+        let config = loaded
         let logger = try options.bootstrapLogging(config)
-        guard !noSupervisor, config.supervisor.enabled else {
+        guard config.supervisor.enabled else {
             let listeners = try bindOrExit(config, logger: logger)
             try await serveHost(config: config, logger: logger, listeners: listeners) { listening, plugins in
                 let shownHost = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host

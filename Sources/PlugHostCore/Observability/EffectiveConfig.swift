@@ -19,12 +19,18 @@ struct EffectiveConfig: Encodable, Sendable {
     let metrics: [String: JSONScalar]
     let limits: [String: JSONScalar]
     let middleware: [String: JSONScalar]
+    let supervisor: [String: JSONScalar]
 
     static let secretWords = ["password", "secret", "token", "key", "credential", "private"]
 
     init(_ config: HostConfig) {
         server = ["host": .string(config.server.host), "port": .int(config.server.port), "http_port": .int(config.server.httpPort),
-                  "blocking_threads": .int(config.server.blockingThreads), "handler_timeout": .double(config.server.handlerTimeout)]
+                  "blocking_threads": .int(config.server.blockingThreads), "handler_timeout": .double(config.server.handlerTimeout),
+                  "shutdown_grace": .double(config.server.shutdownGrace), "supervise": .bool(config.supervisor.enabled),
+                  "workers": .int(config.supervisor.workers)]
+        supervisor = ["crash_limit": .int(config.supervisor.crashLimit), "crash_window": .double(config.supervisor.crashWindow),
+                      "max_restart_delay": .double(config.supervisor.maxRestartDelay), "start_timeout": .double(config.supervisor.startTimeout),
+                      "control_socket": .string(config.supervisor.controlSocket.isEmpty ? "" : config.resolve(config.supervisor.controlSocket).path)]
         middleware = ["order": .strings(config.middleware.order)]
         limits = ["max_body_size": .int(config.limits.maxBodyBytes), "max_route_body_size": .int(config.limits.maxRouteBodyBytes),
                   "max_header_size": .int(config.limits.maxHeaderBytes), "max_header_count": .int(config.limits.maxHeaderCount),

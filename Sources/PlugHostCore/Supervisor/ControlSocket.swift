@@ -30,14 +30,16 @@ final class ControlSocket: Sendable {
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot make the control socket: \(String(cString: strerror(errno)))") }
+        // Created 0600 from the start (bind applies the umask): no moment in which another user
+        // could connect. The supervisor makes no other file meanwhile.
+        let previousMask = umask(0o177)
         let bound = ControlSocket.withAddress(path) { address, length in bind(fd, address, length) }
+        umask(previousMask)
         guard bound == 0, listen(fd, 8) == 0 else {
             let message = String(cString: strerror(errno))
             Glibc.close(fd)
             throw Failure(description: "cannot listen on the control socket \(path) ([supervisor] control_socket): \(message)")
         }
-        // Only the user running the host may reload it.
-        chmod(path, 0o600)
         self.path = path
         descriptor = fd
     }
