@@ -11,10 +11,10 @@ import Testing
         let host = try HostProcess(site: site)
         // A two-second request, as the hardening issue asks.
         let url = "\(host.baseURL)/api/fixture/sleep?ms=2000"
-        let inFlight = Task { try HTTP.get(url) }
+        let inFlight = try HTTP.start(url)
         try await Task.sleep(for: .milliseconds(300))
         let status = host.stop()
-        let answer = try await inFlight.value
+        let answer = try inFlight.answer()
         #expect(answer.status == 200, "the request under way when SIGTERM came was answered")
         #expect(answer.text == #"{"slept": 2000}"#)
         #expect(status == 0)

@@ -47,6 +47,26 @@ enum HTTP {
 
     static func get(_ url: String, timeout: Double = 30) throws -> HTTPAnswer { try request("GET", url, timeout: timeout) }
 
+    /// A GET sent now, from a curl process of its own, whose answer is read later: for a request
+    /// that must be in flight while the test does something else. (A Swift task may start late
+    /// when the cooperative threads are busy.)
+    struct InFlight {
+        let curl: RunningCommand
+
+        func answer() throws -> HTTPAnswer {
+            let result = curl.wait()
+            guard result.status == 0, let newline = result.output.lastIndex(of: "\n"),
+                  let status = Int(result.output[result.output.index(after: newline)...]) else {
+                throw FixtureError(message: "curl failed (\(result.status)): \(result.error)")
+            }
+            return HTTPAnswer(status: status, headers: [:], body: Data(result.output[..<newline].utf8))
+        }
+    }
+
+    static func start(_ url: String, timeout: Double = 30) throws -> InFlight {
+        InFlight(curl: try RunningCommand("curl", ["-sS", "--max-time", "\(timeout)", "-w", "\n%{http_code}", url]))
+    }
+
     /// Sends `count` GETs at once from one curl process (`--parallel`), so they really arrive
     /// together, and returns their status codes.
     static func parallelStatuses(_ url: String, count: Int, headers: [String: String] = [:]) throws -> [Int] {

@@ -11,36 +11,53 @@ struct CommandResult {
 /// Runs a command to completion and returns its exit status and output.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: Data? = nil) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(filePath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let outputFile = FileManager.default.temporaryDirectory.appending(path: "out-\(UUID().uuidString)")
-    let errorFile = FileManager.default.temporaryDirectory.appending(path: "err-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outputFile)
-        try? FileManager.default.removeItem(at: errorFile)
+    try RunningCommand(executable, arguments, in: directory, input: input).wait()
+}
+
+/// A command started and not yet waited for: for load generators that must run beside the test
+/// from the moment they are started. (A Swift task that blocks in `run` may wait for a free
+/// cooperative thread first, seconds when the suites run in parallel.)
+final class RunningCommand: @unchecked Sendable {
+    // Touched by the starting thread, then by the one `wait` caller.
+    private let process = Process()
+    private let outputFile = FileManager.default.temporaryDirectory.appending(path: "out-\(UUID().uuidString)")
+    private let errorFile = FileManager.default.temporaryDirectory.appending(path: "err-\(UUID().uuidString)")
+
+    init(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: Data? = nil) throws {
+        process.executableURL = URL(filePath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+        if let directory { process.currentDirectoryURL = directory }
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        // Files, not pipes: a chatty command can never block on a full pipe buffer.
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        if let input {
+            let inputFile = FileManager.default.temporaryDirectory.appending(path: "in-\(UUID().uuidString)")
+            try input.write(to: inputFile)
+            process.standardInput = try FileHandle(forReadingFrom: inputFile)
+        } else {
+            // Never the test runner's own stdin: a tool that reads it (openssl s_client) would wait forever.
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
     }
-    // Files, not pipes: a chatty command can never block on a full pipe buffer.
-    process.standardOutput = try FileHandle(forWritingTo: outputFile)
-    process.standardError = try FileHandle(forWritingTo: errorFile)
-    if let input {
-        let inputFile = FileManager.default.temporaryDirectory.appending(path: "in-\(UUID().uuidString)")
-        try input.write(to: inputFile)
-        process.standardInput = try FileHandle(forReadingFrom: inputFile)
-    } else {
-        // Never the test runner's own stdin: a tool that reads it (openssl s_client) would wait forever.
-        process.standardInput = FileHandle.nullDevice
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits for the command to end and returns its status and output.
+    func wait() -> CommandResult {
+        process.waitUntilExit()
+        defer {
+            try? FileManager.default.removeItem(at: outputFile)
+            try? FileManager.default.removeItem(at: errorFile)
+        }
+        return CommandResult(
+            status: process.terminationStatus,
+            output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
+            error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+        )
     }
-    try process.run()
-    process.waitUntilExit()
-    return CommandResult(
-        status: process.terminationStatus,
-        output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
-        error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-    )
 }
 
 /// Runs a command with every signal unblocked, as a shell would start it.
