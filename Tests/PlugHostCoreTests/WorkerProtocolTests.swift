@@ -25,6 +25,19 @@ import Testing
         #expect(exited.description == "exited with status 2")
     }
 
+    @Test func linesAreReadWholeWhateverTheWritesAre() throws {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        for piece in ["one\ntw", "o\n", "\nthree\nfour without newline"] {
+            _ = piece.withCString { write(fds[1], $0, strlen($0)) }
+        }
+        close(fds[1])
+        var lines: [String] = []
+        DescriptorReader.forEachLine(of: fds[0]) { lines.append(String($0)) }
+        close(fds[0])
+        #expect(lines == ["one", "two", "", "three", "four without newline"])
+    }
+
     @Test func httpDateIsTheIMFFixdate() {
         #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.format(1_795_651_319) == "Thu, 26 Nov 2026 00:01:59 GMT")

@@ -130,18 +130,6 @@ public enum ControlClient {
         defer { close(fd) }
         var line = command + "\n"
         line.withUTF8 { bytes in _ = write(fd, bytes.baseAddress, bytes.count) }
-        var pending = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            pending.append(contentsOf: buffer[..<count])
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                onLine(String(decoding: pending[..<newline], as: UTF8.self))
-                pending.removeSubrange(...newline)
-            }
-        }
-        if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
+        DescriptorReader.forEachLine(of: fd) { onLine(String($0)) }
     }
 }

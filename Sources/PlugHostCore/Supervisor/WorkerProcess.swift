@@ -74,7 +74,7 @@ final class WorkerProcess: Sendable {
         let pid = pid
         let control = control
         Thread.detachNewThread {
-            Self.readLines(control) { line in
+            DescriptorReader.forEachLine(of: control) { line in
                 if let message = WorkerMessage(line: line) { events.yield(.message(worker: id, message)) }
             }
         }
@@ -87,44 +87,8 @@ final class WorkerProcess: Sendable {
             // Whole runs of complete lines, one write each, gathered for a few milliseconds: at two
             // log lines per request, a read and a write per line cost the supervisor a tenth of
             // the host's throughput on two cores.
-            Self.readChunks(logPipe, gather: .milliseconds(10)) { lines in logSink?.write(lines) }
+            DescriptorReader.forEachRun(of: logPipe, gather: .milliseconds(10)) { lines in logSink?.write(lines) }
             close(logPipe)
-        }
-    }
-
-    /// Calls `handle` with every run of complete lines (newlines included) read from
-    /// `descriptor`, until end of file.
-    /// When a read finds less than a full buffer, waits `gather` before the next, so that lines
-    /// written one by one are read many at a time.
-    private static func readChunks(_ descriptor: Int32, gather: Duration, _ handle: (String) -> Void) {
-        var pending = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { return }
-            pending.append(contentsOf: buffer[..<count])
-            if let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) {
-                handle(String(decoding: pending[...lastNewline], as: UTF8.self))
-                pending.removeSubrange(...lastNewline)
-            }
-            if count < buffer.count / 2 { Thread.sleep(forTimeInterval: Double(gather.components.attoseconds) / 1e18) }
-        }
-    }
-
-    /// Calls `handle` with each complete line read from `descriptor`, until end of file.
-    private static func readLines(_ descriptor: Int32, _ handle: (Substring) -> Void) {
-        var pending = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { return }
-            pending.append(contentsOf: buffer[..<count])
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                handle(Substring(String(decoding: pending[..<newline], as: UTF8.self)))
-                pending.removeSubrange(...newline)
-            }
         }
     }
 
