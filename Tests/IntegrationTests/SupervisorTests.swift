@@ -2,12 +2,15 @@ import Foundation
 import Testing
 
 /// The supervisor with real worker processes: crashes under load, reloads under load, a broken
-/// reload, quarantine, and the lifeline between the two. Load comes from wrk on loopback, bounded
-/// in time; `PLUGHOST_SUPERVISOR_LOAD_SECONDS` sets how long (default 15: on a busy machine the
-/// clients can take seconds to get going, and the crash or reload must fall inside the load).
-/// Serialized: two loads at once would measure each other, not the supervisor.
+/// reload, quarantine, and the lifeline between the two. Load comes from wrk and `wire.py load`
+/// on loopback. A load runs from before the event it measures until `loadAfterSeconds` after it,
+/// however long the machine takes to get there (on a busy one, seconds), and never longer than
+/// `maxLoadSeconds`. Serialized: two loads at once would measure each other, not the supervisor;
+/// the load tests come last, after the other suites' busiest start.
 @Suite(.serialized) struct SupervisorTests {
-    static let loadSeconds = Int(ProcessInfo.processInfo.environment["PLUGHOST_SUPERVISOR_LOAD_SECONDS"] ?? "") ?? 15
+    static let maxLoadSeconds = 90
+    /// How long a load goes on after the crash or reload: what the service does next counts too.
+    static let loadAfterSeconds = 3
 
     /// Load tests measure failures the supervisor causes, not the rate limiter's 429s.
     static let unlimited = "[rate_limit]\nenabled = false\n"
@@ -20,10 +23,11 @@ import Testing
     }
 
     /// Keep-alive clients that count every failed request (wrk does not count a request whose
-    /// connection ends before the answer's first byte: that is what a worker crash does).
-    static func countingLoad(_ host: HostProcess, connections: Int = 64) throws -> RunningCommand {
+    /// connection ends before the answer's first byte: that is what a worker crash does). They
+    /// run until `stopFile` exists, or `maxLoadSeconds`.
+    static func countingLoad(_ host: HostProcess, connections: Int = 64, stopFile: URL) throws -> RunningCommand {
         try RunningCommand("python3", [Paths.fixtures.appending(path: "wire.py").path, "load", "\(host.port)", "/api/hello",
-                                       "\(connections)", "\(loadSeconds)"])
+                                       "\(connections)", "\(maxLoadSeconds)", stopFile.path])
     }
 
     static func counted(_ load: RunningCommand) throws -> LoadResult {
@@ -32,84 +36,19 @@ import Testing
         return try LoadResult(json: result.output)
     }
 
+    /// wrk until interrupted (as Ctrl-C, which makes it print its summary), or `maxLoadSeconds`.
     static func wrk(_ host: HostProcess) throws -> RunningCommand {
-        try RunningCommand("wrk", ["-t2", "-c64", "-d\(loadSeconds)s", "\(host.baseURL)/api/hello"])
+        try RunningCommand.withDefaultSignals("wrk", ["-t2", "-c64", "-d\(maxLoadSeconds)s", "\(host.baseURL)/api/hello"])
     }
 
     /// Waits until the load clients are under way (on a busy machine they can take seconds to
     /// start): a crash or a reload before them would prove nothing.
     static func waitUntilLoaded(_ host: HostProcess, requests: Int = 100) async throws {
-        let deadline = Date().addingTimeInterval(Double(loadSeconds) - 5)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, host.output.components(separatedBy: "response GET /api/hello ").count <= requests {
             try await Task.sleep(for: .milliseconds(50))
         }
         try #require(host.output.components(separatedBy: "response GET /api/hello ").count > requests, "the load did not start")
-    }
-
-    @Test func aCrashUnderLoadFailsOnlyTheDyingWorkersRequestsAndServiceReturnsWithinOneSecond() async throws {
-        let host = try HostProcess(site: try crashSite())
-        let load = try Self.countingLoad(host)
-        try await Self.waitUntilLoaded(host)
-        let crash = try? HTTP.get("\(host.baseURL)/api/fixture/crash", timeout: 5)
-        let crashedAt = Date()
-        let loadOverlapsTheCrash = load.isRunning
-        var recoveredAfter: Double?
-        while Date().timeIntervalSince(crashedAt) < 5 {
-            if (try? HTTP.get("\(host.baseURL)/api/health", timeout: 1))?.status == 200 {
-                recoveredAfter = Date().timeIntervalSince(crashedAt)
-                break
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        let counted = try Self.counted(load)
-        try #require(loadOverlapsTheCrash, "the load had ended before the crash: nothing was measured")
-        #expect(crash == nil || crash?.status == 0, "the crashing request got no answer")
-        let recovery = try #require(recoveredAfter, "the service did not come back within 5 s")
-        #expect(recovery < 1.0, "back after \(recovery) s")
-        // One worker serves all 64 connections, so each may lose the request it had in flight; a
-        // connection waiting in the listen queue meanwhile is served by the replacement.
-        print("crash under load: recovered after \(String(format: "%.3f", recovery)) s; \(counted)")
-        #expect(counted.requests > 500, "\(counted)")
-        // Usually exactly 64: every connection had a request in flight, or sent one before it
-        // noticed the close. Never more.
-        #expect(counted.failed >= 1 && counted.failed <= 64, "\(counted)")
-        #expect(counted.non200 == 0, "\(counted)")
-        #expect(host.output.contains("crashed: it was killed by SIGSEGV (segmentation fault) at address 0x0 in plugin 'fixture' (libfixture.so), GET /api/fixture/crash"),
-                "\(host.output)")
-        #expect(host.output.contains("starting a new worker in place of"))
-    }
-
-    @Test func reloadWithANewPluginUnderLoadFailsNoRequest() async throws {
-        let site = try HostProcess.makeSite(config: Self.unlimited) { plugins in try FixturePlugins.installExample(into: plugins) }
-        let host = try HostProcess(site: site)
-        let staging = try makeTemporaryDirectory("plughost-staging")
-        defer { try? FileManager.default.removeItem(at: staging) }
-        let newPlugin = try FixturePlugins.build(name: "fixture", into: staging)
-        #expect(try HTTP.get("\(host.baseURL)/api/fixture/config").status == 404)
-
-        let load = try Self.wrk(host)
-        let counting = try Self.countingLoad(host, connections: 16)
-        try await Self.waitUntilLoaded(host)
-        try FileManager.default.copyItem(at: newPlugin, to: site.appending(path: "plugins/libfixture.so"))
-        let reload = try host.command(["reload"])
-        let answered = try HTTP.get("\(host.baseURL)/api/fixture/config")
-        try #require(load.isRunning && counting.isRunning, "the load had ended before the reload: nothing was measured")
-        let wrk = try WrkResult(load.wait())
-        let counted = try Self.counted(counting)
-
-        #expect(reload.status == 0, "\(reload.combined)")
-        #expect(reload.output.contains("ok: reloaded: generation 2 serves \(host.baseURL) with 2 plugin(s)"), "\(reload.combined)")
-        #expect(answered.status == 200, "the new plugin's route answers as soon as reload returns")
-        print("reload under load: wrk: \(wrk); counting clients: \(counted)")
-        #expect(wrk.requests > 1000, "\(wrk)")
-        #expect(wrk.socketErrors == 0, "\(wrk)")
-        #expect(wrk.non2xx == 0, "\(wrk)")
-        #expect(counted.requests > 200, "\(counted)")
-        #expect(counted.failed == 0, "\(counted)")
-        #expect(counted.non200 == 0, "\(counted)")
-        #expect(host.waitForOutput("(generation 1) finished draining and exited with status 0"))
-        let status = try host.command(["status"])
-        #expect(status.output.contains(#""generation":2"#), "\(status.combined)")
     }
 
     @Test func aReloadToAnotherAddressMovesTheServiceThere() throws {
@@ -287,6 +226,79 @@ import Testing
         let status = try host.command(["status"])
         #expect(status.status == 1)
         #expect(status.error.contains("no plughost supervisor answers"), "\(status.combined)")
+    }
+
+    @Test func aCrashUnderLoadFailsOnlyTheDyingWorkersRequestsAndServiceReturnsWithinOneSecond() async throws {
+        let host = try HostProcess(site: try crashSite())
+        let stopFile = host.site.appending(path: "stop-load")
+        let load = try Self.countingLoad(host, stopFile: stopFile)
+        try await Self.waitUntilLoaded(host)
+        let crash = try? HTTP.get("\(host.baseURL)/api/fixture/crash", timeout: 5)
+        let crashedAt = Date()
+        let loadOverlapsTheCrash = load.isRunning
+        var recoveredAfter: Double?
+        while Date().timeIntervalSince(crashedAt) < 5 {
+            if (try? HTTP.get("\(host.baseURL)/api/health", timeout: 1))?.status == 200 {
+                recoveredAfter = Date().timeIntervalSince(crashedAt)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .seconds(Self.loadAfterSeconds))
+        FileManager.default.createFile(atPath: stopFile.path, contents: nil)
+        let counted = try Self.counted(load)
+        try #require(loadOverlapsTheCrash, "the load had ended before the crash: nothing was measured")
+        #expect(crash == nil || crash?.status == 0, "the crashing request got no answer")
+        let recovery = try #require(recoveredAfter, "the service did not come back within 5 s")
+        #expect(recovery < 1.0, "back after \(recovery) s")
+        // One worker serves all 64 connections, so each may lose the request it had in flight; a
+        // connection waiting in the listen queue meanwhile is served by the replacement.
+        print("crash under load: recovered after \(String(format: "%.3f", recovery)) s; \(counted)")
+        #expect(counted.requests > 500, "\(counted)")
+        // Usually exactly 64: every connection had a request in flight, or sent one before it
+        // noticed the close. Never more.
+        #expect(counted.failed >= 1 && counted.failed <= 64, "\(counted)")
+        #expect(counted.non200 == 0, "\(counted)")
+        #expect(host.output.contains("crashed: it was killed by SIGSEGV (segmentation fault) at address 0x0 in plugin 'fixture' (libfixture.so), GET /api/fixture/crash"),
+                "\(host.output)")
+        #expect(host.output.contains("starting a new worker in place of"))
+    }
+
+    @Test func reloadWithANewPluginUnderLoadFailsNoRequest() async throws {
+        let site = try HostProcess.makeSite(config: Self.unlimited) { plugins in try FixturePlugins.installExample(into: plugins) }
+        let host = try HostProcess(site: site)
+        let staging = try makeTemporaryDirectory("plughost-staging")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        let newPlugin = try FixturePlugins.build(name: "fixture", into: staging)
+        #expect(try HTTP.get("\(host.baseURL)/api/fixture/config").status == 404)
+
+        let stopFile = host.site.appending(path: "stop-load")
+        let load = try Self.wrk(host)
+        let counting = try Self.countingLoad(host, connections: 16, stopFile: stopFile)
+        try await Self.waitUntilLoaded(host)
+        try FileManager.default.copyItem(at: newPlugin, to: site.appending(path: "plugins/libfixture.so"))
+        let reload = try host.command(["reload"])
+        let answered = try HTTP.get("\(host.baseURL)/api/fixture/config")
+        try #require(load.isRunning && counting.isRunning, "the load had ended before the reload: nothing was measured")
+        try await Task.sleep(for: .seconds(Self.loadAfterSeconds))
+        load.interrupt()
+        FileManager.default.createFile(atPath: stopFile.path, contents: nil)
+        let wrk = try WrkResult(load.wait())
+        let counted = try Self.counted(counting)
+
+        #expect(reload.status == 0, "\(reload.combined)")
+        #expect(reload.output.contains("ok: reloaded: generation 2 serves \(host.baseURL) with 2 plugin(s)"), "\(reload.combined)")
+        #expect(answered.status == 200, "the new plugin's route answers as soon as reload returns")
+        print("reload under load: wrk: \(wrk); counting clients: \(counted)")
+        #expect(wrk.requests > 1000, "\(wrk)")
+        #expect(wrk.socketErrors == 0, "\(wrk)")
+        #expect(wrk.non2xx == 0, "\(wrk)")
+        #expect(counted.requests > 200, "\(counted)")
+        #expect(counted.failed == 0, "\(counted)")
+        #expect(counted.non200 == 0, "\(counted)")
+        #expect(host.waitForOutput("(generation 1) finished draining and exited with status 0"))
+        let status = try host.command(["status"])
+        #expect(status.output.contains(#""generation":2"#), "\(status.combined)")
     }
 
     private func isAlive(_ pid: Int32) -> Bool {

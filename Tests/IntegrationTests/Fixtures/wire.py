@@ -9,13 +9,15 @@ Every command talks to 127.0.0.1 only, is bounded in time and count, and prints 
   wire.py slowloris PORT SLOW DURATION REQUESTS
                                        SLOW connections dripping a header byte a second for DURATION s,
                                        while one keep-alive client times REQUESTS GETs of /api/health
-  wire.py load PORT PATH CONNECTIONS SECONDS
-                                       CONNECTIONS keep-alive clients GET PATH in a loop for SECONDS s and
+  wire.py load PORT PATH CONNECTIONS SECONDS [STOPFILE]
+                                       CONNECTIONS keep-alive clients GET PATH in a loop for SECONDS s (or
+                                       until STOPFILE exists) and
                                        count every request that fails, exactly: unlike wrk, which does not
                                        count a request whose connection ends before any byte of the answer
 """
 import http.client
 import json
+import os
 import socket
 import sys
 import threading
@@ -178,15 +180,23 @@ def slowloris(port, slow, duration, requests):
             "slow": slow, "slow_closed_by_server": len(closed_by_server)}
 
 
-def load(port, path, connections, seconds):
+def load(port, path, connections, seconds, stop_file=None):
     stop = time.monotonic() + seconds
+    stopped = threading.Event()
+
+    def watch():
+        while time.monotonic() < stop and not stopped.is_set():
+            if stop_file and os.path.exists(stop_file):
+                stopped.set()
+            time.sleep(0.05)
+        stopped.set()
     lock = threading.Lock()
     totals = {"requests": 0, "ok": 0, "failed": 0, "non_200": 0}
     failures = []
 
     def client():
         connection = None
-        while time.monotonic() < stop:
+        while not stopped.is_set():
             if connection is None:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
@@ -212,6 +222,7 @@ def load(port, path, connections, seconds):
                 else:
                     totals["non_200"] += 1
 
+    threading.Thread(target=watch, daemon=True).start()
     threads = [threading.Thread(target=client, daemon=True) for _ in range(connections)]
     for thread in threads:
         thread.start()
@@ -232,7 +243,7 @@ def main():
     elif command == "cap":
         result = cap(port, int(rest[0]))
     elif command == "load":
-        result = load(port, rest[0], int(rest[1]), float(rest[2]))
+        result = load(port, rest[0], int(rest[1]), float(rest[2]), rest[3] if len(rest) > 3 else None)
     elif command == "slowloris":
         result = slowloris(port, int(rest[0]), float(rest[1]), int(rest[2]))
     else:

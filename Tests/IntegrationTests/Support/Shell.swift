@@ -45,6 +45,14 @@ final class RunningCommand: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// Sends SIGINT, as Ctrl-C would (start the command `withDefaultSignals`, or it may be blocked).
+    func interrupt() { kill(process.processIdentifier, SIGINT) }
+
+    /// Starts `executable` with every signal unblocked (see ``runWithDefaultSignals``).
+    static func withDefaultSignals(_ executable: String, _ arguments: [String]) throws -> RunningCommand {
+        try RunningCommand("python3", ["-c", unblockSignalsAndExec, executable] + arguments)
+    }
+
     /// Waits for the command to end and returns its status and output.
     func wait() -> CommandResult {
         process.waitUntilExit()
@@ -60,6 +68,9 @@ final class RunningCommand: @unchecked Sendable {
     }
 }
 
+/// Python that unblocks every signal, then becomes the command in its argv (same pid).
+let unblockSignalsAndExec = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"
+
 /// Runs a command with every signal unblocked, as a shell would start it.
 ///
 /// Children of the test process inherit the signal mask of the thread that spawns them, and
@@ -67,8 +78,7 @@ final class RunningCommand: @unchecked Sendable {
 /// their own children with SIGTERM (testssl.sh's timeouts around openssl) then wait forever.
 @discardableResult
 func runWithDefaultSignals(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
-    let reset = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"
-    return try run("python3", ["-c", reset, executable] + arguments, in: directory)
+    try run("python3", ["-c", unblockSignalsAndExec, executable] + arguments, in: directory)
 }
 
 /// A fresh temporary directory, removed by the caller.
