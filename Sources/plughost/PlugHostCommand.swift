@@ -50,6 +50,15 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
+/// `--host` and `--port`, for `serve` and the workers it starts.
+struct AddressOptions: ParsableArguments {
+    @Option(name: .long, help: "Address to bind, overriding [server] host.")
+    var host: String?
+
+    @Option(name: .long, help: "Port to bind, overriding [server] port (0 picks a free port).")
+    var port: Int?
+}
+
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -16,21 +16,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(name: .long, help: "Address to bind, overriding [server] host.")
-    var host: String?
-
-    @Option(name: .long, help: "Port to bind, overriding [server] port (0 picks a free port).")
-    var port: Int?
+    @OptionGroup var address: AddressOptions
 
     @Flag(name: .long, help: "Serve from this one process, without a supervisor (as [server] supervise = false).")
     var noSupervisor = false
 
     func run() async throws {
-        if let port, !(0...65535).contains(port) {
+        if let port = address.port, !(0...65535).contains(port) {
             printError("--port must be from 0 to 65535, got \(port)")
             throw ExitCode(2)
         }
-        let launch = Supervisor.Launch(configPath: options.config, host: host, port: port, logLevel: options.logLevel)
+        let launch = Supervisor.Launch(configPath: options.config, host: address.host, port: address.port, logLevel: options.logLevel)
         var loaded: HostConfig
         do {
             loaded = try launch.loadConfig()
@@ -44,12 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard config.supervisor.enabled else {
             let listeners = try bindOrExit(config, logger: logger)
             try await serveHost(config: config, logger: logger, listeners: listeners) { listening, plugins in
-                let shownHost = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
-                let base = "\(listening.scheme)://\(shownHost):\(listening.port)"
-                logger.notice("PlugHost listening on \(base) with \(plugins) plugin(s); try \(base)/api/health")
-                if let redirect = listening.redirectPort {
-                    logger.notice("plain HTTP on port \(redirect) redirects to \(base)")
-                }
+                listening.announce(host: config.server.host, plugins: plugins, logger: logger)
             }
             return
         }

@@ -13,11 +13,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(name: .long, help: "The supervisor's --host, so that the worker's configuration is the one served.")
-    var host: String?
-
-    @Option(name: .long, help: "The supervisor's --port.")
-    var port: Int?
+    /// The supervisor's, so that the worker's configuration is the one served.
+    @OptionGroup var address: AddressOptions
 
     @Option(name: .long, help: "Plugins not to load, as JSON from the supervisor.")
     var quarantine: String?
@@ -25,7 +22,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         var config: HostConfig
         do {
-            config = try Supervisor.Launch(configPath: options.config, host: host, port: port, logLevel: nil).loadConfig()
+            config = try Supervisor.Launch(configPath: options.config, host: address.host, port: address.port, logLevel: nil).loadConfig()
         } catch {
             printError("configuration error: \(error)")
             WorkerRuntime.send(WorkerMessage(event: .failed, error: "configuration error: \(error)"))

@@ -88,6 +88,21 @@ public struct HostServer: Sendable {
         public let port: Int
         /// The plain-HTTP redirect port, when `[server] http_port` is set.
         public let redirectPort: Int?
+
+        /// `scheme://HOST:PORT` as clients reach it, an IPv6 host in brackets.
+        public func baseURL(host: String) -> String {
+            "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        }
+
+        /// Logs the line operators (and the tests) look for, `PlugHost listening on URL with N
+        /// plugin(s); try URL/api/health`, plus `detail` in parentheses, and the redirect line.
+        public func announce(host: String, plugins: Int, logger: Logger, again: Bool = false, detail: String? = nil) {
+            let base = baseURL(host: host)
+            logger.notice("PlugHost \(again ? "now listening" : "listening") on \(base) with \(plugins) plugin(s); try \(base)/api/health\(detail.map { " (\($0))" } ?? "")")
+            if let redirectPort {
+                logger.notice("plain HTTP on port \(redirectPort) redirects to \(base)")
+            }
+        }
     }
 
     /// The sockets a host serves: bound by this process, or inherited from the supervisor.

@@ -221,20 +221,19 @@ public final class Supervisor {
         }
     }
 
-    /// `https://HOST:PORT` as clients reach the serving generation.
-    private var baseURL: String {
-        let scheme = config.tls.enabled ? "https" : "http"
-        let host = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
-        return "\(scheme)://\(host):\(listeners?.main.port ?? 0)"
+    /// Where the serving generation listens.
+    private var listening: HostServer.Listening {
+        HostServer.Listening(scheme: config.tls.enabled ? "https" : "http", port: listeners?.main.port ?? 0,
+                             redirectPort: listeners?.redirect?.port)
     }
+
+    private var baseURL: String { listening.baseURL(host: config.server.host) }
 
     private func announceListening(again: Bool = false) {
         let plugins = workers.values.first { $0.process.generation == servingGeneration }?.plugins ?? 0
         let count = workers.values.count { $0.process.generation == servingGeneration }
-        logger.notice("PlugHost \(again ? "now listening" : "listening") on \(baseURL) with \(plugins) plugin(s); try \(baseURL)/api/health (supervisor pid \(getpid()), \(count) worker(s))")
-        if let redirect = listeners?.redirect {
-            logger.notice("plain HTTP on port \(redirect.port) redirects to \(baseURL)")
-        }
+        listening.announce(host: config.server.host, plugins: plugins, logger: logger, again: again,
+                           detail: "supervisor pid \(getpid()), \(count) worker(s)")
     }
 
     private func exited(_ id: Int, _ status: WorkerExit) {
