@@ -73,12 +73,12 @@ final class WorkerProcess: Sendable {
         let id = id
         let pid = pid
         let control = control
+        // One thread, in this order: every message the worker sent (its end closes when it
+        // exits), then its exit. Two threads could report the exit before the message saying why.
         Thread.detachNewThread {
             DescriptorReader.forEachLine(of: control) { line in
                 if let message = WorkerMessage(line: line) { events.yield(.message(worker: id, message)) }
             }
-        }
-        Thread.detachNewThread {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
             events.yield(.exited(worker: id, status: WorkerExit(rawStatus: status)))

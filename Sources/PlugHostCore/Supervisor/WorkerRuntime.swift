@@ -9,6 +9,11 @@ public enum WorkerRuntime {
         // The supervisor's ends of the control socket and the log pipe vanish with it; writing to
         // them then must fail, not kill the worker before its lifeline shuts it down gracefully.
         signal(SIGPIPE, SIG_IGN)
+        // Not to a program a plugin runs: the supervisor learns of this worker's exit when its
+        // control socket closes, which a child holding a copy would delay.
+        for descriptor in [WorkerDescriptor.control, WorkerDescriptor.crashRecord, WorkerDescriptor.logFile] {
+            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        }
         try CrashRecord.attach(descriptor: WorkerDescriptor.crashRecord, notify: WorkerDescriptor.control)
         return HostServer.Listeners(
             main: try ListeningSocket.inherited(WorkerDescriptor.listener),
