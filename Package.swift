@@ -10,11 +10,9 @@ let strictSwift: [SwiftSetting] = [
 
 let package = Package(
     name: "PlugHost",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "plughost", targets: ["plughost"]),
         .library(name: "PlugHostSDK", targets: ["PlugHostSDK"]),
-        .library(name: "PlugHostCore", targets: ["PlugHostCore"]),
         // SwiftPM names the file libExamplePlugin.so; it is dropped into plugins/ as it is.
         .library(name: "ExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
     ],
@@ -46,39 +44,176 @@ let package = Package(
             dependencies: ["PlugHostABI"],
             swiftSettings: strictSwift
         ),
+        // The host's layers, lowest first. Each target imports only those above it in this list,
+        // and only the ones it names (scripts/test builds with the explicit import check as an
+        // error; scripts/check-layers holds the allowed edges). docs/ARCHITECTURE.md tells which
+        // room a change belongs in.
+        //
+        // host.toml → a typed HostConfig, plus the small value types both its checks and the host
+        // use (IP ranges, Redis URLs, the built-in route table). No NIO, no HTTP server.
         .target(
-            name: "PlugHostCore",
+            name: "PlugHostConfig",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Log lines (format, console, rotating file, a descriptor) and the Prometheus metrics.
+        .target(
+            name: "PlugHostObservability",
+            dependencies: [
+                "PlugHostConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The certificate and the TLS configuration (the supervisor makes the certificate once).
+        .target(
+            name: "PlugHostTLS",
+            dependencies: [
+                "PlugHostConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Listening sockets as plain descriptors: bound once, served by whichever process holds them.
+        .target(
+            name: "PlugHostSockets",
+            dependencies: [
+                "PlugHostConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The supervisor ↔ worker link: fixed descriptors, messages, the worker's side of it.
+        .target(
+            name: "PlugHostWorkerLink",
+            dependencies: [
+                "PlugHostProcess",
+                "PlugHostSockets",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Loading plugins and calling them: the magic block, the registry, the call table, request
+        // views, the worker-side crash record. No HTTP server.
+        .target(
+            name: "PlugHostPlugins",
             dependencies: [
                 "PlugHostABI",
                 "PlugHostProcess",
+                "PlugHostConfig",
+                "PlugHostObservability",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // API keys: made, hashed, stored in keys.toml, checked. No HTTP.
+        .target(
+            name: "PlugHostKeys",
+            dependencies: [
+                "PlugHostConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Rate limits: the sliding-window log, in memory or in Redis.
+        .target(
+            name: "PlugHostRateLimit",
+            dependencies: [
+                "PlugHostConfig",
+                "PlugHostObservability",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The aggregated OpenAPI document and the Swagger UI / ReDoc pages.
+        .target(
+            name: "PlugHostDocs",
+            dependencies: [
+                "PlugHostConfig",
+                "PlugHostPlugins",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The Hummingbird application a worker (or the single process) serves: connections, the
+        // request pipeline, security, static files, the built-in routes.
+        .target(
+            name: "PlugHostServer",
+            dependencies: [
+                "PlugHostConfig",
+                "PlugHostObservability",
+                "PlugHostTLS",
+                "PlugHostSockets",
+                "PlugHostPlugins",
+                "PlugHostKeys",
+                "PlugHostRateLimit",
+                "PlugHostDocs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "PlugHostABI",
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The master process: workers, crash attribution, reloads, the control socket. It cannot
+        // import PlugHostPlugins or PlugHostServer, so the build proves it maps no plugin.
+        .target(
+            name: "PlugHostSupervisor",
+            dependencies: [
+                "PlugHostProcess",
+                "PlugHostConfig",
+                "PlugHostObservability",
+                "PlugHostTLS",
+                "PlugHostSockets",
+                "PlugHostWorkerLink",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
             ],
             swiftSettings: strictSwift
         ),
         .executableTarget(
             name: "plughost",
             dependencies: [
-                "PlugHostCore",
+                "PlugHostConfig",
+                "PlugHostObservability",
+                "PlugHostSockets",
+                "PlugHostWorkerLink",
+                "PlugHostPlugins",
+                "PlugHostKeys",
+                "PlugHostDocs",
+                "PlugHostServer",
+                "PlugHostSupervisor",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -94,7 +229,7 @@ let package = Package(
         // Microbenchmarks (release mode): `swift run -c release PlugHostBench`. Not part of the tests.
         .executableTarget(
             name: "PlugHostBench",
-            dependencies: ["PlugHostCore"],
+            dependencies: ["PlugHostConfig", "PlugHostRateLimit"],
             path: "Benchmarks/PlugHostBench",
             swiftSettings: strictSwift
         ),
@@ -113,13 +248,18 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
-            name: "PlugHostCoreTests",
-            dependencies: ["PlugHostCore"],
+            name: "UnitTests",
+            dependencies: [
+                "PlugHostABI", "PlugHostConfig", "PlugHostObservability", "PlugHostSockets", "PlugHostWorkerLink", "PlugHostPlugins",
+                "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostServer", "PlugHostSupervisor",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["PlugHostCore", "plughost"],
+            dependencies: ["plughost"],
             exclude: ["Fixtures"],
             swiftSettings: strictSwift
         ),

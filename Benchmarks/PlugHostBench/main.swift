@@ -1,7 +1,8 @@
 // Microbenchmarks of PlugHost's hot pieces, in release mode, each with a baseline measured in
 // the same run so the ratio survives a noisy machine. Not a test: run it by hand or from scripts/bench.
 import Foundation
-import PlugHostCore
+import PlugHostConfig
+import PlugHostRateLimit
 import Synchronization
 
 /// Runs `body` `iterations` times (after a warm-up) and returns nanoseconds per iteration.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PlugHostCore
+import PlugHostKeys
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PlugHostCore
+import PlugHostConfig
+import PlugHostObservability
 
 @main
 struct PlugHostCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PlugHostCore
+import PlugHostPlugins
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import PlugHostCore
+import PlugHostConfig
+import PlugHostSupervisor
 
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PlugHostCore
+import PlugHostSockets
+import PlugHostConfig
+import PlugHostSupervisor
+import PlugHostObservability
+import PlugHostServer
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,9 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-func bindOrExit(_ config: HostConfig, logger: Logger) throws -> HostServer.Listeners {
+func bindOrExit(_ config: HostConfig, logger: Logger) throws -> Listeners {
     do {
-        return try HostServer.Listeners.bind(config)
+        return try Listeners.bind(config)
     } catch {
         logger.critical("\(error)")
         throw ExitCode(1)
@@ -67,10 +71,10 @@ func bindOrExit(_ config: HostConfig, logger: Logger) throws -> HostServer.Liste
 /// Loads the plugins and serves `listeners` until SIGTERM/SIGINT: the host itself, in a worker or
 /// in the only process. `onListening` gets the address and the number of plugins loaded.
 /// `onFailure` hears why the host could not start, before the command exits.
-func serveHost(config: HostConfig, logger: Logger, listeners: HostServer.Listeners,
+func serveHost(config: HostConfig, logger: Logger, listeners: Listeners,
                stoppedMessage: String = "PlugHost stopped",
                onFailure: (String) -> Void = { _ in }, onDraining: @escaping @Sendable () -> Void = {},
-               onListening: @escaping @Sendable (HostServer.Listening, Int) -> Void) async throws {
+               onListening: @escaping @Sendable (Listening, Int) -> Void) async throws {
     var server: HostServer
     do {
         server = try HostServer(config: config, logger: logger)

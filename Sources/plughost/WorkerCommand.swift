@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import PlugHostCore
+import PlugHostSockets
+import PlugHostConfig
+import PlugHostSupervisor
+import PlugHostWorkerLink
 
 /// The host in a worker process. Started by the supervisor, never by hand: it serves the sockets
 /// and reports through the descriptors the supervisor hands over (WorkerDescriptor).
@@ -31,7 +34,7 @@ struct WorkerCommand: AsyncParsableCommand {
         if let quarantine {
             config.plugins.quarantined = (try? JSONDecoder().decode([QuarantinedPlugin].self, from: Data(quarantine.utf8))) ?? []
         }
-        let listeners: HostServer.Listeners
+        let listeners: Listeners
         do {
             listeners = try WorkerRuntime.attach()
         } catch {

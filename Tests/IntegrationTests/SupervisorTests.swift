@@ -245,7 +245,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(10))
         }
         try await Task.sleep(for: .seconds(Self.loadAfterSeconds))
-        FileManager.default.createFile(atPath: stopFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stopFile.path, contents: nil)
         let counted = try Self.counted(load)
         try #require(loadOverlapsTheCrash, "the load had ended before the crash: nothing was measured")
         #expect(crash == nil || crash?.status == 0, "the crashing request got no answer")
@@ -282,7 +282,7 @@ import Testing
         try #require(load.isRunning && counting.isRunning, "the load had ended before the reload: nothing was measured")
         try await Task.sleep(for: .seconds(Self.loadAfterSeconds))
         load.interrupt()
-        FileManager.default.createFile(atPath: stopFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stopFile.path, contents: nil)
         let wrk = try WrkResult(load.wait())
         let counted = try Self.counted(counting)
 

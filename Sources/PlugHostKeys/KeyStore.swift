@@ -1,0 +1,120 @@
+public import Foundation
+public import Logging
+import Synchronization
+public import PlugHostConfig
+
+/// The API keys the host accepts right now, reloaded when the key file changes.
+///
+/// Reads are lock-protected snapshots, so a revoke written by `plughost keys revoke` takes effect
+/// on the next check of the file (every `[auth] reload_interval` seconds, or at once on SIGHUP).
+public final class KeyStore: Sendable {
+    /// What authenticating one request found.
+    public enum Outcome: Sendable, Equatable {
+        case missing
+        /// `knownPrefix` is set when the presented key's prefix is that of a stored key.
+        case invalid(knownPrefix: String?)
+        case expired(name: String, prefix: String)
+        case forbidden(name: String, prefix: String, scope: String)
+        case allowed(name: String, prefix: String)
+    }
+
+    private struct Snapshot {
+        var keys: [StoredKey]
+        var stamp: FileStamp?
+    }
+
+    private let file: KeyFile
+    /// The seed's single key, `API_TOKEN_HASH`, from the environment or the dotenv file.
+    private let environmentKey: StoredKey?
+    private let snapshot: Mutex<Snapshot>
+    private let logger: Logger
+
+    /// Loads the key file now; a malformed file is an error at start (and only logged on reload).
+    public init(file: KeyFile, environmentHash: String?, logger: Logger) throws(ConfigError) {
+        self.file = file
+        self.logger = logger
+        if let environmentHash {
+            guard let digest = HexDigest.sha256(fromHex: environmentHash.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigError(file: "API_TOKEN_HASH", line: nil, key: nil, message: "must be the SHA-256 of the token as 64 hex digits")
+            }
+            environmentKey = StoredKey(name: "API_TOKEN_HASH", prefix: "", sha256: digest, created: Date(), expires: nil, scopes: [])
+        } else {
+            environmentKey = nil
+        }
+        let stamp = FileStamp(of: file.url)
+        snapshot = Mutex(Snapshot(keys: try file.read(), stamp: stamp))
+    }
+
+    public var keyCount: Int { snapshot.withLock { $0.keys.count } + (environmentKey == nil ? 0 : 1) }
+
+    /// Checks `presented` against every key, comparing each digest in constant time and without
+    /// stopping at a match, so the time taken says nothing about which key or byte matched.
+    public func authenticate(_ presented: String?, requiredScope: String?, now: Date = Date()) -> Outcome {
+        guard let presented, !presented.isEmpty else { return .missing }
+        let digest = APIKey.hash(presented)
+        var keys = snapshot.withLock { $0.keys }
+        if let environmentKey { keys.append(environmentKey) }
+        var match: StoredKey?
+        for key in keys where APIKey.constantTimeEqual(key.sha256, digest) {
+            match = key
+        }
+        guard let key = match else {
+            let prefix = APIKey.prefix(of: presented)
+            return .invalid(knownPrefix: keys.contains { !$0.prefix.isEmpty && $0.prefix == prefix } ? prefix : nil)
+        }
+        if key.isExpired(at: now) { return .expired(name: key.name, prefix: key.prefix) }
+        if let requiredScope, !key.scopes.contains(requiredScope) {
+            return .forbidden(name: key.name, prefix: key.prefix, scope: requiredScope)
+        }
+        return .allowed(name: key.name, prefix: key.prefix)
+    }
+
+    /// Re-reads the key file if it changed since the last read. A malformed file keeps the old keys.
+    @discardableResult
+    public func reloadIfChanged(force: Bool = false) -> Bool {
+        let stamp = FileStamp(of: file.url)
+        guard force || snapshot.withLock({ $0.stamp != stamp }) else { return false }
+        do {
+            let keys = try file.read()
+            snapshot.withLock { $0 = Snapshot(keys: keys, stamp: stamp) }
+            logger.info("API keys reloaded from \(file.url.path): \(keys.count) key(s)")
+            return true
+        } catch {
+            snapshot.withLock { $0.stamp = stamp }
+            logger.error("API keys not reloaded, the previous keys stay in force: \(error)")
+            return false
+        }
+    }
+
+    /// Reads `API_TOKEN_HASH` from the environment, else from the dotenv file if it exists.
+    public static func environmentHash(dotenv: URL) -> String? {
+        if let value = ProcessInfo.processInfo.environment["API_TOKEN_HASH"], !value.isEmpty { return value }
+        guard let text = try? String(contentsOf: dotenv, encoding: .utf8) else { return nil }
+        for line in text.split(whereSeparator: \.isNewline) {
+            var entry = line.trimmingCharacters(in: .whitespaces)
+            if entry.hasPrefix("export ") { entry = String(entry.dropFirst(7)) }
+            guard let equals = entry.firstIndex(of: "="),
+                  entry[..<equals].trimmingCharacters(in: .whitespaces) == "API_TOKEN_HASH" else { continue }
+            let value = entry[entry.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        }
+        return nil
+    }
+}
+
+/// Identity and version of a file on disk: changes when it is replaced or rewritten.
+package struct FileStamp: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modified: Int64
+
+    package init?(of url: URL) {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
+}

@@ -1,0 +1,52 @@
+package import HTTPTypes
+package import Logging
+package import PlugHostABI
+import Synchronization
+
+/// The header changes a middleware hook answered with (`proceed()`), copied out of the plugin's memory.
+package struct HeaderEdits: Sendable {
+    enum Edit: Sendable {
+        /// Replaces every field of that name with this one.
+        case set(HTTPField)
+        case remove(HTTPField.Name)
+    }
+
+    let edits: [Edit]
+
+    private static let reported = Mutex<Set<String>>([])
+
+    /// Copies `pairs`: a NULL value removes the header; invalid names and values are dropped (logged).
+    init(copying pairs: UnsafeBufferPointer<ph_pair_t>, owner: CallOwner, logger: Logger) {
+        edits = pairs.compactMap { pair in
+            guard pair.value.data != nil else {
+                guard let name = HTTPField.Name(String(pair.name)) else {
+                    logger.warning("plugin '\(owner.plugin)' asked to remove an invalid header name in \(owner.what); ignored")
+                    return nil
+                }
+                return .remove(name)
+            }
+            return SafeHeader.field(pair, owner: owner, logger: logger).map(Edit.set)
+        }
+    }
+
+    /// Applies the edits to `fields`, except those on `protected` names, which are logged and skipped.
+    package func apply(to fields: inout HTTPFields, protected: Set<HTTPField.Name>, owner: CallOwner, logger: Logger) {
+        for edit in edits {
+            let name = switch edit {
+            case .set(let field): field.name
+            case .remove(let name): name
+            }
+            guard !protected.contains(name) else {
+                // Once per middleware, hook and header: a middleware doing this does it on every request.
+                if Self.reported.withLock({ $0.insert("\(owner.plugin)|\(owner.middleware ?? "")|\(owner.kind)|\(name.canonicalName)").inserted }) {
+                    logger.warning("plugin '\(owner.plugin)' may not change \(name.rawName) in \(owner.what); that edit is ignored (logged once)")
+                }
+                continue
+            }
+            switch edit {
+            case .set(let field): fields[field.name] = field.value
+            case .remove(let name): fields[name] = nil
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package import HTTPTypes
+package import Logging
+package import NIOCore
+package import PlugHostABI
+
+/// A plugin's answer, copied out of its `ph_response_t` into the host's own types.
+package struct PluginAnswer: Sendable {
+    package var status: HTTPResponse.Status
+    package var headers: HTTPFields
+    package var body: ByteBuffer
+
+    /// Copies `response`, dropping what must never reach the wire: header names that are not
+    /// valid tokens and values with CR, LF or NUL (header injection). Each drop is logged.
+    init(copying response: ph_response_t, owner: CallOwner, logger: Logger) {
+        if (100...599).contains(Int(response.status)) {
+            status = HTTPResponse.Status(code: Int(response.status))
+        } else {
+            logger.error("plugin '\(owner.plugin)' answered \(owner.what) with invalid status \(response.status); sent 500 instead")
+            status = .internalServerError
+        }
+        headers = HTTPFields()
+        for index in 0..<response.header_count {
+            guard let pair = response.headers?[index] else { break }
+            guard let field = SafeHeader.field(pair, owner: owner, logger: logger) else { continue }
+            headers.append(field)
+        }
+        if response.body.len > 0, let data = response.body.data {
+            body = ByteBuffer(bytes: UnsafeRawBufferPointer(start: data, count: response.body.len))
+        } else {
+            body = ByteBuffer()
+        }
+    }
+
+    package init(status: HTTPResponse.Status, detail: String) {
+        self.status = status
+        headers = [.contentType: "application/json"]
+        body = ByteBuffer(string: ErrorBody.json(detail))
+    }
+}
+
+/// A header a plugin hands the host, checked before it can reach the wire.
+enum SafeHeader {
+    /// The field, or nil (logged) when the name is not a token or the value holds CR, LF or NUL.
+    static func field(_ pair: ph_pair_t, owner: CallOwner, logger: Logger) -> HTTPField? {
+        let name = String(pair.name)
+        let value = String(pair.value)
+        guard let fieldName = HTTPField.Name(name), isSafeValue(value) else {
+            logger.warning("plugin '\(owner.plugin)' sent an invalid header in \(owner.what) (name \(name.debugDescription)); dropped it")
+            return nil
+        }
+        return HTTPField(name: fieldName, value: value)
+    }
+
+    static func isSafeValue(_ value: String) -> Bool {
+        !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 })
+    }
+}
+
+extension String {
+    /// Copies a C string view; invalid UTF-8 is repaired, never trusted.
+    init(_ view: ph_str_t) {
+        guard view.len > 0, let data = view.data else {
+            self = ""
+            return
+        }
+        self = String(decoding: UnsafeRawBufferPointer(start: data, count: view.len), as: UTF8.self)
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Logging
+import PlugHostABI
+import Synchronization
+import PlugHostConfig
+
+/// One plugin as the host knows it; its address is the plugin's `ph_plugin_t *` handle.
+///
+/// A record is retained for the life of the process, even for a refused plugin: the plugin may
+/// have kept its handle and may still call `log` with it from its own threads.
+final class PluginRecord: Sendable {
+    let name: String
+    let file: String
+    /// The plugin's entry in the worker's crash record.
+    let recordIndex: Int32
+    let logger: Logger
+    let registry: RouteRegistry
+    /// `[plugins.NAME]` as JSON, NUL-terminated; never freed, as the ABI promises.
+    private let config: ConfigJSON
+
+    private struct ConfigJSON: @unchecked Sendable {
+        // Written once in init, read-only afterwards.
+        let pointer: UnsafeMutablePointer<CChar>
+        let length: Int
+    }
+
+    struct Registration {
+        var open = true
+        var routes: [PluginRoute] = []
+        var middlewares: [PluginMiddleware] = []
+        /// The plugin's OpenAPI Components object as JSON (ABI 1.3), for the aggregated docs.
+        var openAPIComponents: String?
+        /// Why the components given were not kept; reported with the docs warnings.
+        var openAPIComponentsProblem: String?
+        var pluginError: String?
+        var routeProblem: PluginLoadError?
+    }
+
+    let registration = Mutex(Registration())
+
+    init(name: String, file: String, recordIndex: Int32, configJSON: String, registry: RouteRegistry, logger: Logger) {
+        self.name = name
+        self.file = file
+        self.recordIndex = recordIndex
+        self.registry = registry
+        var logger = logger
+        logger[metadataKey: "plugin"] = "\(name)"
+        self.logger = logger
+        let bytes = Array(configJSON.utf8CString)
+        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        pointer.initialize(from: bytes, count: bytes.count)
+        self.config = ConfigJSON(pointer: pointer, length: bytes.count - 1)
+    }
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ handle: OpaquePointer?) -> PluginRecord? {
+        guard let handle else { return nil }
+        return Unmanaged<PluginRecord>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    func configJSON(_ length: UnsafeMutablePointer<Int>?) -> UnsafePointer<CChar> {
+        length?.pointee = config.length
+        return UnsafePointer(config.pointer)
+    }
+
+    /// Checks and stages one route; nothing is served until the whole registration succeeds.
+    func stage(_ descriptor: ph_route_t) -> ph_status_t {
+        registration.withLock { state in
+            guard state.open else { return PH_ERR_WRONG_PHASE }
+            func refuse(_ reason: PluginLoadError.Reason, _ cause: String, _ fix: String, _ status: ph_status_t) -> ph_status_t {
+                if state.routeProblem == nil { state.routeProblem = PluginLoadError(file: file, reason: reason, cause: cause, fix: fix) }
+                logger.error("\(cause)")
+                return status
+            }
+            guard descriptor.struct_size >= RouteDescriptorLayout.version1_0Size else {
+                return refuse(.invalidRoute, "route descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.0's \(RouteDescriptorLayout.version1_0Size)",
+                              "Rebuild the plugin against plughost.h", PH_ERR_INVALID_ARGUMENT)
+            }
+            let method = descriptor.method.map { String(cString: $0) } ?? ""
+            let path = descriptor.path.map { String(cString: $0) } ?? ""
+            guard PluginNames.routeMethods.contains(method) else {
+                return refuse(.invalidRoute, "route \(method.isEmpty ? "(no method)" : method) \(path): unsupported method",
+                              "Use one of \(PluginNames.routeMethods.sorted().joined(separator: ", "))", PH_ERR_INVALID_ARGUMENT)
+            }
+            guard let handler = descriptor.handler else {
+                return refuse(.invalidRoute, "route \(method) \(path) has no handler", "Set ph_route_t.handler", PH_ERR_INVALID_ARGUMENT)
+            }
+            let template: PathTemplate
+            do {
+                template = try PathTemplate(path)
+            } catch {
+                return refuse(.invalidRoute, "route \(method) \(path): \(error)", "Fix the path template (e.g. /items/{id})", PH_ERR_INVALID_ARGUMENT)
+            }
+            let route = PluginRoute(
+                pluginName: name, pluginFile: file, recordIndex: recordIndex, method: method, template: template, flags: descriptor.flags,
+                openAPIJSON: descriptor.openapi_json.map { String(cString: $0) },
+                requiredScope: descriptor.required_scope.map { String(cString: $0) },
+                rateCost: RouteDescriptorLayout.rateCost(of: descriptor),
+                maxBodyBytes: RouteDescriptorLayout.maxBodyBytes(of: descriptor),
+                handler: handler, userData: descriptor.user_data
+            )
+            if state.routes.contains(where: { $0.key == route.key }) {
+                return refuse(.duplicateRoute, "it registers \(method) \(route.servedPath) twice", "Register each method and path once", PH_ERR_DUPLICATE_ROUTE)
+            }
+            if let owner = registry.owner(of: route.key) {
+                return refuse(.duplicateRoute, "route \(method) \(route.servedPath) is already registered by \(owner)",
+                              "Remove one of the two plugins, or change one plugin's path", PH_ERR_DUPLICATE_ROUTE)
+            }
+            state.routes.append(route)
+            return PH_OK
+        }
+    }
+
+    /// Checks and stages one middleware; like routes, nothing runs until registration succeeds.
+    func stageMiddleware(_ descriptor: ph_middleware_t) -> ph_status_t {
+        registration.withLock { state in
+            guard state.open else { return PH_ERR_WRONG_PHASE }
+            func refuse(_ cause: String, _ fix: String, _ status: ph_status_t = PH_ERR_INVALID_ARGUMENT) -> ph_status_t {
+                let reason: PluginLoadError.Reason = status == PH_ERR_DUPLICATE_ROUTE ? .duplicateMiddleware : .invalidMiddleware
+                if state.routeProblem == nil { state.routeProblem = PluginLoadError(file: file, reason: reason, cause: cause, fix: fix) }
+                logger.error("\(cause)")
+                return status
+            }
+            // ABI 1.3 introduced the descriptor: nothing smaller was ever valid.
+            guard descriptor.struct_size >= UInt32(MemoryLayout<ph_middleware_t>.size) else {
+                return refuse("middleware descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.3's \(MemoryLayout<ph_middleware_t>.size)",
+                              "Set struct_size = sizeof(ph_middleware_t) and rebuild against plughost.h")
+            }
+            let name = descriptor.name.map { String(cString: $0) } ?? ""
+            guard PluginNames.isValidMiddlewareName(name) else {
+                return refuse("middleware name \(name.debugDescription) is not [a-z0-9_-]+ (at most 64 bytes)", "Name the middleware e.g. \"request-id\"")
+            }
+            guard descriptor.on_request != nil || descriptor.on_response != nil else {
+                return refuse("middleware '\(name)' has neither a request nor a response hook", "Set on_request, on_response or both")
+            }
+            var prefixes: [String] = []
+            for index in 0..<descriptor.path_prefix_count {
+                guard let pointer = descriptor.path_prefixes?[index] else {
+                    return refuse("middleware '\(name)': path prefix \(index) is NULL", "Pass path_prefix_count NUL-terminated strings")
+                }
+                let prefix = String(cString: pointer)
+                let template = try? PathTemplate(prefix)
+                guard prefix == "/api" || prefix.hasPrefix("/api/"), let template, template.parameterNames.isEmpty else {
+                    return refuse("middleware '\(name)': path prefix \(prefix.debugDescription) is not a literal served path below /api",
+                                  "Write prefixes as served, e.g. \"/api/admin\" (no {parameters}, no trailing '/')")
+                }
+                prefixes.append(prefix)
+            }
+            if state.middlewares.contains(where: { $0.name == name }) {
+                return refuse("it registers middleware '\(name)' twice", "Register each middleware once", PH_ERR_DUPLICATE_ROUTE)
+            }
+            if let owner = registry.middlewareOwner(of: name) {
+                return refuse("middleware name '\(name)' is already taken by \(owner)", "Rename one of the two middlewares", PH_ERR_DUPLICATE_ROUTE)
+            }
+            state.middlewares.append(PluginMiddleware(
+                name: name, pluginName: self.name, pluginFile: file, recordIndex: recordIndex, flags: descriptor.flags, pathPrefixes: prefixes,
+                onRequest: descriptor.on_request, onResponse: descriptor.on_response, userData: descriptor.user_data
+            ))
+            return PH_OK
+        }
+    }
+
+    /// Keeps the plugin's OpenAPI components; only a JSON object is accepted here, the rest is
+    /// checked when the document is built (where a problem costs docs, not the plugin).
+    func stageOpenAPIComponents(_ json: String) -> ph_status_t {
+        registration.withLock { state in
+            guard state.open else { return PH_ERR_WRONG_PHASE }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)), object is [String: Any] else {
+                state.openAPIComponentsProblem = "openapi_components was given something that is not a JSON object"
+                logger.error("openapi_components: not a JSON object; the plugin's components are left out of /api/openapi.json")
+                return PH_ERR_INVALID_ARGUMENT
+            }
+            state.openAPIComponents = json
+            state.openAPIComponentsProblem = nil
+            return PH_OK
+        }
+    }
+
+    /// Ends registration; later registration calls get PH_ERR_WRONG_PHASE.
+    func close() -> Registration {
+        registration.withLock { state in
+            state.open = false
+            return state
+        }
+    }
+}
+
+/// Which fields of a `ph_route_t` a plugin filled in, by the ABI minor it was built against.
+enum RouteDescriptorLayout {
+    /// `sizeof(ph_route_t)` in ABI 1.0: everything up to `required_scope`.
+    static let version1_0Size = UInt32(MemoryLayout<ph_route_t>.offset(of: \ph_route_t.rate_cost)!)
+
+    /// `max_body_size` (ABI 1.3), or nil (the host's limit) when 0 or too old to have it.
+    static func maxBodyBytes(of descriptor: ph_route_t) -> Int? {
+        let end = MemoryLayout<ph_route_t>.offset(of: \ph_route_t.max_body_size)! + MemoryLayout<UInt64>.size
+        guard descriptor.struct_size >= UInt32(end), descriptor.max_body_size > 0 else { return nil }
+        return Int(clamping: descriptor.max_body_size)
+    }
+
+    /// `rate_cost` (ABI 1.1), or 1 for a descriptor too old to have it.
+    static func rateCost(of descriptor: ph_route_t) -> Int {
+        let end = MemoryLayout<ph_route_t>.offset(of: \ph_route_t.rate_cost)! + MemoryLayout<UInt32>.size
+        guard descriptor.struct_size >= UInt32(end) else { return 1 }
+        return max(1, Int(descriptor.rate_cost))
+    }
+}

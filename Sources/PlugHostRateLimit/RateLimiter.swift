@@ -1,0 +1,143 @@
+package import Foundation
+package import HTTPTypes
+package import Hummingbird
+package import Logging
+import Synchronization
+package import PlugHostConfig
+package import PlugHostObservability
+
+/// A set of limits with a name, as the RateLimit headers announce it.
+package struct RateLimitPolicy: Sendable {
+    let name: String
+    package let rates: [Rate]
+    let cost: Int
+    /// `RateLimit-Policy`, computed once: `"default";q=100;w=60`.
+    let policyHeader: String
+
+    init(name: String, rates: [Rate], cost: Int) {
+        self.name = name
+        self.rates = rates
+        self.cost = cost
+        policyHeader = rates.indices.map { "\"\(Self.itemName(name, $0, of: rates.count))\";q=\(rates[$0].count);w=\(rates[$0].windowSeconds)" }
+            .joined(separator: ", ")
+    }
+
+    static func itemName(_ name: String, _ index: Int, of count: Int) -> String {
+        count == 1 ? name : "\(name)-\(index + 1)"
+    }
+}
+
+/// Applies `[rate_limit]`: picks each route's policy, spends from the client's budget, and turns
+/// the outcome into headers or a 429. Store failures follow `on_store_error`, logged once per outage.
+package final class RateLimiter: Sendable {
+    package enum Verdict: Sendable {
+        case allowed(HTTPFields)
+        case rejected(Response)
+    }
+
+    let settings: RateLimitSettings
+    private let store: any RateLimitStore
+    private let logger: Logger
+    private let storeDown = Atomic<Bool>(false)
+    /// The store as logs may show it: a Redis password is replaced by `***`.
+    private let storeName: String
+
+    package init(settings: RateLimitSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        storeName = RedisURL(settings.store)?.redacted ?? settings.store
+        if let url = RedisURL(settings.store) {
+            store = RedisRateLimitStore(client: RESPClient(url: url, timeout: settings.storeTimeout))
+        } else {
+            store = MemoryRateLimitStore(maxClients: settings.maxClients)
+        }
+    }
+
+    /// The policy of a route: its own limit, else its plugin's, else the default; nil when unlimited.
+    package func policy(method: String, servedPath: String, plugin: String?, limited: Bool, cost: Int) -> RateLimitPolicy? {
+        guard settings.enabled, limited else { return nil }
+        let routeKey = "\(method) \(servedPath)"
+        if let rates = settings.routeRates[routeKey] { return RateLimitPolicy(name: routeKey, rates: rates, cost: cost) }
+        if let plugin, let rates = settings.pluginRates[plugin] { return RateLimitPolicy(name: plugin, rates: rates, cost: cost) }
+        return RateLimitPolicy(name: "default", rates: settings.rates, cost: cost)
+    }
+
+    /// Whose budget a request spends, by `[rate_limit] key`.
+    package func identity(keyName: String?, client: String) -> String {
+        switch settings.key {
+        case .ip: "ip:\(client)"
+        case .apiKey: keyName.map { "key:\($0)" } ?? "key:anonymous"
+        case .apiKeyOrIP: keyName.map { "key:\($0)" } ?? "ip:\(client)"
+        }
+    }
+
+    package func check(_ policy: RateLimitPolicy, identity: String) async -> Verdict {
+        let decision: RateLimitDecision
+        do {
+            decision = try await store.take(key: "\(policy.name)|\(identity)", rates: policy.rates, cost: policy.cost)
+            if storeDown.exchange(false, ordering: .relaxed) {
+                logger.notice("rate-limit store \(storeName) is reachable again; limiting resumed")
+            }
+        } catch {
+            if !storeDown.exchange(true, ordering: .relaxed) {
+                logger.error("rate-limit store \(storeName) failed (\(error)); requests are \(settings.onStoreError == .allow ? "allowed" : "refused with 503") until it is back")
+            }
+            var headers: HTTPFields = [.rateLimitPolicy: policy.policyHeader]
+            guard settings.onStoreError == .deny else { return .allowed(headers) }
+            headers[.retryAfter] = "1"
+            return .rejected(problem(.serviceUnavailable, title: "Rate limit unavailable",
+                                     detail: "The rate-limit store cannot be reached; try again shortly.", policy: policy.name, headers: headers))
+        }
+        var headers = self.headers(policy, decision)
+        guard decision.allowed else {
+            headers[.retryAfter] = "\(decision.retryAfter)"
+            HostMetrics.shared.rateLimited(policy: policy.name)
+            let rate = policy.rates[decision.violated ?? 0]
+            return .rejected(problem(.tooManyRequests, title: "Too Many Requests",
+                                     detail: "Rate limit exceeded: \(rate.text) for this client. Retry in \(decision.retryAfter) s.",
+                                     policy: RateLimitPolicy.itemName(policy.name, decision.violated ?? 0, of: policy.rates.count), headers: headers))
+        }
+        return .allowed(headers)
+    }
+
+    private func headers(_ policy: RateLimitPolicy, _ decision: RateLimitDecision) -> HTTPFields {
+        var headers: HTTPFields = [.rateLimitPolicy: policy.policyHeader]
+        headers[.rateLimit] = decision.quotas.indices.map {
+            "\"\(RateLimitPolicy.itemName(policy.name, $0, of: decision.quotas.count))\";r=\(decision.quotas[$0].remaining);t=\(decision.quotas[$0].reset)"
+        }.joined(separator: ", ")
+        if settings.legacyHeaders, let tightest = decision.quotas.indices.min(by: { decision.quotas[$0].remaining < decision.quotas[$1].remaining }) {
+            headers[.xRateLimitLimit] = "\(policy.rates[tightest].count)"
+            headers[.xRateLimitRemaining] = "\(decision.quotas[tightest].remaining)"
+            headers[.xRateLimitReset] = "\(decision.quotas[tightest].reset)"
+        }
+        return headers
+    }
+
+    /// An RFC 9457 problem document naming the policy that refused the request.
+    private func problem(_ status: HTTPResponse.Status, title: String, detail: String, policy: String, headers: HTTPFields) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/problem+json"
+        let body = Problem(type: "urn:plughost:problem:rate-limited", title: title, status: status.code, detail: detail, policy: policy)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: (try? encoder.encode(body)) ?? Data(), as: UTF8.self)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}
+
+/// RFC 9457 problem details, with the refusing policy as an extension member.
+private struct Problem: Encodable {
+    let type: String
+    let title: String
+    let status: Int
+    let detail: String
+    let policy: String
+}
+
+extension HTTPField.Name {
+    package static let rateLimitPolicy = HTTPField.Name("RateLimit-Policy")!
+    package static let rateLimit = HTTPField.Name("RateLimit")!
+    package static let xRateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    package static let xRateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    package static let xRateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
+}

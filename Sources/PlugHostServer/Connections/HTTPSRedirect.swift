@@ -1,0 +1,40 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import ServiceLifecycle
+import Logging
+import Synchronization
+import PlugHostSockets
+
+/// The optional plain-HTTP listener (`[server] http_port`): every request is answered with a
+/// permanent redirect to the same path over HTTPS, and nothing else.
+enum HTTPSRedirect {
+    static func service(socket: ListeningSocket, httpsPort: ListeningPort, logger: Logger) -> some Service {
+        let router = Router()
+        router.add(middleware: RedirectMiddleware(httpsPort: httpsPort))
+        let channel = HTTP1Channel(responder: ConnectionResponder.make(router.buildResponder(), logger: logger))
+        return ListenerService(socket: socket, child: channel, maxConnections: nil, logger: logger, onRunning: { _ in })
+    }
+
+    private struct RedirectMiddleware: RouterMiddleware {
+        typealias Context = BasicRequestContext
+        let httpsPort: ListeningPort
+
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            // The Host header names the host as the client knows it; only the port changes.
+            var authority = request.head.authority ?? "localhost"
+            if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") { authority = String(authority[..<colon]) }
+            let port = httpsPort.value
+            let target = "https://\(authority)\(port == 443 ? "" : ":\(port)")\(request.uri.path)\(request.uri.query.map { "?\($0)" } ?? "")"
+            return Response(status: .permanentRedirect, headers: [.location: target, .contentLength: "0"])
+        }
+    }
+}
+
+/// The port the HTTPS server actually bound (known only once it listens, e.g. with port 0).
+final class ListeningPort: Sendable {
+    private let port = Atomic<Int>(443)
+    func set(_ value: Int) { port.store(value, ordering: .relaxed) }
+    var value: Int { port.load(ordering: .relaxed) }
+}

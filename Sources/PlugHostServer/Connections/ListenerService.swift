@@ -1,0 +1,71 @@
+import HummingbirdCore
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import ServiceLifecycle
+import PlugHostSockets
+
+/// Serves connections from a socket that already listens — inherited from the supervisor or bound
+/// by this process — with Hummingbird's per-connection HTTP handling (`child`). Hummingbird's own
+/// server binds its address itself and cannot take a socket; this is its accept loop around one
+/// that exists (docs/OPERATIONS.md says why the socket must outlive the worker).
+///
+/// On graceful shutdown it stops accepting at once and lets open connections drain: the socket's
+/// other holders keep accepting, and each connection ends after its current exchange
+/// (``ConnectionGuard``).
+struct ListenerService<Child: ServerChildChannel>: Service {
+    let socket: ListeningSocket
+    let child: Child
+    /// At most this many open connections; past it the socket is not read until one closes.
+    let maxConnections: Int?
+    let logger: Logger
+    let onRunning: @Sendable (any Channel) async -> Void
+    /// Called once this process no longer accepts from the socket (graceful shutdown began).
+    var onStoppedAccepting: @Sendable () -> Void = {}
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let quiescing = ServerQuiescingHelper(group: group)
+        let maxConnections = maxConnections
+        let logger = logger
+        let child = child
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let maxConnections {
+                        try channel.pipeline.syncOperations.addHandler(
+                            AvailableConnectionsChannelHandler(delegate: MaximumAvailableConnections(maxConnections, logger: logger)))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+        let server = try await bootstrap.bind(socket.descriptor) { channel in
+            child.setup(channel: channel, logger: logger)
+        }
+        // NIO listens again on a socket it is given, with its default backlog of 128, and its
+        // backlog option does not reach a socket that is already bound: restore the queue that
+        // carries clients over a worker restart (the backlog belongs to the socket, not this process).
+        _ = listen(socket.descriptor, ListeningSocket.backlog)
+        let onStoppedAccepting = onStoppedAccepting
+        server.channel.closeFuture.whenComplete { _ in onStoppedAccepting() }
+        await withGracefulShutdownHandler {
+            await onRunning(server.channel)
+            await withDiscardingTaskGroup { connections in
+                do {
+                    try await server.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            connections.addTask { await child.handle(value: connection, logger: logger) }
+                        }
+                    }
+                } catch {
+                    logger.error("accepting connections failed: \(error)")
+                }
+            }
+        } onGracefulShutdown: {
+            quiescing.initiateShutdown(promise: nil)
+        }
+    }
+}

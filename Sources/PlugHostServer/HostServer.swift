@@ -1,0 +1,226 @@
+public import Foundation
+public import HTTPTypes
+public import Hummingbird
+public import HummingbirdCore
+import HummingbirdHTTP2
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import ServiceLifecycle
+public import PlugHostConfig
+public import PlugHostPlugins
+public import PlugHostKeys
+public import PlugHostDocs
+public import PlugHostSockets
+public import PlugHostRateLimit
+public import PlugHostObservability
+public import PlugHostTLS
+
+/// The running host: configuration, loaded plugins, and the HTTP application built from them.
+public struct HostServer: Sendable {
+    public let config: HostConfig
+    public let report: PluginLoadReport
+    let registry: RouteRegistry
+    let logger: Logger
+    public let keys: KeyStore
+    let gate: RouteGate
+    /// The aggregated OpenAPI document; nil when `[docs] enabled = false`.
+    public let apiDocument: APIDocument?
+    /// Logged once the plugins' shutdown hooks have run; a worker names itself.
+    public var stoppedMessage = "PlugHost stopped"
+
+    /// Thrown when `[plugins] strict = true` and a plugin was refused or its docs could not be used.
+    public struct StrictModeFailure: Error, CustomStringConvertible {
+        public let failures: [PluginLoadError]
+        public let docsWarnings: [DocsWarning]
+        public var description: String {
+            var problems: [String] = []
+            if !failures.isEmpty { problems.append("\(failures.count) plugin(s) were refused") }
+            if !docsWarnings.isEmpty { problems.append("\(docsWarnings.count) plugin OpenAPI description(s) could not be used") }
+            return "[plugins] strict = true and \(problems.joined(separator: " and ")); not starting. Fix or remove them, or set strict = false."
+        }
+    }
+
+    /// Loads the plugins named by `config`. Each refused plugin is logged as one line.
+    public init(config: HostConfig, logger: Logger) throws {
+        // SIGHUP reloads keys once serving; until then it must not end the process (its default).
+        signal(SIGHUP, SIG_IGN)
+        self.config = config
+        self.logger = logger
+        keys = try KeyStore(
+            file: KeyFile(url: config.resolve(config.auth.keysFile)),
+            environmentHash: KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile)),
+            logger: logger
+        )
+        gate = RouteGate(
+            authenticator: Authenticator(keys: keys, headerName: HTTPField.Name(config.auth.header)!, logger: logger),
+            limiter: RateLimiter(settings: config.rateLimit, logger: logger)
+        )
+        registry = .withBuiltins()
+        let loader = PluginLoader(registry: registry, settings: config.plugins, logger: logger)
+        report = loader.loadDirectory(config.plugins.directory)
+        for failure in report.failures {
+            logger.error("\(failure)")
+            if config.metrics.enabled { HostMetrics.shared.pluginLoadFailed(reason: failure.reason.rawValue) }
+        }
+        if config.metrics.enabled { HostMetrics.shared.pluginsLoaded(report.loaded.count) }
+        for plugin in report.loaded {
+            let middlewares = plugin.middlewares.isEmpty ? "" : ", middleware \(plugin.middlewares.map { "'\($0.name)'" }.joined(separator: ", "))"
+            logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)\(middlewares)")
+        }
+        apiDocument = config.docs.enabled ? Self.document(config: config, report: report, gate: gate) : nil
+        warnAboutLikelyMistakes()
+        let docsWarnings = apiDocument?.warnings ?? []
+        for warning in docsWarnings { logger.warning("\(warning)") }
+        if config.plugins.strict, !report.failures.isEmpty || !docsWarnings.isEmpty {
+            throw StrictModeFailure(failures: report.failures, docsWarnings: docsWarnings)
+        }
+    }
+
+    /// How the gate guards a plugin route: one answer for the router and the docs.
+    static func rules(for route: PluginRoute, gate: RouteGate) -> RouteGate.Rules {
+        gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.pluginName,
+                   requiresAuth: route.requiresAuth, scope: route.requiredScope, limited: route.isRateLimited, cost: route.rateCost)
+    }
+
+    private static func document(config: HostConfig, report: PluginLoadReport, gate: RouteGate) -> APIDocument {
+        APIDocument.make(config: config, report: report) { route in
+            gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.plugin,
+                       requiresAuth: false, scope: nil, limited: route.limited, cost: route.cost).policy != nil
+        }
+    }
+
+    /// Serves `listeners` until SIGINT or SIGTERM: HTTPS with HTTP/2 (ALPN) when `[tls] enabled`,
+    /// else plain HTTP/1.1; plus the plain-HTTP redirect on `listeners.redirect`. `onDraining`: this
+    /// process has stopped accepting connections and finishes the ones it has.
+    public func run(listeners: Listeners, onDraining: @escaping @Sendable () -> Void = {},
+                    onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
+        let http1 = connectionConfiguration()
+        let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
+        pool.start()
+        let watcher = KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval)
+        watcher.start()
+        defer { watcher.stop() }
+
+        let scheme = config.tls.enabled ? "https" : "http"
+        let redirectPort = listeners.redirect?.port
+        let mainPort = ListeningPort()
+        let responder = ConnectionResponder.make(makeRouter(blockingPool: pool).buildResponder(), logger: logger)
+        let onRunning: @Sendable (any Channel) async -> Void = { channel in
+            let port = channel.localAddress?.port ?? 0
+            mainPort.set(port)
+            onListening(Listening(scheme: scheme, port: port, redirectPort: redirectPort))
+        }
+        // Past max_connections the listening socket is not read until one closes: every TCP
+        // connection counts, TLS and HTTP/2 included, and the rest wait in the kernel's backlog.
+        let maxConnections = config.limits.maxConnections
+        var services: [any Service]
+        if config.tls.enabled {
+            let channel = try HTTP2UpgradeChannel(
+                tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
+                // An HTTP/2 connection with no open stream is idle: closed like a kept-alive HTTP/1.1 one.
+                configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)), streamConfiguration: http1),
+                responder: responder
+            )
+            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
+                                        onRunning: onRunning, onStoppedAccepting: onDraining)]
+        } else {
+            let channel = HTTP1Channel(responder: responder, configuration: http1)
+            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
+                                        onRunning: onRunning, onStoppedAccepting: onDraining)]
+        }
+        if let redirect = listeners.redirect {
+            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, logger: logger))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(Int64(config.server.shutdownGrace * 1e9))
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            try? await pool.shutdownGracefully()
+            throw error
+        }
+        try? await pool.shutdownGracefully()
+        shutDownPlugins()
+    }
+
+    /// `[limits]` on every connection: the decoder's head limits (431) and the ConnectionGuard's
+    /// target length, timeouts and connection count.
+    private func connectionConfiguration() -> HTTP1Channel.Configuration {
+        let limits = config.limits
+        let securityHeaders = { () -> HTTPFields in
+            var fields = HTTPFields()
+            SecurityHeadersMiddleware<HostRequestContext>(config.securityHeaders).apply(to: &fields)
+            return fields
+        }()
+        let logger = logger
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger)],
+            // The guard closes idle connections itself (idle_timeout), after a response has ended.
+            idleTimeout: nil,
+            // The decoder's bound keeps memory in check; it counts the request line too, so it
+            // leaves room for the longest target. The guard applies the exact limits to each part.
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes + limits.maxURILength + 1024,
+                                            maxHeaderListSize: limits.maxHeaderBytes + limits.maxURILength + 1024,
+                                            maxHeaderFieldCount: limits.maxHeaderCount + 1)
+        )
+    }
+
+    /// Lets each plugin clean up, in the reverse of load order, once nothing calls it any more.
+    private func shutDownPlugins() {
+        for plugin in report.loaded.reversed() where plugin.shutdownHook != nil {
+            logger.info("shutting down plugin '\(plugin.name)'")
+            plugin.shutdown()
+        }
+        logger.notice("\(stoppedMessage)")
+    }
+
+    /// Every API route this host serves, built-in or plugin, as `(method, path as served)`.
+    var servedAPIRoutes: [(method: String, servedPath: String)] {
+        BuiltinRoutes.served(config).map { (method: $0.method, servedPath: $0.path) }
+            + registry.routes.map { (method: $0.method, servedPath: $0.servedPath) }
+    }
+
+    func makeRouter(blockingPool: NIOThreadPool) -> Router<HostRequestContext> {
+        // HEAD on every GET route, as RFC 9110 §9.3.2 expects of a server that supports GET.
+        let router = Router(context: HostRequestContext.self, options: .autoGenerateHeadEndpoints)
+        // Outermost first: the log sees every answer, the headers land on every answer (errors
+        // included), CORS preflights stop before auth and plugins, and errors become JSON inside all.
+        router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging, metrics: config.metrics.enabled ? HostMetrics.shared : nil))
+        let docsPages = apiDocument.map { _ in DocsPages(config.docs) }
+        router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders, pagePolicies: docsPages.map {
+            [BuiltinRoutes.path(.swaggerUI): $0.swaggerPolicy, BuiltinRoutes.path(.redoc): $0.redocPolicy]
+        } ?? [:]))
+        router.add(middleware: CORSPolicyMiddleware(config.cors))
+        let staticDirectory = config.resolve(config.staticFiles.directory)
+        let serveStatic = config.staticFiles.enabled && FileManager.default.fileExists(atPath: staticDirectory.path)
+        let allowedMethods = AllowedMethods(servedAPIRoutes)
+        router.add(middleware: ErrorResponseMiddleware(
+            notFoundPage: serveStatic ? NotFoundPage(directory: staticDirectory, spa: config.staticFiles.spa) : nil,
+            allowedMethods: allowedMethods
+        ))
+        if serveStatic {
+            router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))
+        }
+        let pipeline = RoutePipeline(
+            gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
+            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout), logger: logger
+        )
+        let docs: DocsRoutes? = if let apiDocument, let docsPages { DocsRoutes(document: apiDocument, pages: docsPages) } else { nil }
+        BuiltinRouteHandlers.add(to: router, pipeline: pipeline, inventory: .init(config: config, report: report), docs: docs)
+        for route in registry.routes {
+            let responder = PluginRouteResponder(
+                route: route, pipeline: pipeline, rules: Self.rules(for: route, gate: gate), maxBodyBytes: route.maxBodyBytes.map { min($0, config.limits.maxRouteBodyBytes) } ?? config.limits.maxBodyBytes,
+                metrics: config.metrics.enabled ? HostMetrics.shared.route(plugin: route.pluginName, route: route.servedPath, method: route.method) : nil
+            )
+            router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in
+                try await responder.respond(to: request, context: context)
+            }
+        }
+        return router
+    }
+}

@@ -1,0 +1,59 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PlugHostABI
+import PlugHostPlugins
+import PlugHostObservability
+
+/// Serves one plugin route through the pipeline: reads the body, builds the request view, calls
+/// the C handler inline or on the blocking pool, and waits for its answer or the timeout.
+struct PluginRouteResponder: Sendable {
+    let route: PluginRoute
+    let pipeline: RoutePipeline
+    let rules: RouteGate.Rules
+    let maxBodyBytes: Int
+    /// Nil when `[metrics] enabled = false`.
+    let metrics: HostMetrics.RouteMetrics?
+    /// The route as the pipeline knows it, made once rather than per request.
+    private let served: RoutePipeline.Route
+
+    init(route: PluginRoute, pipeline: RoutePipeline, rules: RouteGate.Rules, maxBodyBytes: Int, metrics: HostMetrics.RouteMetrics?) {
+        self.route = route
+        self.pipeline = pipeline
+        self.rules = rules
+        self.maxBodyBytes = maxBodyBytes
+        self.metrics = metrics
+        served = RoutePipeline.Route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
+    }
+
+    func respond(to request: Request, context: HostRequestContext) async throws -> Response {
+        context.logFields.plugin = route.pluginName
+        context.logFields.route = served.servedPath
+        context.logFields.metrics = metrics
+        return try await pipeline.serve(request, context: context, route: served) { [route, served, pipeline, maxBodyBytes] request, keyName in
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw HTTPError(.contentTooLarge, message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes; [limits] max_body_size, or the route's own limit).")
+            }
+            // A body cut short (the client went away, the read timeout closed the connection) must
+            // not reach the plugin as if it were the whole request.
+            if let declared = request.headers[.contentLength].flatMap(Int.init), body.readableBytes < declared {
+                throw HTTPError(.badRequest, message: "The request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length announced.")
+            }
+            let view = body.withUnsafeReadableBytes { bytes in
+                RequestView(pipeline.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
+            }
+            let owner = CallOwner(plugin: route.pluginName, kind: .route, what: "\(route.method) \(served.servedPath)")
+            let answer = await pipeline.caller.call(owner, view: view, nonBlocking: route.isNonBlocking) { handle in
+                CrashRecord.running(route.recordIndex, owner.what) { route.handler(handle, view.request, route.userData) }
+            }
+            guard case .respond(let reply) = answer else {
+                // proceed() on a route's call is refused in the call table and never delivered.
+                preconditionFailure("a route call finished with proceed()")
+            }
+            return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PlugHostPlugins
+
+/// What every API route, built-in or plugin, goes through: the gate (rate limit, then API key),
+/// then the plugin middlewares' request hooks, the route itself, the response hooks in reverse;
+/// the gate's RateLimit headers are set last, so no middleware can remove or change them.
+struct RoutePipeline: Sendable {
+    let gate: RouteGate
+    let chain: MiddlewareChain
+    let caller: PluginCaller
+    let logger: Logger
+
+    /// One served route, as the pipeline needs to know it.
+    struct Route: Sendable {
+        /// Nil for a route the gate never guards (health, docs).
+        let rules: RouteGate.Rules?
+        /// The plugin serving it; nil for a built-in.
+        let plugin: String?
+        let method: String
+        let servedPath: String
+        /// The template the route's handler knows: the plugin's own ("/items/{id}") or the served path.
+        let template: PathTemplate
+    }
+
+    /// The route's work: gets the request as the middlewares left it and the caller's key name.
+    typealias Handler = @Sendable (Request, String?) async throws -> Response
+
+    func serve(_ request: Request, context: HostRequestContext, route: Route, _ handler: Handler) async throws -> Response {
+        var keyName: String?
+        var gateHeaders = HTTPFields()
+        if let rules = route.rules {
+            switch try await gate.admit(request, context: context, rules: rules) {
+            case .refused(let response): return response
+            case .admitted(let key, let headers): (keyName, gateHeaders) = (key, headers)
+            }
+        }
+        // Scopes are matched on the decoded path, the one routes see: "/api/%61dmin" is "/api/admin".
+        let middlewares = chain.ordered.isEmpty
+            ? [] : chain.applicable(to: request.uri.path.removingPercentEncoding ?? request.uri.path, routePlugin: route.plugin)
+        var response = middlewares.isEmpty
+            ? try await Self.answer(handler, request, keyName)
+            : try await runChain(middlewares, request: request, context: context, route: route, keyName: keyName, handler: handler)
+        for field in gateHeaders { response.headers[field.name] = field.value }
+        return response
+    }
+
+    /// The handler's answer, with the errors it throws (413, ...) made answers the response hooks can see.
+    private static func answer(_ handler: Handler, _ request: Request, _ keyName: String?) async throws -> Response {
+        do {
+            return try await handler(request, keyName)
+        } catch let error as HTTPError {
+            return ErrorResponseMiddleware<HostRequestContext>.response(error.status, error.body ?? error.status.reasonPhrase, extraHeaders: error.headers)
+        }
+    }
+
+    private func runChain(_ middlewares: [PluginMiddleware], request: Request, context: HostRequestContext, route: Route,
+                          keyName: String?, handler: Handler) async throws -> Response {
+        var headers = request.headers
+        var passed: [PluginMiddleware] = []
+        var stoppedWith: Response?
+        for middleware in middlewares {
+            if let hook = middleware.onRequest {
+                let owner = owner(middleware, .requestHook, route)
+                let view = RequestView(fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
+                                       body: UnsafeRawBufferPointer(start: nil, count: 0))
+                let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
+                    CrashRecord.running(middleware.recordIndex, owner.what) { hook(handle, view.request, middleware.userData) }
+                }
+                if case .respond(let reply) = answer {
+                    stoppedWith = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
+                    break
+                }
+                if case .proceed(let edits) = answer {
+                    edits.apply(to: &headers, protected: requestProtected, owner: owner, logger: logger)
+                }
+            }
+            passed.append(middleware)
+        }
+        var head = request.head
+        head.headerFields = headers
+        let routed = Request(head: head, body: request.body)
+        var response: Response
+        if let stoppedWith {
+            response = stoppedWith
+        } else {
+            response = try await Self.answer(handler, routed, keyName)
+        }
+        for middleware in passed.reversed() {
+            guard let hook = middleware.onResponse else { continue }
+            let owner = owner(middleware, .responseHook, route)
+            var fields = fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
+            fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
+            let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
+            let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
+                CrashRecord.running(middleware.recordIndex, owner.what) { hook(handle, view.request, view.response, middleware.userData) }
+            }
+            switch answer {
+            case .proceed(let edits):
+                edits.apply(to: &response.headers, protected: responseProtected, owner: owner, logger: logger)
+            case .respond(let reply):
+                // Only the host answers a response hook this way: its timeout (504) or a malformed answer.
+                response = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
+            }
+        }
+        return response
+    }
+
+    /// What a handler or hook sees of a request: the API key header is never among the headers.
+    /// A handler's `route` is its own template; a hook's, which serves many plugins, the template as served.
+    func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: Route, keyName: String?,
+                forHook: Bool = false) -> RequestView.Fields {
+        let rawPath = request.uri.path
+        return RequestView.Fields(
+            method: request.method.rawValue,
+            path: rawPath.removingPercentEncoding ?? rawPath,
+            route: forHook ? route.servedPath : route.template.description,
+            query: request.uri.query ?? "",
+            parameters: route.template.parameterNames.map { name in
+                let raw = context.parameters.get(name) ?? ""
+                return (name, raw.removingPercentEncoding ?? raw)
+            },
+            headers: headers.filter { $0.name != gate.authenticator.headerName }.map { ($0.name.canonicalName, $0.value) },
+            clientAddress: context.logFields.client,
+            keyName: keyName ?? ""
+        )
+    }
+
+    private func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ route: Route) -> CallOwner {
+        CallOwner(plugin: middleware.pluginName, kind: kind, middleware: middleware.name,
+                  what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(route.method) \(route.servedPath)")
+    }
+
+    /// Request headers no middleware may set or remove: the key (checked already, never shown to
+    /// plugins) and the framing of the body.
+    private var requestProtected: Set<HTTPField.Name> {
+        [gate.authenticator.headerName, .contentLength, .transferEncoding, .connection]
+    }
+
+    /// Response headers no middleware may set or remove: the host's security headers (set again
+    /// outside anyway), the rate-limit fields, and the framing of the body.
+    private var responseProtected: Set<HTTPField.Name> {
+        [.strictTransportSecurity, .xContentTypeOptions, .xFrameOptions, .contentSecurityPolicy, .xXSSProtection, .referrerPolicy,
+         .rateLimitPolicy, .rateLimit, .xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset, .retryAfter,
+         .contentLength, .transferEncoding, .connection]
+    }
+}

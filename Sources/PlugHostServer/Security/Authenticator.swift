@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PlugHostKeys
+import PlugHostObservability
+
+/// Decides whether the API key a request carries opens a route, and logs each attempt by key
+/// name or prefix — never the key.
+struct Authenticator: Sendable {
+    let keys: KeyStore
+    let headerName: HTTPField.Name
+    let logger: Logger
+
+    /// What the request's key is worth for a route needing `scope` (nil: any valid key).
+    func check(_ request: Request, scope: String?) -> KeyStore.Outcome {
+        keys.authenticate(request.headers[headerName], requiredScope: scope)
+    }
+
+    /// The name of the key an outcome proves, whatever the route needs.
+    static func keyName(_ outcome: KeyStore.Outcome) -> String? {
+        switch outcome {
+        case .allowed(let name, _), .forbidden(let name, _, _): name
+        case .missing, .invalid, .expired: nil
+        }
+    }
+
+    /// Logs the attempt and returns the authenticated key's name (nil on an open route without a
+    /// valid key), or throws the 401/403 to answer when the route requires a key it did not get.
+    func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, target: String) throws -> String? {
+        switch outcome {
+        case .allowed(let name, let prefix):
+            logger.info("auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(target)")
+            return name
+        case .missing:
+            guard requiresAuth else { return nil }
+            logger.notice("auth failed: no \(headerName) header for \(target)")
+            HostMetrics.shared.authFailed(reason: "missing")
+            throw unauthorized("Missing API key: send it in the \(headerName.rawName) header.")
+        case .invalid(let knownPrefix):
+            let which = knownPrefix.map { "a key with prefix \($0) but the wrong secret" } ?? "an unknown key"
+            logger.notice("auth failed: \(which) for \(target)")
+            if !requiresAuth { return nil }
+            HostMetrics.shared.authFailed(reason: "invalid")
+            throw unauthorized("Invalid or expired API key.")
+        case .expired(let name, let prefix):
+            logger.notice("auth failed: key '\(name)' (\(prefix)) has expired, for \(target)")
+            if !requiresAuth { return nil }
+            HostMetrics.shared.authFailed(reason: "expired")
+            throw unauthorized("Invalid or expired API key.")
+        case .forbidden(let name, let prefix, let scope):
+            logger.notice("auth denied: key '\(name)' (\(prefix)) lacks scope '\(scope)' for \(target)")
+            HostMetrics.shared.authFailed(reason: "missing_scope")
+            throw HTTPError(.forbidden, message: "This route requires an API key with the scope '\(scope)'.")
+        }
+    }
+
+    private func unauthorized(_ message: String) -> HTTPError {
+        HTTPError(.unauthorized, headers: [.wwwAuthenticate: "APIKey header=\"\(headerName.rawName)\""], message: message)
+    }
+}

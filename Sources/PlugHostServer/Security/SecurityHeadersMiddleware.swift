@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+import PlugHostConfig
+
+/// Sets the security headers on every response — plugin routes, built-ins, errors, 404s, static
+/// files — replacing whatever an inner layer or a plugin set, so none can drop or weaken them.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    let fields: [(HTTPField.Name, String)]
+    /// Pages of the host's own that need a policy of their own (the docs pages), by exact path.
+    let pagePolicies: [String: String]
+
+    /// `pagePolicies` replace the site's Content-Security-Policy on those paths, unless the
+    /// operator switched the header off.
+    init(_ settings: SecurityHeaderSettings, pagePolicies: [String: String] = [:]) {
+        self.pagePolicies = settings.contentSecurityPolicy.isEmpty ? [:] : pagePolicies
+        var hsts = "max-age=\(settings.hstsMaxAge)"
+        if settings.hstsIncludeSubdomains { hsts += "; includeSubDomains" }
+        let all: [(HTTPField.Name, String)] = [
+            (.strictTransportSecurity, hsts),
+            (.xContentTypeOptions, "nosniff"),
+            (.xFrameOptions, settings.frameOptions),
+            (.contentSecurityPolicy, settings.contentSecurityPolicy),
+            (.xXSSProtection, settings.xssProtection),
+            (.referrerPolicy, settings.referrerPolicy),
+        ]
+        // An empty value (e.g. content_security_policy = "") means: do not send that header.
+        fields = all.filter { !$0.1.isEmpty }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        apply(to: &response.headers)
+        if !pagePolicies.isEmpty, let policy = pagePolicies[request.uri.path] {
+            response.headers[.contentSecurityPolicy] = policy
+        }
+        return response
+    }
+
+    func apply(to headers: inout HTTPFields) {
+        for (name, value) in fields { headers[name] = value }
+    }
+}
+
+/// The security headers' names, shared with the middleware chain that protects them.
+extension HTTPField.Name {
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    static let xXSSProtection = HTTPField.Name("X-XSS-Protection")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}

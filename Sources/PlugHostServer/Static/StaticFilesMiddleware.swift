@@ -1,0 +1,33 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Serves the static directory at `/` for every path outside `/api`: `index.html` for
+/// directories, `ETag`/`Last-Modified` with 304 on conditional requests, HEAD and byte ranges
+/// (Hummingbird's file middleware), behind a path check that never leaves the directory.
+struct StaticFilesMiddleware: RouterMiddleware {
+    typealias Context = HostRequestContext
+
+    let safety: StaticPathSafety
+    let files: FileMiddleware<HostRequestContext, LocalFileSystem>
+    let cacheControl: String
+
+    init(directory: URL, cacheControl: String, logger: Logger) {
+        safety = StaticPathSafety(root: directory)
+        files = FileMiddleware(safety.root, searchForIndexHtml: true, logger: logger)
+        self.cacheControl = cacheControl
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if path == "/api" || path.hasPrefix("/api/") { return try await next(request, context) }
+        guard safety.isServable(path) else { throw HTTPError(.notFound) }
+        context.logFields.route = "static"
+        var response = try await files.handle(request, context: context, next: next)
+        if !cacheControl.isEmpty, response.status == .ok || response.status == .notModified || response.status == .partialContent {
+            response.headers[.cacheControl] = cacheControl
+        }
+        return response
+    }
+}

@@ -1,0 +1,45 @@
+import Testing
+@testable import PlugHostConfig
+@testable import PlugHostObservability
+@testable import PlugHostSockets
+@testable import PlugHostWorkerLink
+@testable import PlugHostPlugins
+@testable import PlugHostKeys
+@testable import PlugHostRateLimit
+@testable import PlugHostDocs
+@testable import PlugHostServer
+@testable import PlugHostSupervisor
+
+@Suite struct MiddlewareUnitTests {
+    func middleware(_ name: String, plugin: String, prefixes: [String] = [], ownRoutes: Bool = false) -> PluginMiddleware {
+        PluginMiddleware(name: name, pluginName: plugin, pluginFile: "lib\(plugin).so", recordIndex: -1, flags: ownRoutes ? 2 : 0, pathPrefixes: prefixes,
+                         onRequest: nil, onResponse: nil, userData: nil)
+    }
+
+    @Test func listedFirstInTheirOrderThenTheRestByPluginName() {
+        let chain = MiddlewareChain([
+            middleware("z1", plugin: "zeta"), middleware("a2", plugin: "alpha"), middleware("m", plugin: "mid"), middleware("a1", plugin: "alpha"),
+        ], order: ["m", "missing"])
+        #expect(chain.ordered.map(\.name) == ["m", "a2", "a1", "z1"])
+    }
+
+    @Test func prefixesMatchWholeSegments() {
+        let admin = middleware("x", plugin: "p", prefixes: ["/api/admin"])
+        #expect(admin.applies(to: "/api/admin", routePlugin: nil))
+        #expect(admin.applies(to: "/api/admin/users", routePlugin: "q"))
+        #expect(!admin.applies(to: "/api/administrator", routePlugin: nil))
+        #expect(!admin.applies(to: "/api/hello", routePlugin: nil))
+    }
+
+    @Test func ownRoutesOnlyLeavesOtherPluginsAndBuiltinsAlone() {
+        let own = middleware("x", plugin: "p", ownRoutes: true)
+        #expect(own.applies(to: "/api/p/a", routePlugin: "p"))
+        #expect(!own.applies(to: "/api/q/a", routePlugin: "q"))
+        #expect(!own.applies(to: "/api/health", routePlugin: nil))
+    }
+
+    @Test func orderWithABadOrRepeatedNameIsAConfigError() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("[middleware]\norder = [\"Bad Name\"]\n", file: "host.toml", baseDirectory: .init(filePath: "/")) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("[middleware]\norder = [\"a\", \"a\"]\n", file: "host.toml", baseDirectory: .init(filePath: "/")) }
+    }
+}
