@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
             printError("--port must be from 0 to 65535, got \(port)")
             throw ExitCode(2)
         }
-        let launch = Supervisor.Launch(configPath: options.config, host: address.host, port: address.port, logLevel: options.logLevel)
+        let launch = LaunchOptions(configPath: options.config, host: address.host, port: address.port, logLevel: options.logLevel)
         var loaded: HostConfig
         do {
             loaded = try launch.loadConfig()

@@ -25,7 +25,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         var config: HostConfig
         do {
-            config = try Supervisor.Launch(configPath: options.config, host: address.host, port: address.port, logLevel: nil).loadConfig()
+            config = try LaunchOptions(configPath: options.config, host: address.host, port: address.port, logLevel: nil).loadConfig()
         } catch {
             printError("configuration error: \(error)")
             WorkerRuntime.send(WorkerMessage(event: .failed, error: "configuration error: \(error)"))
