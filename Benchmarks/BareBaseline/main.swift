@@ -4,9 +4,9 @@
 //   BareBaseline PORT CERT KEY      HTTPS with HTTP/2 (ALPN), like the host's [tls]
 import Foundation
 import Hummingbird
-import Logging
 import HummingbirdCore
 import HummingbirdHTTP2
+import Logging
 import NIOCore
 import NIOSSL
 

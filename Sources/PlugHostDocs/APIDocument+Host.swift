@@ -1,5 +1,6 @@
 public import PlugHostConfig
 public import PlugHostPlugins
+
 extension APIDocument {
     /// A route as the rate limiter sees it, to ask whether a policy applies.
     public struct LimitQuestion: Sendable {

@@ -1,5 +1,5 @@
-package import Crypto
-package import Foundation
+import Crypto
+import Foundation
 package import PlugHostConfig
 
 /// The Swagger UI and ReDoc pages, made once at start, each with a Content-Security-Policy that

@@ -1,6 +1,6 @@
 public import Foundation
-public import TOMLKit
 public import PlugHostConfig
+import TOMLKit
 
 /// The key file (`keys.toml`): read, check, and write atomically with mode 0600.
 ///

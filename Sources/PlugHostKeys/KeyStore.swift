@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
-import Synchronization
 public import PlugHostConfig
+import Synchronization
 
 /// The API keys the host accepts right now, reloaded when the key file changes.
 ///

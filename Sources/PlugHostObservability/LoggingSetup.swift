@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
-import Synchronization
 public import PlugHostConfig
+import Synchronization
 
 /// Installs the process-wide logging from `[logging]`: console, plus a rotating file if set.
 public enum LoggingSetup {

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import PlugHostConfig
+import Synchronization
 
 /// Appends log lines to a file and rotates it when it reaches a size: `server.log` becomes
 /// `server.log.1`, `.1` becomes `.2`, and so on; the oldest beyond `keep` is deleted.

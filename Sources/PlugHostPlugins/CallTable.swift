@@ -1,9 +1,8 @@
-
-package import Logging
+import Logging
 package import NIOCore
-package import PlugHostABI
+import PlugHostABI
+import PlugHostObservability
 import Synchronization
-package import PlugHostObservability
 
 /// Every handler call that has not been answered yet, by the id its `ph_call_t *` handle encodes.
 ///
@@ -129,14 +128,17 @@ package struct CallHandle: Sendable {
 package struct CallOwner: Sendable {
     package enum Kind: Sendable { case route, requestHook, responseHook }
     package let plugin: String
+    /// The plugin's entry in the worker's crash record.
+    package let recordIndex: Int32
     package let kind: Kind
     /// The middleware's name, for a hook call.
     package var middleware: String?
     /// `GET /api/items/{id}`, or `middleware 'request-id' (request hook) on GET /api/items/{id}`.
     package let what: String
 
-    package init(plugin: String, kind: Kind, middleware: String? = nil, what: String) {
+    package init(plugin: String, recordIndex: Int32, kind: Kind, middleware: String? = nil, what: String) {
         self.plugin = plugin
+        self.recordIndex = recordIndex
         self.kind = kind
         self.middleware = middleware
         self.what = what

@@ -1,6 +1,6 @@
 package import HTTPTypes
 package import Logging
-package import PlugHostABI
+import PlugHostABI
 import Synchronization
 
 /// The header changes a middleware hook answered with (`proceed()`), copied out of the plugin's memory.

@@ -1,7 +1,7 @@
 package import HTTPTypes
-package import Logging
+import Logging
 package import NIOCore
-package import PlugHostABI
+import PlugHostABI
 
 /// A plugin's answer, copied out of its `ph_response_t` into the host's own types.
 package struct PluginAnswer: Sendable {

@@ -6,8 +6,7 @@ import PlugHostABI
 /// Opened with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` and never closed: the Swift runtime keeps
 /// pointers into a Swift plugin's metadata, so unloading one crashes the process later.
 struct PluginLibrary: @unchecked Sendable {
-    // The handle and function pointers are immutable and valid for the life of the process.
-    let path: String
+    // The function pointers are immutable and valid for the life of the process.
     let magic: ph_plugin_magic_fn
     let register: ph_plugin_register_fn
     /// The optional `ph_plugin_shutdown`.
@@ -36,7 +35,6 @@ struct PluginLibrary: @unchecked Sendable {
         let register = try symbol(PH_PLUGIN_REGISTER_SYMBOL, in: handle, file: displayName)
         let shutdown = dlsym(handle, PH_PLUGIN_SHUTDOWN_SYMBOL)
         return PluginLibrary(
-            path: path,
             magic: unsafeBitCast(magic, to: ph_plugin_magic_fn.self),
             register: unsafeBitCast(register, to: ph_plugin_register_fn.self),
             shutdown: shutdown.map { unsafeBitCast($0, to: ph_plugin_shutdown_fn.self) }
@@ -66,7 +64,7 @@ struct PluginLibrary: @unchecked Sendable {
             PluginLoadError(file: file, reason: reason, cause: "\(cause) (dlopen: \(text))", fix: fix)
         }
         let corrupt = ["file too short", "invalid ELF header", "cannot read file data", "failed to map segment", "ELF load command",
-                       "not a dynamic library", "slice is not valid mach-o", "not a mach-o file"]
+                       "not a dynamic library"]
         if corrupt.contains(where: text.contains) {
             return error(.notASharedLibrary, "it is not a shared library (empty, truncated or another kind of file)",
                          "Build it as a shared library (swift build --product NAME, or cc -shared -fPIC), or remove it from the plugins directory")
@@ -74,7 +72,7 @@ struct PluginLibrary: @unchecked Sendable {
         if text.contains("position-independent executable") || text.contains("ET_DYN") {
             return error(.notASharedLibrary, "it is an executable, not a shared library", "Build it with -shared (a .library(type: .dynamic) product in Swift)")
         }
-        if text.contains("wrong ELF class") || text.contains("ELF file's phentsize") || text.contains("incompatible architecture") {
+        if text.contains("wrong ELF class") || text.contains("ELF file's phentsize") {
             return error(.incompatibleBuild, "it was built for another architecture", "Build it for \(BuildSignature.host.target)")
         }
         if let range = text.range(of: "undefined symbol: ") {
@@ -82,7 +80,7 @@ struct PluginLibrary: @unchecked Sendable {
             return error(.undefinedSymbol, "it needs the symbol '\(symbol)', which no loaded library defines",
                          "Link the library that defines it into the plugin; plugins must not expect symbols from the host")
         }
-        if text.contains("cannot open shared object file") || text.contains("Library not loaded") {
+        if text.contains("cannot open shared object file") {
             // dlerror names the object it could not open first: the plugin itself or one of its dependencies.
             let named = text.components(separatedBy: ":").first ?? ""
             let isDependency = !named.isEmpty && URL(filePath: named).lastPathComponent != URL(filePath: file).lastPathComponent

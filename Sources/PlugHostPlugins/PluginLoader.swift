@@ -1,7 +1,7 @@
-public import Crypto
+import Crypto
 public import Foundation
 public import Logging
-public import PlugHostABI
+package import PlugHostABI
 public import PlugHostConfig
 
 /// A plugin that loaded and registered its routes.
@@ -55,18 +55,10 @@ public struct PluginLoader: Sendable {
     let pinnedHashes: [String: String]
     let quarantined: [QuarantinedPlugin]
 
-    /// Every `.so` (`.dylib` on macOS) directly in `directory`, sorted by name.
+    /// Every `.so` directly in `directory`, sorted by name (PlugHost runs on Linux only).
     public static func pluginFiles(in directory: URL) throws -> [URL] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        return names.filter { $0.hasSuffix(sharedLibrarySuffix) && !$0.hasPrefix(".") }.sorted().map { directory.appending(path: $0) }
-    }
-
-    public static var sharedLibrarySuffix: String {
-        #if canImport(Darwin)
-        ".dylib"
-        #else
-        ".so"
-        #endif
+        return names.filter { $0.hasSuffix(".so") && !$0.hasPrefix(".") }.sorted().map { directory.appending(path: $0) }
     }
 
     public init(registry: RouteRegistry, settings: PluginSettings, logger: Logger) {

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PlugHostABI
-import Synchronization
 import PlugHostConfig
+import Synchronization
 
 /// One plugin as the host knows it; its address is the plugin's `ph_plugin_t *` handle.
 ///

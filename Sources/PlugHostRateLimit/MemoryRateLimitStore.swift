@@ -1,6 +1,6 @@
-public import Foundation
-import Synchronization
+import Foundation
 public import PlugHostConfig
+import Synchronization
 
 /// Rate-limit counts in this process's memory: exact, O(1) amortised per check, bounded.
 ///

@@ -2,8 +2,8 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 import PlugHostConfig
+import Synchronization
 
 /// A value of the Redis protocol (RESP2).
 enum RESPValue: Sendable, Equatable {

@@ -1,10 +1,10 @@
-package import Foundation
+import Foundation
 package import HTTPTypes
 package import Hummingbird
 package import Logging
-import Synchronization
 package import PlugHostConfig
-package import PlugHostObservability
+import PlugHostObservability
+import Synchronization
 
 /// A set of limits with a name, as the RateLimit headers announce it.
 package struct RateLimitPolicy: Sendable {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Synchronization
 import PlugHostConfig
+import Synchronization
 
 /// Rate-limit counts in Redis, shared by every PlugHost instance pointed at it.
 ///

@@ -1,5 +1,5 @@
-import PlugHostABI
 import Foundation
+import PlugHostABI
 import Synchronization
 
 /// A plugin written in Swift: its identity and the routes it registers.

@@ -1,20 +1,20 @@
-public import Foundation
-public import HTTPTypes
-public import Hummingbird
-public import HummingbirdCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
 import HummingbirdHTTP2
 public import Logging
-public import NIOCore
-public import NIOPosix
-public import ServiceLifecycle
+import NIOCore
+import NIOPosix
 public import PlugHostConfig
-public import PlugHostPlugins
-public import PlugHostKeys
 public import PlugHostDocs
+public import PlugHostKeys
+import PlugHostObservability
+public import PlugHostPlugins
+import PlugHostRateLimit
 public import PlugHostSockets
-public import PlugHostRateLimit
-public import PlugHostObservability
-public import PlugHostTLS
+import PlugHostTLS
+import ServiceLifecycle
 
 /// The running host: configuration, loaded plugins, and the HTTP application built from them.
 public struct HostServer: Sendable {

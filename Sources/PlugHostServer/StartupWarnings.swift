@@ -1,4 +1,5 @@
 import PlugHostConfig
+
 extension HostServer {
     /// Logs configurations that start but almost certainly do not do what the operator meant.
     func warnAboutLikelyMistakes() {

@@ -1,4 +1,5 @@
 import PlugHostConfig
+
 /// What the supervisor does after a worker crash: restart at once; restart later, in a crash loop
 /// no single plugin explains; or quarantine the plugin that keeps crashing workers and restart
 /// without it.

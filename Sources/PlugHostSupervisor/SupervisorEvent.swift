@@ -1,5 +1,5 @@
-import UnixSignals
 import PlugHostWorkerLink
+import UnixSignals
 
 /// Everything that can happen to a supervisor, delivered one at a time to its loop.
 enum SupervisorEvent: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
+import PlugHostObservability
 import PlugHostProcess
 import PlugHostSockets
-import PlugHostObservability
 import PlugHostWorkerLink
 
 /// A worker process the supervisor started, and the threads that watch it: one reads its

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
+import PlugHostConfig
 import SwiftASN1
 import X509
-import PlugHostConfig
 
 /// Makes the self-signed certificate HTTPS starts with when no certificate exists: P-256,
 /// covering localhost, 127.0.0.1, ::1 and any configured names. Made in Swift — no openssl binary.

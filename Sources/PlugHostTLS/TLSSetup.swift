@@ -1,5 +1,5 @@
-package import Crypto
-package import Foundation
+import Crypto
+import Foundation
 package import Logging
 package import NIOSSL
 package import PlugHostConfig

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PlugHostDocs
 import PlugHostKeys
 import PlugHostPlugins
-import PlugHostDocs
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PlugHostSockets
 import PlugHostConfig
-import PlugHostSupervisor
 import PlugHostObservability
 import PlugHostServer
+import PlugHostSockets
+import PlugHostSupervisor
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

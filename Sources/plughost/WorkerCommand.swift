@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PlugHostSockets
 import PlugHostConfig
+import PlugHostSockets
 import PlugHostSupervisor
 import PlugHostWorkerLink
 

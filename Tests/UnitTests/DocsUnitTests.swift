@@ -1,16 +1,16 @@
 import Crypto
 import Foundation
-import Testing
 @testable import PlugHostConfig
-@testable import PlugHostObservability
-@testable import PlugHostSockets
-@testable import PlugHostWorkerLink
-@testable import PlugHostPlugins
-@testable import PlugHostKeys
-@testable import PlugHostRateLimit
 @testable import PlugHostDocs
+@testable import PlugHostKeys
+@testable import PlugHostObservability
+@testable import PlugHostPlugins
+@testable import PlugHostRateLimit
 @testable import PlugHostServer
+@testable import PlugHostSockets
 @testable import PlugHostSupervisor
+@testable import PlugHostWorkerLink
+import Testing
 
 @Suite struct DocsUnitTests {
     @Test func componentNamesAndLocalReferencesGetThePluginsNamespace() throws {

@@ -1,17 +1,17 @@
 import Foundation
 import NIOCore
 import PlugHostABI
-import Testing
 @testable import PlugHostConfig
-@testable import PlugHostObservability
-@testable import PlugHostSockets
-@testable import PlugHostWorkerLink
-@testable import PlugHostPlugins
-@testable import PlugHostKeys
-@testable import PlugHostRateLimit
 @testable import PlugHostDocs
+@testable import PlugHostKeys
+@testable import PlugHostObservability
+@testable import PlugHostPlugins
+@testable import PlugHostRateLimit
 @testable import PlugHostServer
+@testable import PlugHostSockets
 @testable import PlugHostSupervisor
+@testable import PlugHostWorkerLink
+import Testing
 
 /// Mutation fuzzing of the host's own parsers and of request-view building: every input must be
 /// accepted or refused with an error, never crash, hang or corrupt memory.

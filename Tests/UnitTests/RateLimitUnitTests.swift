@@ -1,15 +1,15 @@
 import NIOCore
-import Testing
 @testable import PlugHostConfig
-@testable import PlugHostObservability
-@testable import PlugHostSockets
-@testable import PlugHostWorkerLink
-@testable import PlugHostPlugins
-@testable import PlugHostKeys
-@testable import PlugHostRateLimit
 @testable import PlugHostDocs
+@testable import PlugHostKeys
+@testable import PlugHostObservability
+@testable import PlugHostPlugins
+@testable import PlugHostRateLimit
 @testable import PlugHostServer
+@testable import PlugHostSockets
 @testable import PlugHostSupervisor
+@testable import PlugHostWorkerLink
+import Testing
 
 @Suite struct RateParsingTests {
     @Test(arguments: [("100/minute", 100, 60.0), ("5/second", 5, 1), ("10/s", 10, 1), ("1000/hour", 1000, 3600), ("7/day", 7, 86_400), ("3/5minutes", 3, 300)])

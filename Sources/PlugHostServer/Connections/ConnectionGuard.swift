@@ -3,9 +3,9 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
-import Synchronization
 import PlugHostConfig
 import PlugHostPlugins
+import Synchronization
 
 /// Holds each connection to the `[limits]`: answers 431 for a head the decoder refused as too
 /// large, 414 for a too-long target, 408 for a first head that does not arrive in time; closes a

@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import ServiceLifecycle
 import Logging
-import Synchronization
 import PlugHostSockets
+import ServiceLifecycle
+import Synchronization
 
 /// The optional plain-HTTP listener (`[server] http_port`): every request is answered with a
 /// permanent redirect to the same path over HTTPS, and nothing else.

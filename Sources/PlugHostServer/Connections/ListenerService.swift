@@ -1,11 +1,11 @@
-import HummingbirdCore
 import Foundation
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
-import ServiceLifecycle
 import PlugHostSockets
+import ServiceLifecycle
 
 /// Serves connections from a socket that already listens — inherited from the supervisor or bound
 /// by this process — with Hummingbird's per-connection HTTP handling (`child`). Hummingbird's own

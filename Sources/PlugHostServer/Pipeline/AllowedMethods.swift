@@ -1,4 +1,5 @@
 import PlugHostPlugins
+
 /// Which methods are served at a path, so a request with another method gets 405 and an
 /// `Allow` header instead of a 404 that would claim the path does not exist (RFC 9110 §15.5.6).
 struct AllowedMethods: Sendable {

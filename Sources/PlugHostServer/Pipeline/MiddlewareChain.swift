@@ -1,4 +1,5 @@
 import PlugHostPlugins
+
 /// The plugin middlewares in the order they run: those host.toml's `[middleware] order` lists,
 /// in that order, then the others by plugin name (and, within a plugin, in registration order).
 struct MiddlewareChain: Sendable {

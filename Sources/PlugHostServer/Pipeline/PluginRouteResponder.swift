@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PlugHostABI
-import PlugHostPlugins
 import PlugHostObservability
+import PlugHostPlugins
 
 /// Serves one plugin route through the pipeline: reads the body, builds the request view, calls
 /// the C handler inline or on the blocking pool, and waits for its answer or the timeout.
@@ -16,6 +16,9 @@ struct PluginRouteResponder: Sendable {
     let metrics: HostMetrics.RouteMetrics?
     /// The route as the pipeline knows it, made once rather than per request.
     private let served: RoutePipeline.Route
+    private let owner: CallOwner
+    private let caller: PluginCaller
+    private let requestFields: PluginRequestFields
 
     init(route: PluginRoute, pipeline: RoutePipeline, rules: RouteGate.Rules, maxBodyBytes: Int, metrics: HostMetrics.RouteMetrics?) {
         self.route = route
@@ -24,13 +27,16 @@ struct PluginRouteResponder: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.metrics = metrics
         served = RoutePipeline.Route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
+        owner = CallOwner(plugin: route.pluginName, recordIndex: route.recordIndex, kind: .route, what: "\(route.method) \(route.servedPath)")
+        caller = pipeline.caller
+        requestFields = pipeline.requestFields
     }
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
         context.logFields.plugin = route.pluginName
         context.logFields.route = served.servedPath
         context.logFields.metrics = metrics
-        return try await pipeline.serve(request, context: context, route: served) { [route, served, pipeline, maxBodyBytes] request, keyName in
+        return try await pipeline.serve(request, context: context, route: served) { [route, served, caller, requestFields, owner, maxBodyBytes] request, keyName in
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: maxBodyBytes)
@@ -43,17 +49,16 @@ struct PluginRouteResponder: Sendable {
                 throw HTTPError(.badRequest, message: "The request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length announced.")
             }
             let view = body.withUnsafeReadableBytes { bytes in
-                RequestView(pipeline.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
+                RequestView(requestFields.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
             }
-            let owner = CallOwner(plugin: route.pluginName, kind: .route, what: "\(route.method) \(served.servedPath)")
-            let answer = await pipeline.caller.call(owner, view: view, nonBlocking: route.isNonBlocking) { handle in
-                CrashRecord.running(route.recordIndex, owner.what) { route.handler(handle, view.request, route.userData) }
+            let answer = await caller.call(owner, view: view, nonBlocking: route.isNonBlocking) { handle in
+                route.handler(handle, view.request, route.userData)
             }
-            guard case .respond(let reply) = answer else {
+            guard case .respond(let pluginAnswer) = answer else {
                 // proceed() on a route's call is refused in the call table and never delivered.
                 preconditionFailure("a route call finished with proceed()")
             }
-            return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
+            return pluginAnswer.response
         }
     }
 }

@@ -1,5 +1,5 @@
-import Synchronization
 import PlugHostObservability
+import Synchronization
 
 /// What inner layers learn about a request that the logging middleware, outermost, reports:
 /// the resolved client address, the plugin that served it, and the authenticated key's name.

@@ -11,7 +11,16 @@ struct RoutePipeline: Sendable {
     let gate: RouteGate
     let chain: MiddlewareChain
     let caller: PluginCaller
+    let requestFields: PluginRequestFields
     let logger: Logger
+
+    init(gate: RouteGate, chain: MiddlewareChain, caller: PluginCaller, logger: Logger) {
+        self.gate = gate
+        self.chain = chain
+        self.caller = caller
+        requestFields = PluginRequestFields(keyHeader: gate.authenticator.headerName)
+        self.logger = logger
+    }
 
     /// One served route, as the pipeline needs to know it.
     struct Route: Sendable {
@@ -64,13 +73,13 @@ struct RoutePipeline: Sendable {
         for middleware in middlewares {
             if let hook = middleware.onRequest {
                 let owner = owner(middleware, .requestHook, route)
-                let view = RequestView(fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
+                let view = RequestView(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
                                        body: UnsafeRawBufferPointer(start: nil, count: 0))
                 let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
-                    CrashRecord.running(middleware.recordIndex, owner.what) { hook(handle, view.request, middleware.userData) }
+                    hook(handle, view.request, middleware.userData)
                 }
-                if case .respond(let reply) = answer {
-                    stoppedWith = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
+                if case .respond(let pluginAnswer) = answer {
+                    stoppedWith = pluginAnswer.response
                     break
                 }
                 if case .proceed(let edits) = answer {
@@ -91,45 +100,25 @@ struct RoutePipeline: Sendable {
         for middleware in passed.reversed() {
             guard let hook = middleware.onResponse else { continue }
             let owner = owner(middleware, .responseHook, route)
-            var fields = fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
+            var fields = requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
             fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
             let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
             let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
-                CrashRecord.running(middleware.recordIndex, owner.what) { hook(handle, view.request, view.response, middleware.userData) }
+                hook(handle, view.request, view.response, middleware.userData)
             }
             switch answer {
             case .proceed(let edits):
                 edits.apply(to: &response.headers, protected: responseProtected, owner: owner, logger: logger)
-            case .respond(let reply):
+            case .respond(let pluginAnswer):
                 // Only the host answers a response hook this way: its timeout (504) or a malformed answer.
-                response = Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
+                response = pluginAnswer.response
             }
         }
         return response
     }
 
-    /// What a handler or hook sees of a request: the API key header is never among the headers.
-    /// A handler's `route` is its own template; a hook's, which serves many plugins, the template as served.
-    func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: Route, keyName: String?,
-                forHook: Bool = false) -> RequestView.Fields {
-        let rawPath = request.uri.path
-        return RequestView.Fields(
-            method: request.method.rawValue,
-            path: rawPath.removingPercentEncoding ?? rawPath,
-            route: forHook ? route.servedPath : route.template.description,
-            query: request.uri.query ?? "",
-            parameters: route.template.parameterNames.map { name in
-                let raw = context.parameters.get(name) ?? ""
-                return (name, raw.removingPercentEncoding ?? raw)
-            },
-            headers: headers.filter { $0.name != gate.authenticator.headerName }.map { ($0.name.canonicalName, $0.value) },
-            clientAddress: context.logFields.client,
-            keyName: keyName ?? ""
-        )
-    }
-
     private func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ route: Route) -> CallOwner {
-        CallOwner(plugin: middleware.pluginName, kind: kind, middleware: middleware.name,
+        CallOwner(plugin: middleware.pluginName, recordIndex: middleware.recordIndex, kind: kind, middleware: middleware.name,
                   what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(route.method) \(route.servedPath)")
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import PlugHostKeys
+import Synchronization
 
 /// The page answered for a path outside `/api` that does not exist: `404.html` from the static
 /// directory (or `index.html` in SPA mode), re-read only when the file changes.

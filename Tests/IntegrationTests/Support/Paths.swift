@@ -9,10 +9,7 @@ enum Paths {
     static let binaries: URL = {
         if let override = ProcessInfo.processInfo.environment["PLUGHOST_BIN_DIR"] { return URL(filePath: override) }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(filePath: executable).deletingLastPathComponent()
-        // On macOS the test binary sits inside PlugHostPackageTests.xctest/Contents/MacOS.
-        while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
-        return directory
+        return URL(filePath: executable).deletingLastPathComponent()
     }()
 
     static var plughost: URL { binaries.appending(path: "plughost") }

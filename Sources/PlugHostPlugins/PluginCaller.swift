@@ -1,16 +1,26 @@
 import NIOCore
-import NIOPosix
-import PlugHostPlugins
+package import NIOPosix
 
-/// Calls into a plugin — a route handler or a middleware hook — and waits for its answer, or for
-/// the handler timeout, after which the client gets 504 whatever the plugin does later.
-struct PluginCaller: Sendable {
+/// The one point every call into a plugin's request code passes — a route handler, a request
+/// hook, a response hook: it notes the call in the worker's crash record (so a crash names the
+/// plugin and the route), runs it inline or on the blocking pool, and waits for the answer or the
+/// handler timeout, after which the client gets 504 whatever the plugin does later. Anything that
+/// should happen around every plugin call (timing, tracing) belongs here, not in its callers.
+package struct PluginCaller: Sendable {
     let blockingPool: NIOThreadPool
     let timeout: Double
 
+    package init(blockingPool: NIOThreadPool, timeout: Double) {
+        self.blockingPool = blockingPool
+        self.timeout = timeout
+    }
+
     /// `invoke` calls the plugin's C function with the call handle: inline on this executor when
     /// `nonBlocking`, else on the pool sized for blocking work.
-    func call(_ owner: CallOwner, view: RequestView, nonBlocking: Bool, invoke: @escaping @Sendable (OpaquePointer) -> Void) async -> CallAnswer {
+    package func call(_ owner: CallOwner, view: RequestView, nonBlocking: Bool, invoke plugin: @escaping @Sendable (OpaquePointer) -> Void) async -> CallAnswer {
+        let invoke: @Sendable (OpaquePointer) -> Void = { handle in
+            CrashRecord.running(owner.recordIndex, owner.what) { plugin(handle) }
+        }
         let call = PendingCall(owner: owner, view: view)
         let handle = CallTable.shared.add(call)
         // A non-blocking handler usually answers before it returns: then there is nothing to

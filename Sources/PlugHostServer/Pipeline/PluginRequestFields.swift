@@ -1,0 +1,30 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PlugHostPlugins
+
+/// What a plugin sees of a request, for a route handler or a middleware hook. The API key header
+/// is never among the headers: the host checked it, and no plugin needs the secret.
+struct PluginRequestFields: Sendable {
+    /// `[auth] header`.
+    let keyHeader: HTTPField.Name
+
+    /// A handler's `route` is its own template; a hook's, which serves many plugins, the template as served.
+    func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: RoutePipeline.Route, keyName: String?,
+                forHook: Bool = false) -> RequestView.Fields {
+        let rawPath = request.uri.path
+        return RequestView.Fields(
+            method: request.method.rawValue,
+            path: rawPath.removingPercentEncoding ?? rawPath,
+            route: forHook ? route.servedPath : route.template.description,
+            query: request.uri.query ?? "",
+            parameters: route.template.parameterNames.map { name in
+                let raw = context.parameters.get(name) ?? ""
+                return (name, raw.removingPercentEncoding ?? raw)
+            },
+            headers: headers.filter { $0.name != keyHeader }.map { ($0.name.canonicalName, $0.value) },
+            clientAddress: context.logFields.client,
+            keyName: keyName ?? ""
+        )
+    }
+}
