@@ -19,7 +19,7 @@ package struct HeaderEdits: Sendable {
     init(copying pairs: UnsafeBufferPointer<ph_pair_t>, owner: CallOwner, logger: Logger) {
         edits = pairs.compactMap { pair in
             guard pair.value.data != nil else {
-                guard let name = HTTPField.Name(String(pair.name)) else {
+                guard let name = HTTPField.Name(pair.name.copiedString) else {
                     logger.warning("plugin '\(owner.plugin)' asked to remove an invalid header name in \(owner.what); ignored")
                     return nil
                 }

@@ -42,8 +42,8 @@ package struct PluginAnswer: Sendable {
 enum SafeHeader {
     /// The field, or nil (logged) when the name is not a token or the value holds CR, LF or NUL.
     static func field(_ pair: ph_pair_t, owner: CallOwner, logger: Logger) -> HTTPField? {
-        let name = String(pair.name)
-        let value = String(pair.value)
+        let name = pair.name.copiedString
+        let value = pair.value.copiedString
         guard let fieldName = HTTPField.Name(name), isSafeValue(value) else {
             logger.warning("plugin '\(owner.plugin)' sent an invalid header in \(owner.what) (name \(name.debugDescription)); dropped it")
             return nil
@@ -53,16 +53,5 @@ enum SafeHeader {
 
     static func isSafeValue(_ value: String) -> Bool {
         !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 })
-    }
-}
-
-extension String {
-    /// Copies a C string view; invalid UTF-8 is repaired, never trusted.
-    init(_ view: ph_str_t) {
-        guard view.len > 0, let data = view.data else {
-            self = ""
-            return
-        }
-        self = String(decoding: UnsafeRawBufferPointer(start: data, count: view.len), as: UTF8.self)
     }
 }

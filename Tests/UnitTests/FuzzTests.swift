@@ -105,11 +105,11 @@ import Testing
                                             response: mutator.next(2) == 0 ? nil : (200, headers))
             let view = body.withUnsafeBytes { RequestView(fields, body: $0) }
             let request = view.request.pointee
-            #expect(String(request.method) == String(decoding: Array(text.utf8), as: UTF8.self))
+            #expect(request.method.copiedString == String(decoding: Array(text.utf8), as: UTF8.self))
             #expect(request.header_count == headers.count)
             for (index, header) in headers.enumerated() {
-                #expect(String(request.headers[index].name) == header.0)
-                #expect(String(request.headers[index].value) == header.1)
+                #expect(request.headers[index].name.copiedString == header.0)
+                #expect(request.headers[index].value.copiedString == header.1)
             }
             #expect(Array(UnsafeRawBufferPointer(start: request.body.data, count: request.body.len)) == body)
             if let response = view.response { #expect(response.pointee.header_count == headers.count) }
