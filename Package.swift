@@ -63,6 +63,7 @@ let package = Package(
         .target(
             name: "PlugHostObservability",
             dependencies: [
+                "PlugHostProcess",
                 "PlugHostConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

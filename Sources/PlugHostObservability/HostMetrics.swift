@@ -19,6 +19,7 @@ public final class HostMetrics: Sendable {
 
     let registry = PrometheusCollectorRegistry()
     private let inFlight: Gauge
+    private let droppedLogLines: Counter
     private let started = Date()
     /// Every plugin metric by exported name: who owns it, its kind, and its help (the first one given,
     /// since the registry refuses — fatally — one name with two help texts).
@@ -31,6 +32,7 @@ public final class HostMetrics: Sendable {
 
     init() {
         inFlight = registry.makeGauge(descriptor: HostMetrics.named("plughost_http_requests_in_flight", "Requests being answered right now."))
+        droppedLogLines = registry.makeCounter(descriptor: HostMetrics.named("plughost_log_lines_dropped_total", "Log lines dropped because the log queue was full."))
     }
 
     private let routes = Mutex<[String: RouteMetrics]>([:])
@@ -96,6 +98,9 @@ public final class HostMetrics: Sendable {
     package func pluginsLoaded(_ count: Int) {
         registry.makeGauge(descriptor: HostMetrics.named("plughost_plugins_loaded", "Plugins serving.")).set(Double(count))
     }
+
+    /// A log line did not fit in the log queue and was dropped.
+    package func logLinesDropped() { droppedLogLines.increment() }
 
     package func handlerTimedOut(plugin: String) {
         registry.makeCounter(descriptor: HostMetrics.named("plughost_handler_timeouts_total", "Handlers that did not answer in time (504)."), labels: [("plugin", plugin)]).increment()

@@ -2,35 +2,48 @@ import Foundation
 import Logging
 import PlugHostConfig
 
-/// Renders one log record as a line of text or of JSON, the same for console and file.
+/// Renders one log record as a line of text or of JSON, newline included. Rendered once per
+/// record, whatever the number of sinks.
 struct LogLineFormat: Sendable {
     let format: LoggingSettings.Format
 
-    func render(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata, label: String, date: Date = Date()) -> String {
-        let timestamp = Self.timestamp(date)
+    func render(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata, label: String, timestamp: String = LogTimestamp.now()) -> String {
         switch format {
         case .text:
-            let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            return "\(timestamp) \(level) \(label): \(message)\(fields.isEmpty ? "" : " " + fields)"
+            let message = message.description
+            var line = ""
+            line.reserveCapacity(timestamp.utf8.count + label.utf8.count + message.utf8.count + 16 + metadata.count * 24)
+            line += timestamp
+            line += " "
+            line += level.rawValue
+            line += " "
+            line += label
+            line += ": "
+            line += message
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                line += " "
+                line += key
+                line += "="
+                line += value.description
+            }
+            line += "\n"
+            return line
         case .json:
             var object: [String: String] = ["time": timestamp, "level": level.rawValue, "logger": label, "message": message.description]
             for (key, value) in metadata where object[key] == nil { object[key] = value.description }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return ((try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
         }
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 }
 
-/// A swift-log handler that renders records with ``LogLineFormat`` and hands each line to a sink.
-struct LineLogHandler: LogHandler {
+/// A swift-log handler that renders each record once and queues the line for the writer thread
+/// (``LogWriter``), which writes it to every sink.
+struct QueuedLogHandler: LogHandler {
     let label: String
     let format: LogLineFormat
-    let sink: any LogSink
+    let writer: LogWriter
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
 
@@ -42,19 +55,28 @@ struct LineLogHandler: LogHandler {
     func log(event: LogEvent) {
         var merged = metadata
         if let explicit = event.metadata { merged.merge(explicit) { $1 } }
-        sink.write(format.render(level: event.level, message: event.message, metadata: merged, label: label) + "\n")
+        writer.enqueue(format.render(level: event.level, message: event.message, metadata: merged, label: label))
     }
 }
 
-/// Where rendered log lines go.
+/// Where rendered log lines go: runs of whole lines, from the one writer thread (or, for the
+/// supervisor's file, also from the threads relaying its workers' lines).
 public protocol LogSink: Sendable {
-    func write(_ line: String)
+    func write(_ lines: UnsafeRawBufferPointer)
+    /// The descriptor a crash handler may write the lines still queued to, if any.
+    var crashDescriptor: Int32? { get }
 }
 
-/// Standard output, one write per line so lines from many threads never interleave.
-struct ConsoleSink: LogSink {
-    func write(_ line: String) {
-        var line = line
-        line.withUTF8 { bytes in _ = Foundation.write(STDOUT_FILENO, bytes.baseAddress, bytes.count) }
+extension LogSink {
+    /// Writes `lines` (whole lines, newlines included).
+    public func write(_ lines: String) {
+        var lines = lines
+        lines.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
+}
+
+/// Standard output.
+struct ConsoleSink: LogSink {
+    func write(_ lines: UnsafeRawBufferPointer) { DescriptorSink.writeAll(STDOUT_FILENO, lines) }
+    var crashDescriptor: Int32? { STDOUT_FILENO }
 }

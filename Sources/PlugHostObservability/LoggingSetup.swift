@@ -4,6 +4,7 @@ public import PlugHostConfig
 import Synchronization
 
 /// Installs the process-wide logging from `[logging]`: console, plus a rotating file if set.
+/// Lines are rendered once and written by one thread (``LogWriter``), never on the request path.
 public enum LoggingSetup {
     /// Call once, before any logger is made. Throws when the log file cannot be opened.
     /// `toSupervisor`: a worker's descriptor for its `[logging] file` lines, which the supervisor
@@ -12,26 +13,38 @@ public enum LoggingSetup {
         let level = Logger.Level(rawValue: settings.level) ?? .info
         let format = LogLineFormat(format: settings.format)
         var sinks: [any LogSink] = [ConsoleSink()]
+        let writerBox = Mutex<LogWriter?>(nil)
         if !settings.file.isEmpty {
             let file: any LogSink = if let toSupervisor {
                 DescriptorSink(descriptor: toSupervisor)
             } else {
                 try RotatingFileSink(url: ConfigLoader.resolve(settings.file, against: baseDirectory),
-                                     maxBytes: settings.maxFileSize, keep: settings.maxFiles)
+                                     maxBytes: settings.maxFileSize, keep: settings.maxFiles,
+                                     onRotate: { writerBox.withLock { $0 }?.updateCrashDescriptors() })
             }
             sinks.append(file)
             installedFileSink.withLock { $0 = file }
         }
-        let all = sinks
+        let writer = LogWriter(sinks: sinks)
+        writerBox.withLock { $0 = writer }
+        installed.withLock { $0 = writer }
+        // Lines still queued when the process exits (a command's last words, a worker's exit).
+        atexit { LoggingSetup.flush() }
         LoggingSystem.bootstrap { label in
-            MultiplexLogHandler(all.map { LineLogHandler(label: label, format: format, sink: $0, logLevel: level) })
+            QueuedLogHandler(label: label, format: format, writer: writer, logLevel: level)
         }
         return Logger(label: "plughost")
     }
 
     private static let installedFileSink = Mutex<(any LogSink)?>(nil)
+    private static let installed = Mutex<LogWriter?>(nil)
 
     /// The `[logging] file` sink ``bootstrap`` installed, if any: the supervisor writes its
     /// workers' lines to it too.
     public static var fileSink: (any LogSink)? { installedFileSink.withLock { $0 } }
+
+    /// Returns once every line logged so far has been written.
+    public static func flush() {
+        installed.withLock { $0 }?.flush()
+    }
 }

@@ -10,8 +10,9 @@ final class RotatingFileSink: LogSink, Sendable {
     let keep: Int
     private let state: Mutex<(descriptor: Int32, size: Int)>
 
-    init(url: URL, maxBytes: Int, keep: Int) throws {
+    init(url: URL, maxBytes: Int, keep: Int, onRotate: @escaping @Sendable () -> Void = {}) throws {
         self.url = url
+        self.onRotate = onRotate
         self.maxBytes = maxBytes
         self.keep = keep
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -23,14 +24,25 @@ final class RotatingFileSink: LogSink, Sendable {
         state.withLock { _ = close($0.descriptor) }
     }
 
-    func write(_ line: String) {
-        var line = line
-        state.withLock { state in
-            if state.size > 0, state.size + line.utf8.count > maxBytes { rotate(&state) }
-            let written = line.withUTF8 { bytes in Foundation.write(state.descriptor, bytes.baseAddress, bytes.count) }
-            if written > 0 { state.size += written }
+    /// Appends whole lines; rotates first when they would take the file past `maxBytes`.
+    func write(_ lines: UnsafeRawBufferPointer) {
+        let rotated = state.withLock { state -> Bool in
+            var rotated = false
+            if state.size > 0, state.size + lines.count > maxBytes {
+                rotate(&state)
+                rotated = true
+            }
+            DescriptorSink.writeAll(state.descriptor, lines)
+            state.size += lines.count
+            return rotated
         }
+        if rotated { onRotate() }
     }
+
+    var crashDescriptor: Int32? { state.withLock { $0.descriptor } }
+
+    /// Called after each rotation (the crash handler's descriptor changed).
+    let onRotate: @Sendable () -> Void
 
     private func rotate(_ state: inout (descriptor: Int32, size: Int)) {
         close(state.descriptor)

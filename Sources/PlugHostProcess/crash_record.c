@@ -94,6 +94,8 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
                 ssize_t ignored = send(notify_descriptor, crashed, sizeof crashed - 1, MSG_NOSIGNAL);
                 (void)ignored;
             }
+            /* Log lines the worker accepted but had not written yet. */
+            ph_log_queue_write_pending();
         }
     }
     struct sigaction *previous = &previous_actions[signal_number];

@@ -90,6 +90,28 @@ void ph_record_enter(int32_t index, const char *what);
 /* Worker: the calling thread has returned from plugin code. */
 void ph_record_leave(void);
 
+/* The log queue (log_queue.c). Log lines are rendered once and appended here by any thread; one
+ * writer thread takes them in batches and writes each batch to every sink, so no request waits
+ * for a write. If the process dies of a fatal signal, the crash handler writes what is still
+ * queued (and the batch being written) to the crash descriptors: an accepted line is not lost.
+ *
+ * ph_log_queue_init: allocates two buffers of `capacity` bytes; once per process (later calls do
+ *   nothing). Returns 0, or -1 with errno set. Before it, pushes are refused.
+ * ph_log_queue_set_crash_fds: the descriptors the crash handler writes to (at most 4; copied).
+ * ph_log_queue_push: appends `length` bytes (whole lines) and returns 1, or returns 0 when they do
+ *   not fit (the caller counts the drop). Any thread; the bytes are copied.
+ * ph_log_queue_take: for the one writer thread. Waits until lines are queued, then `gather_ms`
+ *   more (none while a flush waits), and takes them all: *bytes points at them until the next
+ *   take, which also marks them written. Returns their length (never 0).
+ * ph_log_queue_flush: returns once every line queued before the call has been written.
+ * ph_log_queue_write_pending: async-signal-safe; for the crash handler. */
+int ph_log_queue_init(size_t capacity);
+void ph_log_queue_set_crash_fds(const int *fds, int count);
+int ph_log_queue_push(const void *bytes, size_t length);
+size_t ph_log_queue_take(int gather_ms, const void **bytes);
+void ph_log_queue_flush(void);
+void ph_log_queue_write_pending(void);
+
 /* pipe(2) and accept(2) with close-on-exec set atomically: a worker started meanwhile from
  * another thread must not inherit them. Return as the system calls do. */
 int ph_pipe_cloexec(int fds[2]);

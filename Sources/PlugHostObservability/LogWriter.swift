@@ -1,0 +1,59 @@
+import Foundation
+import PlugHostProcess
+import Synchronization
+
+/// Takes log lines off the request path: ``enqueue(_:)`` copies a rendered line into the log
+/// queue (plughost_process.h) and returns; one thread writes the queue in batches to every sink.
+/// When the queue is full a line is dropped and counted (`plughost_log_lines_dropped_total`),
+/// and the next batch says how many were. A fatal signal in a worker writes what is still queued.
+final class LogWriter: Sendable {
+    /// Lines wait up to this long for others to share their write.
+    static let gather: Int32 = 3
+    /// Each of the queue's two buffers; at about 200 bytes a line, some 5,000 lines.
+    static let capacity = 1 << 20
+
+    let sinks: [any LogSink]
+    private let dropped = Atomic<Int>(0)
+
+    init(sinks: [any LogSink]) {
+        self.sinks = sinks
+        _ = ph_log_queue_init(Self.capacity)
+        updateCrashDescriptors()
+        let writer = self
+        let thread = Thread { writer.run() }
+        thread.name = "plughost-log"
+        thread.start()
+    }
+
+    func enqueue(_ line: String) {
+        var line = line
+        let queued = line.withUTF8 { ph_log_queue_push($0.baseAddress, $0.count) }
+        if queued == 0 {
+            dropped.add(1, ordering: .relaxed)
+            HostMetrics.shared.logLinesDropped()
+        }
+    }
+
+    /// Returns once every line enqueued before the call has been written.
+    func flush() { ph_log_queue_flush() }
+
+    /// Tells the crash handler where to write; again after a log file is rotated.
+    func updateCrashDescriptors() {
+        let descriptors = sinks.compactMap(\.crashDescriptor)
+        descriptors.withUnsafeBufferPointer { ph_log_queue_set_crash_fds($0.baseAddress, Int32($0.count)) }
+    }
+
+    private func run() {
+        while true {
+            var bytes: UnsafeRawPointer?
+            let length = ph_log_queue_take(Self.gather, &bytes)
+            let batch = UnsafeRawBufferPointer(start: bytes, count: length)
+            for sink in sinks { sink.write(batch) }
+            let lost = dropped.exchange(0, ordering: .relaxed)
+            if lost > 0 {
+                let line = "\(LogTimestamp.now()) warning plughost: \(lost) log line(s) dropped: the log queue was full (the sinks are slower than the lines arrive)\n"
+                for sink in sinks { sink.write(line) }
+            }
+        }
+    }
+}
