@@ -136,6 +136,7 @@ public enum ConfigLoader {
         config.logging.file = try logging.string("file", default: config.logging.file)
         config.logging.maxFileSize = try logging.int("max_file_size", default: config.logging.maxFileSize, in: 4096...(1 << 40))
         config.logging.maxFiles = try logging.int("max_files", default: config.logging.maxFiles, in: 0...1000)
+        config.logging.queueSize = try logging.int("queue_size", default: config.logging.queueSize, in: 4096...(1 << 30))
         config.logging.trustedProxies = try logging.strings("trusted_proxies", default: [])
         for proxy in config.logging.trustedProxies where IPRange(proxy) == nil {
             throw logging.error("trusted_proxies", "\"\(proxy)\" is neither an IP address nor a CIDR range like 10.0.0.0/8")

@@ -57,6 +57,9 @@ public struct LoggingSettings: Sendable {
     public var maxFileSize = 10 * 1024 * 1024
     /// Rotated files kept besides the current one (server.log.1 ... server.log.N).
     public var maxFiles = 5
+    /// Bytes of rendered lines waiting for the writer thread (twice this is allocated); a line
+    /// that does not fit is dropped and counted.
+    public var queueSize = 1 << 20
     /// Peers whose `X-Forwarded-For` is believed: addresses or CIDR ranges.
     public var trustedProxies: [String] = []
     /// Query parameters whose values never reach the log.

@@ -9,15 +9,14 @@ import Synchronization
 final class LogWriter: Sendable {
     /// Lines wait up to this long for others to share their write.
     static let gather: Int32 = 3
-    /// Each of the queue's two buffers; at about 200 bytes a line, some 5,000 lines.
-    static let capacity = 1 << 20
-
     let sinks: [any LogSink]
     private let dropped = Atomic<Int>(0)
 
-    init(sinks: [any LogSink]) {
+    /// `capacity`: `[logging] queue_size`, the bytes of each of the queue's two buffers (at about
+    /// 200 bytes a line, the default 1 MiB holds some 5,000 lines).
+    init(sinks: [any LogSink], capacity: Int) {
         self.sinks = sinks
-        _ = ph_log_queue_init(Self.capacity)
+        _ = ph_log_queue_init(capacity)
         updateCrashDescriptors()
         let writer = self
         let thread = Thread { writer.run() }

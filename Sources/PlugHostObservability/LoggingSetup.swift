@@ -25,7 +25,7 @@ public enum LoggingSetup {
             sinks.append(file)
             installedFileSink.withLock { $0 = file }
         }
-        let writer = LogWriter(sinks: sinks)
+        let writer = LogWriter(sinks: sinks, capacity: settings.queueSize)
         writerBox.withLock { $0 = writer }
         installed.withLock { $0 = writer }
         // Lines still queued when the process exits (a command's last words, a worker's exit).

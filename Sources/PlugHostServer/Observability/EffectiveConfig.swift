@@ -59,6 +59,7 @@ struct EffectiveConfig: Encodable, Sendable {
         logging = ["level": .string(config.logging.level), "format": .string(config.logging.format.rawValue),
                    "file": .string(config.logging.file.isEmpty ? "" : config.resolve(config.logging.file).path),
                    "max_file_size": .int(config.logging.maxFileSize), "max_files": .int(config.logging.maxFiles),
+                   "queue_size": .int(config.logging.queueSize),
                    "trusted_proxies": .strings(config.logging.trustedProxies), "sensitive_query_params": .strings(config.logging.sensitiveQueryParameters)]
         rateLimit = ["enabled": .bool(config.rateLimit.enabled), "rate": .strings(config.rateLimit.rates.map(\.text)),
                      "key": .string(config.rateLimit.key.rawValue),

@@ -14,6 +14,9 @@ Every command talks to 127.0.0.1 only, is bounded in time and count, and prints 
                                        until STOPFILE exists) and
                                        count every request that fails, exactly: unlike wrk, which does not
                                        count a request whose connection ends before any byte of the answer
+  wire.py numbered PORT PATH CONNECTIONS SECONDS
+                                       like load, but each request asks PATH?n=N with its own N; prints the
+                                       Ns answered 200 (so a test can look for each one's log line)
 """
 import http.client
 import json
@@ -232,6 +235,45 @@ def load(port, path, connections, seconds, stop_file=None):
     return totals
 
 
+def numbered(port, path, connections, seconds):
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+    counter = iter(range(1, 10_000_000))
+    answered = []
+    failed = [0]
+
+    def client():
+        connection = None
+        while time.monotonic() < stop:
+            with lock:
+                number = next(counter)
+            if connection is None:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                connection.request("GET", f"{path}?n={number}")
+                response = connection.getresponse()
+                response.read()
+                if response.status == 200:
+                    with lock:
+                        answered.append(number)
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+                    connection = None
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = None
+                with lock:
+                    failed[0] += 1
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 15)
+    return {"answered": sorted(answered), "failed": failed[0]}
+
+
 def main():
     command, port, rest = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     if command == "send":
@@ -244,6 +286,8 @@ def main():
         result = cap(port, int(rest[0]))
     elif command == "load":
         result = load(port, rest[0], int(rest[1]), float(rest[2]), rest[3] if len(rest) > 3 else None)
+    elif command == "numbered":
+        result = numbered(port, rest[0], int(rest[1]), float(rest[2]))
     elif command == "slowloris":
         result = slowloris(port, int(rest[0]), float(rest[1]), int(rest[2]))
     else:

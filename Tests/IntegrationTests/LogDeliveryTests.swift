@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// The log is written off the request path (a queue and one writer thread), and still every line
+/// arrives: under load, across rotations, when the queue overflows (dropped lines are counted and
+/// said), and when a worker dies of a fatal signal with lines still queued.
+@Suite(.serialized)
+struct LogDeliveryTests {
+    static let requests = 6_000
+
+    func site(logging: String = "") throws -> (URL, String) {
+        let site = try HostProcess.makeSite(config: """
+            [logging]
+            file = "logs/server.log"
+            \(logging)
+
+            [rate_limit]
+            rate = "1000000000/minute"
+
+            [metrics]
+            enabled = true
+            """) { plugins in
+            try FixturePlugins.installExample(into: plugins)
+        }
+        let key = try SecurityTests.newKey(["--name", "loader"], config: site.appending(path: "host.toml").path)
+        return (site, key)
+    }
+
+    /// `count` requests for `path` with the key, over 16 keep-alive connections, every one answered.
+    func load(_ host: HostProcess, path: String, key: String, count: Int = requests) throws {
+        let result = try run("h2load", ["--h1", "-n", "\(count)", "-c", "16", "-H", "X-API-Key: \(key)", "\(host.baseURL)\(path)"])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.output.contains("\(count) succeeded"), "h2load: \(result.output)")
+    }
+
+    /// Every line of the log file and its rotated files.
+    func fileLines(_ site: URL) throws -> [Substring] {
+        let directory = site.appending(path: "logs")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("server.log") }
+        return try names.flatMap { name in
+            try String(contentsOf: directory.appending(path: name), encoding: .utf8).split(separator: "\n")
+        }
+    }
+
+    func count(_ lines: some Sequence<Substring>, _ marker: String) -> Int {
+        lines.reduce(0) { $0 + ($1.contains(marker) ? 1 : 0) }
+    }
+
+    @Test func everyRequestOfALoadHasItsLinesInTheFileAndOnTheConsole() throws {
+        let (site, key) = try site()
+        let host = try HostProcess(site: site)
+        try load(host, path: "/api/whoami", key: key)
+        host.stop()
+        let file = try fileLines(site)
+        let console = host.output.split(separator: "\n")
+        for (name, lines) in [("file", file), ("console", console)] {
+            #expect(count(lines, "request GET /api/whoami from") == Self.requests, "\(name): request lines")
+            #expect(count(lines, "auth ok: key 'loader'") == Self.requests, "\(name): auth lines")
+            #expect(count(lines, "response GET /api/whoami ") == Self.requests, "\(name): response lines")
+        }
+        #expect(count(file, "dropped") == 0)
+    }
+
+    @Test func rotationUnderLoadLosesNoLine() throws {
+        let (site, key) = try site(logging: "max_file_size = 65536\nmax_files = 200")
+        let host = try HostProcess(site: site)
+        try load(host, path: "/api/whoami", key: key)
+        host.stop()
+        let directory = site.appending(path: "logs")
+        let rotated = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("server.log.") }
+        #expect(rotated.count > 20, "the load must rotate the file many times: \(rotated.count) rotations")
+        for name in rotated + ["server.log"] {
+            let size = try FileManager.default.attributesOfItem(atPath: directory.appending(path: name).path)[.size] as? Int ?? 0
+            #expect(size <= 65536 + 64 * 1024, "\(name) is \(size) bytes: a rotation waits at most for one batch")
+        }
+        let lines = try fileLines(site)
+        #expect(count(lines, "request GET /api/whoami from") == Self.requests)
+        #expect(count(lines, "response GET /api/whoami ") == Self.requests)
+    }
+
+    @Test func aFullQueueDropsLinesCountsThemAndSaysSo() throws {
+        // A queue of 4 KiB holds about twenty lines: sixteen clients overflow it between two batches.
+        let (site, key) = try site(logging: "queue_size = 4096")
+        let host = try HostProcess(site: site)
+        try load(host, path: "/api/whoami", key: key)
+        let metrics = try HTTP.request("GET", "\(host.baseURL)/api/metrics", headers: ["X-API-Key": key]).text
+        let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("plughost_log_lines_dropped_total") }
+            .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }.map { Int($0) } ?? -1
+        host.stop()
+        #expect(dropped > 0, "the metric counts the dropped lines: \(dropped)")
+        let file = try fileLines(site)
+        let said = file.filter { $0.contains("log line(s) dropped") }.compactMap { line -> Int? in
+            let words = line.split(separator: " ")
+            return words.firstIndex(of: "log").flatMap { Int(words[$0 - 1]) }
+        }.reduce(0, +)
+        #expect(said == dropped, "the log says how many lines were dropped: \(said) of \(dropped)")
+        // Every line of the load is either written or counted as dropped: none vanishes silently.
+        let written = count(file, "request GET /api/whoami from") + count(file, "auth ok: key 'loader'") + count(file, "response GET /api/whoami ")
+        #expect(written + dropped >= 3 * Self.requests, "written \(written) + dropped \(dropped) < \(3 * Self.requests)")
+        #expect(written < 3 * Self.requests, "with a 4 KiB queue some lines must have been dropped")
+    }
+
+    @Test func aWorkerKilledBySIGSEGVMidLoadLeavesEveryAnsweredRequestsLineInTheFile() throws {
+        let (site, _) = try site()
+        let host = try HostProcess(site: site)
+        let load = try RunningCommand("python3", [Paths.fixtures.appending(path: "wire.py").path, "numbered", "\(host.port)", "/api/hello", "16", "3"])
+        Thread.sleep(forTimeInterval: 1)
+        let workers = try run("pgrep", ["-P", "\(host.pid)"]).output.split(separator: "\n").compactMap { Int32($0) }
+        let worker = try #require(workers.first, "the supervisor's worker")
+        kill(worker, SIGSEGV)
+        let result = load.wait()
+        #expect(host.waitForOutput("crashed: it was killed by SIGSEGV", seconds: 10))
+        host.stop()
+        let answered = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])["answered"] as? [Int]
+        let numbers = try #require(answered)
+        #expect(numbers.count > 500, "the load must run before and after the crash: \(numbers.count) answered")
+        let logged = Set(try fileLines(site).compactMap { line -> Int? in
+            guard let range = line.range(of: "response GET /api/hello?n=") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        })
+        let missing = numbers.filter { !logged.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(numbers.count) answered requests have no response line, e.g. n=\(missing.prefix(5))")
+    }
+}
