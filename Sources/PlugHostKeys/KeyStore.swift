@@ -18,9 +18,34 @@ public final class KeyStore: Sendable {
         case allowed(name: String, prefix: String)
     }
 
+    /// The keys as read, indexed by their visible prefix: a check compares the presented key with
+    /// the few keys that share its prefix, never with all of them.
     private struct Snapshot {
         var keys: [StoredKey]
         var stamp: FileStamp?
+        /// Keys PlugHost made, by prefix (`ph_` and 8 characters; distinct keys rarely share one).
+        var byPrefix: [String: [StoredKey]] = [:]
+        /// Keys without such a prefix (an imported hash): compared with every presented key.
+        var unindexed: [StoredKey] = []
+
+        init(keys: [StoredKey], stamp: FileStamp?, environmentKey: StoredKey?) {
+            self.keys = keys
+            self.stamp = stamp
+            for key in keys + [environmentKey].compactMap({ $0 }) {
+                if key.prefix.utf8.count == APIKey.prefixLength, key.prefix.hasPrefix(APIKey.marker) {
+                    byPrefix[key.prefix, default: []].append(key)
+                } else {
+                    unindexed.append(key)
+                }
+            }
+        }
+
+        /// The keys `presented` could be: those with its prefix, and the unindexed ones.
+        func candidates(for presented: String) -> (keys: [StoredKey], prefixKnown: Bool) {
+            let prefix = APIKey.prefix(of: presented)
+            let matching = prefix.flatMap { byPrefix[$0] } ?? []
+            return (unindexed.isEmpty ? matching : matching + unindexed, !matching.isEmpty)
+        }
     }
 
     private let file: KeyFile
@@ -42,25 +67,25 @@ public final class KeyStore: Sendable {
             environmentKey = nil
         }
         let stamp = FileStamp(of: file.url)
-        snapshot = Mutex(Snapshot(keys: try file.read(), stamp: stamp))
+        snapshot = Mutex(Snapshot(keys: try file.read(), stamp: stamp, environmentKey: environmentKey))
     }
 
     public var keyCount: Int { snapshot.withLock { $0.keys.count } + (environmentKey == nil ? 0 : 1) }
 
-    /// Checks `presented` against every key, comparing each digest in constant time and without
-    /// stopping at a match, so the time taken says nothing about which key or byte matched.
+    /// Checks `presented` against the keys that share its visible prefix (and any key without
+    /// one), comparing each digest in constant time and without stopping at a match: the time
+    /// taken depends on how many keys share the prefix, which the prefix already shows, and never
+    /// on which key or byte matched. With 100,000 keys a check costs what it does with two.
     public func authenticate(_ presented: String?, requiredScope: String?, now: Date = Date()) -> Outcome {
         guard let presented, !presented.isEmpty else { return .missing }
         let digest = APIKey.hash(presented)
-        var keys = snapshot.withLock { $0.keys }
-        if let environmentKey { keys.append(environmentKey) }
+        let candidates = snapshot.withLock { $0.candidates(for: presented) }
         var match: StoredKey?
-        for key in keys where APIKey.constantTimeEqual(key.sha256, digest) {
+        for key in candidates.keys where APIKey.constantTimeEqual(key.sha256, digest) {
             match = key
         }
         guard let key = match else {
-            let prefix = APIKey.prefix(of: presented)
-            return .invalid(knownPrefix: keys.contains { !$0.prefix.isEmpty && $0.prefix == prefix } ? prefix : nil)
+            return .invalid(knownPrefix: candidates.prefixKnown ? APIKey.prefix(of: presented) : nil)
         }
         if key.isExpired(at: now) { return .expired(name: key.name, prefix: key.prefix) }
         if let requiredScope, !key.scopes.contains(requiredScope) {
@@ -76,7 +101,8 @@ public final class KeyStore: Sendable {
         guard force || snapshot.withLock({ $0.stamp != stamp }) else { return false }
         do {
             let keys = try file.read()
-            snapshot.withLock { $0 = Snapshot(keys: keys, stamp: stamp) }
+            let indexed = Snapshot(keys: keys, stamp: stamp, environmentKey: environmentKey)
+            snapshot.withLock { $0 = indexed }
             logger.info("API keys reloaded from \(file.url.path): \(keys.count) key(s)")
             return true
         } catch {

@@ -49,6 +49,24 @@ import Testing
         return try KeyStore(file: file, environmentHash: nil, logger: .init(label: "test"))
     }
 
+    @Test func keysSharingAPrefixAreEachFoundAndKeysWithoutOneToo() throws {
+        let store = try store([("first", "ph_samepref_1", nil, []), ("second", "ph_samepref_2", nil, []), ("imported", "not-a-ph-key", nil, [])])
+        #expect(store.authenticate("ph_samepref_1", requiredScope: nil) == .allowed(name: "first", prefix: "ph_samepref"))
+        #expect(store.authenticate("ph_samepref_2", requiredScope: nil) == .allowed(name: "second", prefix: "ph_samepref"))
+        #expect(store.authenticate("not-a-ph-key", requiredScope: nil) == .allowed(name: "imported", prefix: ""))
+        #expect(store.authenticate("ph_samepref_3", requiredScope: nil) == .invalid(knownPrefix: "ph_samepref"))
+    }
+
+    @Test func everyKeyOfTwentyThousandIsFoundByItsPrefix() throws {
+        // How the check's cost stays flat as keys are added is measured by scripts/bench (100,000 keys).
+        let keys = (0..<20_000).map { index in ("key-\(index)", "ph_\(String(format: "%08d", index))_secret\(index)", Date?.none, [String]()) }
+        let store = try store(keys)
+        for index in stride(from: 0, to: keys.count, by: 7) {
+            #expect(store.authenticate(keys[index].1, requiredScope: nil) == .allowed(name: keys[index].0, prefix: String(keys[index].1.prefix(11))))
+        }
+        #expect(store.authenticate("ph_00000007_wrong", requiredScope: nil) == .invalid(knownPrefix: "ph_00000007"))
+    }
+
     @Test func outcomesForEachKindOfKey() throws {
         let past = Date().addingTimeInterval(-10)
         let store = try store([("a", "ph_aaaaaaaa_1", nil, ["admin"]), ("b", "ph_bbbbbbbb_2", past, [])])

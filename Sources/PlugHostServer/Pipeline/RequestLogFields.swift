@@ -1,38 +1,19 @@
 import PlugHostObservability
-import Synchronization
 
 /// What inner layers learn about a request that the logging middleware, outermost, reports:
-/// the resolved client address, the plugin that served it, and the authenticated key's name.
+/// the resolved client address, the plugin that served it, the authenticated key's name, the
+/// route template, and the route's metrics.
 ///
 /// A reference, because a Hummingbird context travels inward by value and changes made deeper
-/// in the chain are otherwise invisible to the middleware that wraps them.
-final class RequestLogFields: Sendable {
-    private let state = Mutex<(client: String, plugin: String?, key: String?, route: String?, metrics: HostMetrics.RouteMetrics?)>(("", nil, nil, nil, nil))
-
+/// in the chain are otherwise invisible to the middleware that wraps them. No lock: one request's
+/// fields belong to that request's task, which writes and reads them in order (a task may move
+/// between threads, but its steps are sequenced). Nothing outside the request's task touches them.
+final class RequestLogFields: @unchecked Sendable {
     /// The answering plugin route's metrics, set once by its responder (no lookup per request).
-    var metrics: HostMetrics.RouteMetrics? {
-        get { state.withLock { $0.metrics } }
-        set { state.withLock { $0.metrics = newValue } }
-    }
-
-    var client: String {
-        get { state.withLock { $0.client } }
-        set { state.withLock { $0.client = newValue } }
-    }
-
-    var plugin: String? {
-        get { state.withLock { $0.plugin } }
-        set { state.withLock { $0.plugin = newValue } }
-    }
-
+    var metrics: HostMetrics.RouteMetrics?
+    var client = ""
+    var plugin: String?
     /// The route template that answered (never the raw path), for metrics.
-    var route: String? {
-        get { state.withLock { $0.route } }
-        set { state.withLock { $0.route = newValue } }
-    }
-
-    var key: String? {
-        get { state.withLock { $0.key } }
-        set { state.withLock { $0.key = newValue } }
-    }
+    var route: String?
+    var key: String?
 }
