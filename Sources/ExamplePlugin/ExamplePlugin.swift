@@ -98,7 +98,40 @@ enum RequestID {
         return value
     }
 
-    static func make() -> String { UUID().uuidString.lowercased() }
+    /// A new random (version 4) UUID in lower case. Foundation's `UUID()` reads /dev/urandom on
+    /// every call (open, read, close: three system calls per request); request IDs must be unique,
+    /// not secret, so a counter from a random start is mixed (SplitMix64) into each ID instead.
+    static func make() -> String {
+        let sequence = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        var high = mix(sequence)
+        var low = mix(sequence ^ 0x9E37_79B9_7F4A_7C15)
+        high = (high & ~0xF000) | 0x4000                       // version 4
+        low = (low & ~(0xC000 << 48)) | (0x8000 << 48)         // RFC 4122 variant
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var index = 0
+            for position in 0..<32 {
+                // 8-4-4-4-12: a dash before hex digits 8, 12, 16 and 20.
+                if position == 8 || position == 12 || position == 16 || position == 20 {
+                    text[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                let word = position < 16 ? high : low
+                text[index] = digits[Int((word >> UInt64(60 - (position % 16) * 4)) & 0xF)]
+                index += 1
+            }
+            return index
+        }
+    }
+
+    private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
 
 @_cdecl("ph_plugin_magic")

@@ -14,10 +14,15 @@ import Testing
             try FixturePlugins.build(name: "fixture", into: plugins)
         }
         let host = try HostProcess(site: site)
+        var made: Set<String> = []
         for path in ["/api/hello", "/api/health", "/api/openapi.json", "/api/fixture/items/3"] {
             let id = try HTTP.get("\(host.baseURL)\(path)").headers["x-request-id"]
             #expect(id?.count == 36, "\(path) has X-Request-ID \(id ?? "none")")
+            // A version 4 UUID, lower case, and a new one for each request.
+            #expect(id?.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(id ?? "none")")
+            made.insert(id ?? "")
         }
+        #expect(made.count == 4)
         // The route sees the ID the middleware set, and the response echoes the same one.
         let answer = try HTTP.get("\(host.baseURL)/api/fixture/echo-headers")
         let seen = try #require(try answer.json()["x-request-id"] as? String)

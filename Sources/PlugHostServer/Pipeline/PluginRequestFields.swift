@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import PlugHostPlugins
@@ -15,13 +14,10 @@ struct PluginRequestFields: Sendable {
         let rawPath = request.uri.path
         return RequestView.Fields(
             method: request.method.rawValue,
-            path: rawPath.removingPercentEncoding ?? rawPath,
-            route: forHook ? route.servedPath : route.template.description,
+            path: PercentDecoding.decode(rawPath),
+            route: forHook ? route.servedPath : route.templateText,
             query: request.uri.query ?? "",
-            parameters: route.template.parameterNames.map { name in
-                let raw = context.parameters.get(name) ?? ""
-                return (name, raw.removingPercentEncoding ?? raw)
-            },
+            parameters: route.parameterNames.map { name in (name, PercentDecoding.decode(context.parameters.get(name) ?? "")) },
             headers: headers.filter { $0.name != keyHeader }.map { ($0.name.canonicalName, $0.value) },
             clientAddress: context.logFields.client,
             keyName: keyName ?? ""

@@ -14,11 +14,23 @@ struct RoutePipeline: Sendable {
     let requestFields: PluginRequestFields
     let logger: Logger
 
+    /// Request headers no middleware may set or remove: the key (checked already, never shown to
+    /// plugins) and the framing of the body.
+    private let requestProtected: Set<HTTPField.Name>
+    /// Response headers no middleware may set or remove: the host's security headers (set again
+    /// outside anyway), the rate-limit fields, and the framing of the body.
+    private let responseProtected: Set<HTTPField.Name> = [
+        .strictTransportSecurity, .xContentTypeOptions, .xFrameOptions, .contentSecurityPolicy, .xXSSProtection, .referrerPolicy,
+        .rateLimitPolicy, .rateLimit, .xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset, .retryAfter,
+        .contentLength, .transferEncoding, .connection,
+    ]
+
     init(gate: RouteGate, chain: MiddlewareChain, caller: PluginCaller, logger: Logger) {
         self.gate = gate
         self.chain = chain
         self.caller = caller
         requestFields = PluginRequestFields(keyHeader: gate.authenticator.headerName)
+        requestProtected = [gate.authenticator.headerName, .contentLength, .transferEncoding, .connection]
         self.logger = logger
     }
 
@@ -32,6 +44,19 @@ struct RoutePipeline: Sendable {
         let servedPath: String
         /// The template the route's handler knows: the plugin's own ("/items/{id}") or the served path.
         let template: PathTemplate
+        /// `template` as text, and its parameters' names: made once, not per request.
+        let templateText: String
+        let parameterNames: [String]
+
+        init(rules: RouteGate.Rules?, plugin: String?, method: String, servedPath: String, template: PathTemplate) {
+            self.rules = rules
+            self.plugin = plugin
+            self.method = method
+            self.servedPath = servedPath
+            self.template = template
+            templateText = template.description
+            parameterNames = template.parameterNames
+        }
     }
 
     /// The route's work: gets the request as the middlewares left it and the caller's key name.
@@ -48,7 +73,7 @@ struct RoutePipeline: Sendable {
         }
         // Scopes are matched on the decoded path, the one routes see: "/api/%61dmin" is "/api/admin".
         let middlewares = chain.ordered.isEmpty
-            ? [] : chain.applicable(to: request.uri.path.removingPercentEncoding ?? request.uri.path, routePlugin: route.plugin)
+            ? [] : chain.applicable(to: PercentDecoding.decode(request.uri.path), routePlugin: route.plugin)
         var response = middlewares.isEmpty
             ? try await Self.answer(handler, request, keyName)
             : try await runChain(middlewares, request: request, context: context, route: route, keyName: keyName, handler: handler)
@@ -120,19 +145,5 @@ struct RoutePipeline: Sendable {
     private func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ route: Route) -> CallOwner {
         CallOwner(plugin: middleware.pluginName, recordIndex: middleware.recordIndex, kind: kind, middleware: middleware.name,
                   what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(route.method) \(route.servedPath)")
-    }
-
-    /// Request headers no middleware may set or remove: the key (checked already, never shown to
-    /// plugins) and the framing of the body.
-    private var requestProtected: Set<HTTPField.Name> {
-        [gate.authenticator.headerName, .contentLength, .transferEncoding, .connection]
-    }
-
-    /// Response headers no middleware may set or remove: the host's security headers (set again
-    /// outside anyway), the rate-limit fields, and the framing of the body.
-    private var responseProtected: Set<HTTPField.Name> {
-        [.strictTransportSecurity, .xContentTypeOptions, .xFrameOptions, .contentSecurityPolicy, .xXSSProtection, .referrerPolicy,
-         .rateLimitPolicy, .rateLimit, .xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset, .retryAfter,
-         .contentLength, .transferEncoding, .connection]
     }
 }

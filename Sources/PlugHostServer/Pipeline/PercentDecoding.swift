@@ -1,0 +1,11 @@
+import Foundation
+
+/// Percent-decoding of paths and parameters as routes and middlewares see them.
+enum PercentDecoding {
+    /// `text` with `%XX` escapes decoded; `text` itself when it has none (most requests: no
+    /// Foundation call), or when an escape is malformed.
+    static func decode(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
+        return text.removingPercentEncoding ?? text
+    }
+}
