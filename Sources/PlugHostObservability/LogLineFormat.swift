@@ -80,3 +80,32 @@ struct ConsoleSink: LogSink {
     func write(_ lines: UnsafeRawBufferPointer) { DescriptorSink.writeAll(STDOUT_FILENO, lines) }
     var crashDescriptor: Int32? { STDOUT_FILENO }
 }
+
+extension LogLineFormat {
+    /// The same line as ``render(level:message:metadata:label:timestamp:)`` for fields given as
+    /// pairs already in key order: no metadata dictionary, no sort. For the request log's lines.
+    func render(level: Logger.Level, message: String, fields: [(String, String)], label: String, timestamp: String = LogTimestamp.now()) -> String {
+        guard format == .text else {
+            var metadata: Logger.Metadata = [:]
+            for (key, value) in fields { metadata[key] = .string(value) }
+            return render(level: level, message: Logger.Message(stringLiteral: message), metadata: metadata, label: label, timestamp: timestamp)
+        }
+        var line = ""
+        line.reserveCapacity(timestamp.utf8.count + label.utf8.count + message.utf8.count + 16 + fields.count * 24)
+        line += timestamp
+        line += " "
+        line += level.rawValue
+        line += " "
+        line += label
+        line += ": "
+        line += message
+        for (key, value) in fields {
+            line += " "
+            line += key
+            line += "="
+            line += value
+        }
+        line += "\n"
+        return line
+    }
+}

@@ -26,8 +26,18 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The security headers, for the answers this handler gives itself.
     private let securityHeaders: HTTPFields
     private let logger: Logger
-    private var headTimer: Scheduled<Void>?
-    private var readTimer: Scheduled<Void>?
+    /// When a request head must have arrived: the first one (`headIsFirst`), or the next one on an
+    /// idle kept-alive connection. Nil while a request is in progress.
+    private var headDeadline: NIODeadline?
+    private var headIsFirst = false
+    private var headSeconds = 0.0
+    /// When the body of the request in progress must have ended.
+    private var readDeadline: NIODeadline?
+    private var readSeconds = 0.0
+    /// One timer per connection, for the earliest deadline. A request moves the deadlines, not the
+    /// timer: scheduling and cancelling two timers per request cost more than the rest of this handler.
+    private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
     /// Request heads read whose responses have not ended yet (pipelining).
     private var openRequests = 0
     private var servedOne = false
@@ -56,13 +66,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        headTimer?.cancel()
-        readTimer?.cancel()
+        cancelTimers()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        headTimer?.cancel()
-        readTimer?.cancel()
+        cancelTimers()
         context.fireChannelInactive()
     }
 
@@ -70,8 +78,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            headTimer?.cancel()
-            headTimer = nil
+            headDeadline = nil
             if let target = head.path, target.utf8.count > limits.maxURILength {
                 refuse(context: context, status: .uriTooLong,
                        detail: "The request target is longer than \(limits.maxURILength) bytes ([limits] max_uri_length).")
@@ -94,18 +101,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if isStream { break }
             openRequests += 1
-            let seconds = limits.requestReadTimeout
-            readTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
-                guard let self, !self.closing else { return }
-                self.logger.info("closing a connection from \(Self.peer(context)): its request body did not arrive within \(seconds) s ([limits] request_read_timeout)")
-                self.closing = true
-                context.close(promise: nil)
-            }
+            readSeconds = limits.requestReadTimeout
+            readDeadline = .now() + .nanoseconds(Int64(readSeconds * 1e9))
+            scheduleTimer(context: context)
         case .body:
             break
         case .end:
-            readTimer?.cancel()
-            readTimer = nil
+            readDeadline = nil
         }
         context.fireChannelRead(data)
     }
@@ -126,7 +128,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             if openRequests == 0, toldToClose, !closing {
                 // The client was told this response is the last: close once it is out.
                 closing = true
-                headTimer?.cancel()
+                cancelTimers()
                 context.writeAndFlush(data).assumeIsolated().whenComplete { result in
                     promise?.completeWith(result)
                     context.close(promise: nil)
@@ -175,26 +177,64 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func armHeadTimer(context: ChannelHandlerContext, seconds: Double, first: Bool) {
-        headTimer?.cancel()
-        headTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
-            guard let self, !self.closing, self.openRequests == 0 else { return }
-            if first, !self.servedOne {
-                self.logger.info("closing a connection from \(Self.peer(context)): no complete request head within \(seconds) s ([limits] request_head_timeout)")
-                self.refuse(context: context, status: .requestTimeout, detail: "No complete request head arrived within \(seconds) seconds.")
+        headDeadline = .now() + .nanoseconds(Int64(seconds * 1e9))
+        headIsFirst = first
+        headSeconds = seconds
+        scheduleTimer(context: context)
+    }
+
+    /// Makes sure the timer fires no later than the earliest deadline. A timer due earlier than
+    /// needed is left alone: when it fires it finds nothing due and is set again.
+    private func scheduleTimer(context: ChannelHandlerContext) {
+        guard let earliest = [headDeadline, readDeadline].compactMap({ $0 }).min() else { return }
+        if let timerFiresAt, timer != nil, timerFiresAt <= earliest { return }
+        timer?.cancel()
+        timerFiresAt = earliest
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: earliest) { [weak self] in
+            self?.timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        timerFiresAt = nil
+        guard !closing else { return }
+        let now = NIODeadline.now()
+        if let readDeadline, readDeadline <= now {
+            logger.info("closing a connection from \(Self.peer(context)): its request body did not arrive within \(readSeconds) s ([limits] request_read_timeout)")
+            closing = true
+            cancelTimers()
+            context.close(promise: nil)
+            return
+        }
+        if let headDeadline, headDeadline <= now, openRequests == 0 {
+            if headIsFirst, !servedOne {
+                logger.info("closing a connection from \(Self.peer(context)): no complete request head within \(headSeconds) s ([limits] request_head_timeout)")
+                refuse(context: context, status: .requestTimeout, detail: "No complete request head arrived within \(headSeconds) seconds.")
             } else {
                 // An idle kept-alive connection: closed quietly, as clients expect.
-                self.closing = true
+                closing = true
+                cancelTimers()
                 context.close(promise: nil)
             }
+            return
         }
+        scheduleTimer(context: context)
+    }
+
+    private func cancelTimers() {
+        headDeadline = nil
+        readDeadline = nil
+        timer?.cancel()
+        timer = nil
+        timerFiresAt = nil
     }
 
     /// Answers with `status` and a JSON detail, then closes: the rest of this connection's input is not read.
     private func refuse(context: ChannelHandlerContext, status: HTTPResponse.Status, detail: String) {
         guard !closing else { return }
         closing = true
-        headTimer?.cancel()
-        readTimer?.cancel()
+        cancelTimers()
         let body = ByteBuffer(string: ErrorBody.json(detail))
         var fields = HTTPFields()
         fields[.contentType] = "application/json"

@@ -15,9 +15,12 @@ struct RequestLogMiddleware: RouterMiddleware {
     let clients: ClientAddressResolver
     let sensitiveParameters: Set<String>
     let metrics: HostMetrics?
+    /// The request log's lines go here when logging is set up (always, in a running host).
+    let fast: FastLogger?
 
     init(logger: Logger, settings: LoggingSettings, metrics: HostMetrics? = nil) {
         self.logger = logger
+        fast = LoggingSetup.fastLogger(label: logger.label)
         self.metrics = metrics
         clients = ClientAddressResolver(trustedProxies: settings.trustedProxies)
         sensitiveParameters = Set(settings.sensitiveQueryParameters.map { $0.lowercased() })
@@ -29,9 +32,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.logFields.client = client
         // Redaction and metadata cost more than the rest of this middleware: skip them when the
         // level would drop the lines anyway.
-        let logs = logger.logLevel <= .info
+        let logs = fast?.isEnabled(.info) ?? (logger.logLevel <= .info)
         let target = logs ? redactedTarget(path: request.uri.path, query: request.uri.query) : ""
-        if logs { logger.info("request \(request.method) \(target) from \(client.isEmpty ? "unknown" : client)") }
+        if logs { info("request \(request.method.rawValue) \(target) from \(client.isEmpty ? "unknown" : client)") }
         metrics?.requestStarted()
         let response: Response
         do {
@@ -43,12 +46,23 @@ struct RequestLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         record(request, context, status: response.status.code, duration: elapsed)
         guard logs else { return response }
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        var metadata: Logger.Metadata = ["status": "\(response.status.code)", "duration_ms": "\(String(format: "%.2f", milliseconds))"]
-        if let plugin = context.logFields.plugin { metadata["plugin"] = "\(plugin)" }
-        if let key = context.logFields.key { metadata["key"] = "\(key)" }
-        logger.info("response \(request.method) \(target)", metadata: metadata)
+        // In key order, as the text format writes them.
+        var fields = [("duration_ms", FastLogger.milliseconds(elapsed))]
+        if let key = context.logFields.key { fields.append(("key", key)) }
+        if let plugin = context.logFields.plugin { fields.append(("plugin", plugin)) }
+        fields.append(("status", String(response.status.code)))
+        info("response \(request.method.rawValue) \(target)", fields: fields)
         return response
+    }
+
+    private func info(_ message: String, fields: [(String, String)] = []) {
+        if let fast {
+            fast.log(.info, message, fields: fields)
+        } else {
+            var metadata: Logger.Metadata = [:]
+            for (key, value) in fields { metadata[key] = .string(value) }
+            logger.info("\(message)", metadata: metadata)
+        }
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, duration: Duration) {

@@ -11,6 +11,15 @@ struct Authenticator: Sendable {
     let keys: KeyStore
     let headerName: HTTPField.Name
     let logger: Logger
+    /// Where "auth ok" goes, one line per authenticated request (nil before logging is set up).
+    let fast: FastLogger?
+
+    init(keys: KeyStore, headerName: HTTPField.Name, logger: Logger) {
+        self.keys = keys
+        self.headerName = headerName
+        self.logger = logger
+        fast = LoggingSetup.fastLogger(label: logger.label)
+    }
 
     /// What the request's key is worth for a route needing `scope` (nil: any valid key).
     func check(_ request: Request, scope: String?) -> KeyStore.Outcome {
@@ -30,7 +39,8 @@ struct Authenticator: Sendable {
     func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, target: String) throws -> String? {
         switch outcome {
         case .allowed(let name, let prefix):
-            logger.info("auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(target)")
+            let line = "auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(target)"
+            if let fast { fast.log(.info, line) } else { logger.info("\(line)") }
             return name
         case .missing:
             guard requiresAuth else { return nil }
