@@ -253,7 +253,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "PlugHostABI", "PlugHostConfig", "PlugHostObservability", "PlugHostSockets", "PlugHostWorkerLink", "PlugHostPlugins",
-                "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostServer", "PlugHostSupervisor",
+                "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostServer", "PlugHostSupervisor", "PlugHostSDK",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

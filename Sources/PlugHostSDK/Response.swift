@@ -14,6 +14,10 @@ public struct Response: Sendable {
 
     /// A JSON answer encoded from `value`.
     public static func json(_ value: some Encodable, status: Int = 200) -> Response {
+        // The common answer, an object of strings, without building a JSONEncoder per answer.
+        if let object = value as? [String: String] {
+            return Response(status: status, headers: ["Content-Type": "application/json"], body: JSONText.object(object))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {

@@ -108,7 +108,7 @@ struct TLSTests {
     }
 
     @Test func plainHTTPPortRedirectsToHTTPS() throws {
-        let httpPort = Int.random(in: 46_000...50_000)
+        let httpPort = try freeLoopbackPort()
         let site = try HostProcess.makeSite(config: "[tls]\nenabled = true\n[server]\nhttp_port = \(httpPort)\n") { _ in }
         let host = try HostProcess(site: site)
         let answer = try HTTP.get("http://127.0.0.1:\(httpPort)/api/health?x=1")

@@ -57,7 +57,8 @@ struct ListenerService<Child: ServerChildChannel>: Service {
                 do {
                     try await server.executeThenClose { inbound in
                         for try await connection in inbound {
-                            connections.addTask { await child.handle(value: connection, logger: logger) }
+                            let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                            connections.addTask(executorPreference: executor) { await child.handle(value: connection, logger: logger) }
                         }
                     }
                 } catch {
