@@ -6,6 +6,9 @@ import PackageDescription
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // An async function runs on its caller's executor (SE-0461) unless it says otherwise: a
+    // request's many awaits stay on its event loop without a task switch each (docs/PERFORMANCE.md).
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
 let package = Package(

@@ -21,7 +21,9 @@ enum HTTPSRedirect {
         typealias Context = BasicRequestContext
         let httpsPort: ListeningPort
 
-        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
+
+        @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
             // The Host header names the host as the client knows it; only the port changes.
             var authority = request.head.authority ?? "localhost"
             if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") { authority = String(authority[..<colon]) }

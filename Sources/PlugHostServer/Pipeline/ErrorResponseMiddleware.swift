@@ -10,7 +10,9 @@ struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     let notFoundPage: NotFoundPage?
     let allowedMethods: AllowedMethods
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
+
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError where error.status == .notFound && !Self.isAPI(request.uri.path) {

@@ -27,7 +27,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         fields = all.filter { !$0.1.isEmpty }
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
+
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         apply(to: &response.headers)
         if !pagePolicies.isEmpty, let policy = pagePolicies[request.uri.path] {

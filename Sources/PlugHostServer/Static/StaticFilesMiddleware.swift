@@ -19,7 +19,9 @@ struct StaticFilesMiddleware: RouterMiddleware {
         self.cacheControl = cacheControl
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
+
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == "/api" || path.hasPrefix("/api/") { return try await next(request, context) }
         guard safety.isServable(path) else { throw HTTPError(.notFound) }
