@@ -24,7 +24,10 @@ public enum APIKey {
 
     /// SHA-256 of the key, as 32 bytes.
     public static func hash(_ key: String) -> [UInt8] {
-        Array(SHA256.hash(data: Data(key.utf8)))
+        // The key's own bytes when it has them contiguously (a native string), without a Data copy.
+        let digest = key.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+            ?? SHA256.hash(data: Array(key.utf8))
+        return digest.withUnsafeBytes { Array($0) }
     }
 
     /// Compares two digests in time that depends only on their length, never on where they differ.

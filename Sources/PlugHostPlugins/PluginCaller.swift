@@ -3,9 +3,10 @@ package import NIOPosix
 
 /// The one point every call into a plugin's request code passes — a route handler, a request
 /// hook, a response hook: it notes the call in the worker's crash record (so a crash names the
-/// plugin and the route), runs it inline or on the blocking pool, and waits for the answer or the
-/// handler timeout, after which the client gets 504 whatever the plugin does later. Anything that
-/// should happen around every plugin call (timing, tracing) belongs here, not in its callers.
+/// plugin and the route), runs it inline (``callInline``) or on the blocking pool
+/// (``callOnPool``), and waits for the answer or the handler timeout (``answer(_:)``), after
+/// which the client gets 504 whatever the plugin does later. Anything that should happen around
+/// every plugin call (timing, tracing) belongs here, not in its callers.
 package struct PluginCaller: Sendable {
     let blockingPool: NIOThreadPool
     let timeout: Double
@@ -15,23 +16,38 @@ package struct PluginCaller: Sendable {
         self.timeout = timeout
     }
 
-    /// `invoke` calls the plugin's C function with the call handle: inline on this executor when
-    /// `nonBlocking`, else on the pool sized for blocking work.
-    package func call(_ owner: CallOwner, view: RequestView, nonBlocking: Bool, invoke plugin: @escaping @Sendable (OpaquePointer) -> Void) async -> CallAnswer {
-        let invoke: @Sendable (OpaquePointer) -> Void = { handle in
-            CrashRecord.running(owner.recordIndex, owner.what) { plugin(handle) }
-        }
+    /// Calls a non-blocking plugin function inline, on this thread. Most answer before they
+    /// return: then the answer is here, with no suspension, no timer and no closure to allocate.
+    package func callInline(_ owner: CallOwner, view: RequestView, invoke: (OpaquePointer) -> Void) -> CallStart {
         let call = PendingCall(owner: owner, view: view)
         let handle = CallTable.shared.add(call)
-        // A non-blocking handler usually answers before it returns: then there is nothing to
-        // wait for, no timer to set and no suspension to pay for.
-        if nonBlocking {
-            invoke(handle.pointer)
-            if let answer = call.takeEarlyAnswer() {
-                CallTable.shared.remove(handle)
-                return answer
-            }
+        CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle.pointer) }
+        if let answer = call.takeEarlyAnswer() {
+            CallTable.shared.remove(handle)
+            return .answered(answer)
         }
+        return .waiting(WaitingCall(call: call, handle: handle, onPool: nil))
+    }
+
+    /// Prepares a call of a plugin function that may block: it runs on the blocking pool once
+    /// ``answer(_:)`` waits for it.
+    package func callOnPool(_ owner: CallOwner, view: RequestView, invoke: @escaping @Sendable (OpaquePointer) -> Void) -> CallStart {
+        let call = PendingCall(owner: owner, view: view)
+        let handle = CallTable.shared.add(call)
+        return .waiting(WaitingCall(call: call, handle: handle, onPool: { handle in
+            CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle) }
+        }))
+    }
+
+    /// The call's answer: at once if it came inline, else when the plugin answers or the handler
+    /// timeout expires (504), whichever is first.
+    package func answer(_ start: CallStart) async -> CallAnswer {
+        guard case .waiting(let waiting) = start else {
+            if case .answered(let answer) = start { return answer }
+            preconditionFailure("unreachable")
+        }
+        let call = waiting.call
+        let handle = waiting.handle
         let answer = await withCheckedContinuation { continuation in
             call.wait(continuation)
             let seconds = timeout
@@ -39,17 +55,30 @@ package struct PluginCaller: Sendable {
                 CallTable.shared.expire(handle, after: seconds)
             }
             call.setTimer(timer)
-            if !nonBlocking {
+            if let onPool = waiting.onPool {
                 blockingPool.submit { state in
                     guard case .active = state else {
                         CallTable.shared.cancel(handle, answer: PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
                         return
                     }
-                    invoke(handle.pointer)
+                    onPool(handle.pointer)
                 }
             }
         }
         if !call.timedOut { CallTable.shared.remove(handle) }
         return answer
     }
+}
+
+/// A plugin call begun: answered already, or waiting for its answer.
+package enum CallStart: Sendable {
+    case answered(CallAnswer)
+    case waiting(WaitingCall)
+}
+
+/// A call whose answer has not come yet; for a blocking function, the work still to submit.
+package struct WaitingCall: Sendable {
+    fileprivate let call: PendingCall
+    fileprivate let handle: CallHandle
+    fileprivate let onPool: (@Sendable (OpaquePointer) -> Void)?
 }

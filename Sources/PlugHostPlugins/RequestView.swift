@@ -44,8 +44,13 @@ package final class RequestView: @unchecked Sendable {
         let pairCount = fields.parameters.count + fields.headers.count + responseHeaders.count
         var textBytes = body.count + fields.method.utf8.count + fields.path.utf8.count + fields.route.utf8.count
             + fields.query.utf8.count + fields.clientAddress.utf8.count + fields.keyName.utf8.count
-        for (name, value) in fields.parameters { textBytes += name.utf8.count + value.utf8.count }
-        for (name, value) in fields.headers + responseHeaders { textBytes += name.utf8.count + value.utf8.count }
+        // Parameters, then request headers, then response headers: without joining the lists.
+        func forEachPair(_ body: (String, String) -> Void) {
+            for (name, value) in fields.parameters { body(name, value) }
+            for (name, value) in fields.headers { body(name, value) }
+            for (name, value) in responseHeaders { body(name, value) }
+        }
+        forEachPair { name, value in textBytes += name.utf8.count + value.utf8.count }
 
         let requestSize = MemoryLayout<ph_request_t>.stride
         let responseOffset = requestSize
@@ -61,13 +66,15 @@ package final class RequestView: @unchecked Sendable {
             return ph_str_t(data: cursor.assumingMemoryBound(to: CChar.self), len: bytes.count)
         }
         func copy(_ string: String) -> ph_str_t {
+            // Native strings (and small ones) give their bytes without a copy of their own.
+            if let view = string.utf8.withContiguousStorageIfAvailable({ copy(UnsafeRawBufferPointer($0)) }) { return view }
             var string = string
             return string.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
         }
 
         let pairs = (storage + pairsOffset).bindMemory(to: ph_pair_t.self, capacity: pairCount)
         var pairIndex = 0
-        for (name, value) in fields.parameters + fields.headers + responseHeaders {
+        forEachPair { name, value in
             (pairs + pairIndex).initialize(to: ph_pair_t(name: copy(name), value: copy(value)))
             pairIndex += 1
         }

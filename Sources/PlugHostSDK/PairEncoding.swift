@@ -7,30 +7,31 @@ enum PairEncoding {
     /// non-NULL pointer with length 0.
     static func withPairs<Result>(_ pairs: [(name: String, value: String?)], body: [UInt8] = [],
                                   _ use: (UnsafeBufferPointer<ph_pair_t>, ph_str_t) -> Result) -> Result {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(body.count + pairs.count * 48 + 1)
-        var spans: [(name: Range<Int>, value: Range<Int>?)] = []
-        for pair in pairs {
-            let nameStart = bytes.count
-            bytes.append(contentsOf: pair.name.utf8)
-            let valueStart = bytes.count
-            if let value = pair.value { bytes.append(contentsOf: value.utf8) }
-            spans.append((nameStart..<valueStart, pair.value == nil ? nil : valueStart..<bytes.count))
-        }
-        let bodyStart = bytes.count
-        bytes.append(contentsOf: body)
-        let bodyEnd = bytes.count
-        // Never empty, so every present value has a real address even when it is "".
-        bytes.append(0)
-
-        return bytes.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-            func view(_ range: Range<Int>?) -> ph_str_t {
-                guard let range else { return ph_str_t(data: nil, len: 0) }
-                return ph_str_t(data: base + range.lowerBound, len: range.count)
+        var byteCount = body.count + 1
+        for pair in pairs { byteCount += pair.name.utf8.count + (pair.value?.utf8.count ?? 0) }
+        // On the stack when small (most answers): no allocation for the call's strings and pairs.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: byteCount) { bytes in
+            withUnsafeTemporaryAllocation(of: ph_pair_t.self, capacity: max(pairs.count, 1)) { encoded in
+                var cursor = 0
+                func append(_ text: some Collection<UInt8>) -> ph_str_t {
+                    let start = cursor
+                    for byte in text {
+                        bytes[cursor] = CChar(bitPattern: byte)
+                        cursor += 1
+                    }
+                    return ph_str_t(data: bytes.baseAddress! + start, len: cursor - start)
+                }
+                for (index, pair) in pairs.enumerated() {
+                    let name = append(pair.name.utf8)
+                    // A nil value is NULL; an empty one a real address with length 0.
+                    let value = pair.value.map { append($0.utf8) } ?? ph_str_t(data: nil, len: 0)
+                    encoded.initializeElement(at: index, to: ph_pair_t(name: name, value: value))
+                }
+                let bodyView = append(body)
+                // Never empty, so every present value has a real address even when it is "".
+                bytes[cursor] = 0
+                return use(UnsafeBufferPointer(rebasing: encoded[0..<pairs.count]), bodyView)
             }
-            let encoded = spans.map { ph_pair_t(name: view($0.name), value: view($0.value)) }
-            return encoded.withUnsafeBufferPointer { use($0, view(bodyStart..<bodyEnd)) }
         }
     }
 }

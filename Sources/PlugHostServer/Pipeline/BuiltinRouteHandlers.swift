@@ -46,7 +46,7 @@ enum BuiltinRouteHandlers {
         let rules = route.guarded ? pipeline.gate.rules(method: route.method, servedPath: route.path, plugin: nil, requiresAuth: route.requiresAuth,
                                                         scope: nil, limited: route.limited, cost: 1) : nil
         // Built-in paths are literal, valid templates.
-        let served = RoutePipeline.Route(rules: rules, plugin: nil, method: route.method, servedPath: route.path, template: try! PathTemplate(route.path))
+        let served = pipeline.route(rules: rules, plugin: nil, method: route.method, servedPath: route.path, template: try! PathTemplate(route.path))
         router.get(RouterPath(route.path)) { request, context -> Response in
             context.logFields.route = route.path
             return try await pipeline.serve(request, context: context, route: served) { request, _ in try handler(request, context) }

@@ -26,7 +26,7 @@ struct PluginRouteResponder: Sendable {
         self.rules = rules
         self.maxBodyBytes = maxBodyBytes
         self.metrics = metrics
-        served = RoutePipeline.Route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
+        served = pipeline.route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
         owner = CallOwner(plugin: route.pluginName, recordIndex: route.recordIndex, kind: .route, what: "\(route.method) \(route.servedPath)")
         caller = pipeline.caller
         requestFields = pipeline.requestFields
@@ -51,9 +51,9 @@ struct PluginRouteResponder: Sendable {
             let view = body.withUnsafeReadableBytes { bytes in
                 RequestView(requestFields.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
             }
-            let answer = await caller.call(owner, view: view, nonBlocking: route.isNonBlocking) { handle in
-                route.handler(handle, view.request, route.userData)
-            }
+            let answer = await caller.answer(route.isNonBlocking
+                ? caller.callInline(owner, view: view) { handle in route.handler(handle, view.request, route.userData) }
+                : caller.callOnPool(owner, view: view) { handle in route.handler(handle, view.request, route.userData) })
             guard case .respond(let pluginAnswer) = answer else {
                 // proceed() on a route's call is refused in the call table and never delivered.
                 preconditionFailure("a route call finished with proceed()")

@@ -47,16 +47,19 @@ struct RoutePipeline: Sendable {
         /// `template` as text, and its parameters' names: made once, not per request.
         let templateText: String
         let parameterNames: [String]
+        /// Who each middleware's hook calls belong to on this route, by middleware name: made
+        /// once, so a hook call builds no description of itself.
+        let hookOwners: [String: (request: CallOwner, response: CallOwner)]
+    }
 
-        init(rules: RouteGate.Rules?, plugin: String?, method: String, servedPath: String, template: PathTemplate) {
-            self.rules = rules
-            self.plugin = plugin
-            self.method = method
-            self.servedPath = servedPath
-            self.template = template
-            templateText = template.description
-            parameterNames = template.parameterNames
+    /// The route as the pipeline serves it.
+    func route(rules: RouteGate.Rules?, plugin: String?, method: String, servedPath: String, template: PathTemplate) -> Route {
+        var owners: [String: (request: CallOwner, response: CallOwner)] = [:]
+        for middleware in chain.ordered {
+            owners[middleware.name] = (Self.owner(middleware, .requestHook, method, servedPath), Self.owner(middleware, .responseHook, method, servedPath))
         }
+        return Route(rules: rules, plugin: plugin, method: method, servedPath: servedPath, template: template,
+                     templateText: template.description, parameterNames: template.parameterNames, hookOwners: owners)
     }
 
     /// The route's work: gets the request as the middlewares left it and the caller's key name.
@@ -97,12 +100,12 @@ struct RoutePipeline: Sendable {
         var stoppedWith: Response?
         for middleware in middlewares {
             if let hook = middleware.onRequest {
-                let owner = owner(middleware, .requestHook, route)
+                let owner = route.hookOwners[middleware.name]!.request
                 let view = RequestView(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
                                        body: UnsafeRawBufferPointer(start: nil, count: 0))
-                let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
-                    hook(handle, view.request, middleware.userData)
-                }
+                let answer = await caller.answer(middleware.isNonBlocking
+                    ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, middleware.userData) }
+                    : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, middleware.userData) })
                 if case .respond(let pluginAnswer) = answer {
                     stoppedWith = pluginAnswer.response
                     break
@@ -124,13 +127,13 @@ struct RoutePipeline: Sendable {
         }
         for middleware in passed.reversed() {
             guard let hook = middleware.onResponse else { continue }
-            let owner = owner(middleware, .responseHook, route)
+            let owner = route.hookOwners[middleware.name]!.response
             var fields = requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
             fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
             let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
-            let answer = await caller.call(owner, view: view, nonBlocking: middleware.isNonBlocking) { handle in
-                hook(handle, view.request, view.response, middleware.userData)
-            }
+            let answer = await caller.answer(middleware.isNonBlocking
+                ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) }
+                : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) })
             switch answer {
             case .proceed(let edits):
                 edits.apply(to: &response.headers, protected: responseProtected, owner: owner, logger: logger)
@@ -142,8 +145,8 @@ struct RoutePipeline: Sendable {
         return response
     }
 
-    private func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ route: Route) -> CallOwner {
+    private static func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ method: String, _ servedPath: String) -> CallOwner {
         CallOwner(plugin: middleware.pluginName, recordIndex: middleware.recordIndex, kind: kind, middleware: middleware.name,
-                  what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(route.method) \(route.servedPath)")
+                  what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(method) \(servedPath)")
     }
 }
