@@ -2,7 +2,9 @@
 (HTTP/2), alternating, on 127.0.0.1 only, each run bounded in time; ratios to the bare baseline
 measured in the same run.
 
-usage: run.py BIN_DIR C_PLUGIN DURATION ROUNDS
+usage: run.py BIN_DIR C_PLUGIN DURATION ROUNDS [MICROBENCH_OUTPUT]
+
+Ends with the targets table of the fast-path issue: measured, target, met.
 """
 import json
 import os
@@ -17,6 +19,11 @@ import urllib.request
 import ssl
 
 BIN, C_PLUGIN, DURATION, ROUNDS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+MICRO = sys.argv[5] if len(sys.argv) > 5 else None
+QUICK = DURATION == "2s"
+# Heap allocations per chain request before the fast-path work (heaptrack, the same 20,000
+# GET /api/whoami through the full chain, 2026-12-05, docs/PERFORMANCE.md).
+ALLOCATIONS_BEFORE = 235.9
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 work = tempfile.mkdtemp(prefix="plughost-bench-")
 processes = []
@@ -34,7 +41,7 @@ def stop_all():
 
 
 def wait_for_port(log, pattern, process):
-    for _ in range(300):
+    for _ in range(1200):
         with open(log) as handle:
             match = re.search(pattern, handle.read())
         if match:
@@ -74,8 +81,22 @@ enabled = true
     return directory, key
 
 
-def start_host(directory, extra=()):
-    log = os.path.join(directory, "out.log" if not extra else "out-single.log")
+def many_keys_site(directory, count):
+    """A copy of `directory` whose keys.toml also holds `count` other keys: the key check's cost
+    must not grow with the number of keys."""
+    target = directory + "-many-keys"
+    shutil.copytree(directory, target, ignore=shutil.ignore_patterns("logs", "*.log"))
+    lines = []
+    for index in range(count):
+        digest = f"{index:064x}"
+        lines.append(f'\n[[key]]\nname = "bulk-{index}"\nprefix = "ph_{index:08d}"\nsha256 = "{digest}"\ncreated = 2026-01-01T00:00:00Z\nscopes = []\n')
+    with open(os.path.join(target, "keys.toml"), "a") as handle:
+        handle.write("".join(lines))
+    return target
+
+
+def start_host(directory, extra=(), log_name=None):
+    log = os.path.join(directory, log_name or ("out.log" if not extra else "out-single.log"))
     process = subprocess.Popen([os.path.join(BIN, "plughost"), "serve", "--config", os.path.join(directory, "host.toml"), "--port", "0", *extra],
                                stdout=open(log, "w"), stderr=subprocess.STDOUT)
     processes.append(process)
@@ -200,6 +221,50 @@ def h2load(url, key=None):
     return {"rps": float(rps.group(1)) if rps else 0.0, "p50": mean, "p99": float("nan")}
 
 
+def allocations_per_request(directory, key):
+    """Heap allocations per chain request (GET /api/whoami, the full chain), by heaptrack: a
+    single-process host serving N requests against one serving none; None without heaptrack."""
+    if not shutil.which("heaptrack") or not shutil.which("heaptrack_print"):
+        return None
+    count = 2000 if QUICK else 20000
+    totals = []
+    for requests in (0, count):
+        output = os.path.join(work, f"heaptrack-{requests}")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        log = open(os.path.join(work, f"heaptrack-{requests}.log"), "w")
+        tracer = subprocess.Popen(["heaptrack", "-o", output, os.path.join(BIN, "plughost"), "serve", "--no-supervisor",
+                                   "--config", os.path.join(directory, "host.toml"), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+        processes.append(tracer)
+        for _ in range(600):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        if requests:
+            run_bounded(["h2load", "--h1", "-n", str(requests), "-c", "16", "-H", f"X-API-Key: {key}", f"http://127.0.0.1:{port}/api/whoami"])
+        time.sleep(1)
+        host = subprocess.run(["pgrep", "-f", f"^{os.path.join(BIN, 'plughost')} serve --no-supervisor .* --port {port}$"], capture_output=True, text=True).stdout.split()
+        for pid in host:
+            os.kill(int(pid), 15)
+        tracer.wait(60)
+        files = [name for name in os.listdir(work) if name.startswith(f"heaptrack-{requests}.") and not name.endswith(".log")]
+        printed = subprocess.run(["heaptrack_print", "-f", os.path.join(work, files[0]), "-p", "0", "-a", "0", "-t", "0", "-l", "0"],
+                                 capture_output=True, text=True).stdout
+        totals.append(int(re.search(r"calls to allocation functions: (\d+)", printed).group(1)))
+    return (totals[1] - totals[0]) / count
+
+
+def microbenchmark(pattern):
+    """A number from PlugHostBench's output (run by scripts/bench just before this script)."""
+    if not MICRO or not os.path.exists(MICRO):
+        return None
+    match = re.search(pattern, open(MICRO).read())
+    return float(match.group(1)) if match else None
+
+
 def first_200_ms(directory):
     """Process start to the first 200 from /api/health, the certificate already made."""
     log = os.path.join(directory, "startup.log")
@@ -237,6 +302,7 @@ def main():
     # The same host in one process: what the supervisor costs per request (nothing is expected:
     # workers accept from the socket directly).
     _, single_port = start_host(plain_site, extra=("--no-supervisor",))
+    _, many_keys_port = start_host(many_keys_site(plain_site, 10_000 if QUICK else 100_000), log_name="out-many-keys.log")
     _, bare_port = start_bare(tls=False)
     _, bare_tls_port = start_bare(tls=True)
     nginx = start_nginx()
@@ -248,12 +314,15 @@ def main():
         ("bare", "http", lambda: wrk(f"http://127.0.0.1:{bare_port}/api/hello")),
         ("chain (Swift plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/whoami", key)),
         ("chain (Swift plugin), --no-supervisor", "http", lambda: wrk(f"http://127.0.0.1:{single_port}/api/whoami", key)),
+        ("chain (Swift plugin), 100,000 keys", "http", lambda: wrk(f"http://127.0.0.1:{many_keys_port}/api/whoami", key)),
         ("chain (C plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/c/hello", key)),
         ("static file", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/site.css")),
         ("bare", "https", lambda: wrk(f"https://127.0.0.1:{bare_tls_port}/api/hello")),
         ("chain (Swift plugin)", "https", lambda: wrk(f"https://127.0.0.1:{tls_port}/api/whoami", tls_key)),
+        ("chain (C plugin)", "https", lambda: wrk(f"https://127.0.0.1:{tls_port}/api/c/hello", tls_key)),
         ("bare", "h2", lambda: h2load(f"https://127.0.0.1:{bare_tls_port}/api/hello")),
         ("chain (Swift plugin)", "h2", lambda: h2load(f"https://127.0.0.1:{tls_port}/api/whoami", tls_key)),
+        ("chain (C plugin)", "h2", lambda: h2load(f"https://127.0.0.1:{tls_port}/api/c/hello", tls_key)),
     ]
     if nginx:
         variants += [("nginx return 200", "http", lambda: wrk(f"http://127.0.0.1:{nginx[1]}/api/hello")),
@@ -271,6 +340,7 @@ def main():
             if key_ not in best or result["rps"] > best[key_]["rps"]:
                 best[key_] = result
     startup = min(first_200_ms(tls_site) for _ in range(3))
+    allocations = allocations_per_request(plain_site, key)
 
     print(f"wrk -t1 -c64 -d{DURATION} --latency (HTTP/1.1 keep-alive); h2load -c64 -m10 -n {int(float(DURATION.rstrip('s')) * 2000)} (HTTP/2); best of {ROUNDS} alternating round(s)")
     print()
@@ -287,6 +357,44 @@ def main():
           f" VmRSS of each: {', '.join(f'{size:.1f} MB' for size in idle_breakdown)}")
     print(f"memory under load (chain, HTTP; PSS, supervisor and worker): {loaded_rss:.1f} MB")
     print(f"process start to first 200 over HTTPS (certificate present), best of 3: {startup:.0f} ms")
+    print(f"heap allocations per chain request (heaptrack): {'not measured: heaptrack is not installed' if allocations is None else f'{allocations:.1f}'}"
+          f" (before the fast-path work: {ALLOCATIONS_BEFORE})")
+    print()
+    print_targets(best, idle_breakdown, startup, allocations)
+
+
+def print_targets(best, idle_breakdown, startup, allocations):
+    """The fast-path issue's targets, each measured in this run."""
+    def ratio(name, protocol, baseline=("bare", None)):
+        row, base = best.get((name, protocol)), best.get((baseline[0], baseline[1] or protocol))
+        return row["rps"] / base["rps"] if row and base and base["rps"] else None
+    rows = []
+    for protocol in ("http", "https", "h2"):
+        for plugin in ("Swift", "C"):
+            value = ratio(f"chain ({plugin} plugin)", protocol)
+            rows.append((f"chain ({plugin} plugin) / bare, {protocol}", value, "≥ 0.85", value is not None and value >= 0.85, "{:.2f}"))
+    for protocol in ("http", "https"):
+        row = best.get(("chain (Swift plugin)", protocol))
+        rows.append((f"p99, chain, 64 connections, {protocol}", row and row["p99"], "≤ 5 ms", bool(row) and row["p99"] <= 5, "{:.2f} ms"))
+    static = ratio("static file", "http", ("nginx static file", "http"))
+    rows.append(("static file / nginx static file", static, "≥ 0.5", static is not None and static >= 0.5, "{:.2f}"))
+    worker = idle_breakdown[1] if len(idle_breakdown) > 1 else None
+    rows.append(("worker idle RSS, both example plugins", worker, "≤ 35 MB", worker is not None and worker <= 35, "{:.1f} MB"))
+    rows.append(("start to first 200 (HTTPS)", startup, "≤ 300 ms", startup <= 300, "{:.0f} ms"))
+    limiter = microbenchmark(r"memory for 1000000 distinct clients[^:]*: ([\d.]+) MB")
+    rows.append(("rate limiter, 1,000,000 clients", limiter, "≤ 150 MB", limiter is not None and limiter <= 150, "{:.1f} MB"))
+    rows.append(("allocations per chain request", allocations, f"≤ {ALLOCATIONS_BEFORE / 2:.1f} (half of {ALLOCATIONS_BEFORE})",
+                 allocations is not None and allocations <= ALLOCATIONS_BEFORE / 2, "{:.1f}"))
+    many = ratio("chain (Swift plugin), 100,000 keys", "http", ("chain (Swift plugin)", "http"))
+    rows.append(("chain with 100,000 keys / with 2 keys", many, "≥ 0.95", many is not None and many >= 0.95, "{:.2f}"))
+    print("| target | measured | target | met |")
+    print("|---|---|---|---|")
+    for name, value, target, met, style in rows:
+        shown = "not measured" if value is None else style.format(value)
+        print(f"| {name} | {shown} | {target} | {'yes' if met else 'no'} |")
+    if QUICK:
+        print()
+        print("(--quick: a debug build and 2 s runs; these numbers mean nothing, the table only proves the script works)")
 
 
 try:

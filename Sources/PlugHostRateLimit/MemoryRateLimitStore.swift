@@ -22,7 +22,7 @@ public final class MemoryRateLimitStore: RateLimitStore {
 
     /// One client's logs under one policy, with the policy's longest window (for sweeping).
     struct Client {
-        var logs: [SlidingWindowLog]
+        var logs: SlidingWindowLogs
         var window: Double
 
         func isIdle(at now: Double) -> Bool { !logs.contains { ($0.newest ?? -.infinity) > now - window } }
@@ -68,10 +68,10 @@ public final class MemoryRateLimitStore: RateLimitStore {
             }
             var storeKey = key
             if shard.clients[key] == nil, shard.clients.count >= maxClientsPerShard { storeKey = Self.overflowKey(for: key) }
-            var client = shard.clients.removeValue(forKey: storeKey) ?? Client(logs: [], window: longest)
+            var client = shard.clients.removeValue(forKey: storeKey) ?? Client(logs: SlidingWindowLogs(count: rates.count), window: longest)
             if client.logs.count != rates.count {
                 // The policy's limits changed shape (a reload): start this client afresh.
-                client = Client(logs: Array(repeating: SlidingWindowLog(), count: rates.count), window: longest)
+                client = Client(logs: SlidingWindowLogs(count: rates.count), window: longest)
             }
             let decision = RateLimitDecision.take(&client.logs, rates: rates, cost: cost, now: now)
             shard.clients[storeKey] = client

@@ -7,37 +7,77 @@ import PlugHostConfig
 /// before it, plus its own cost, stay within `count` — in every window, not only in aligned ones,
 /// so there is no double burst at window edges. Memory is one timestamp per unit still in the window.
 struct SlidingWindowLog: Sendable {
-    private(set) var times = Deque<Double>()
+    /// The oldest unit's time, kept inline (NaN when the log is empty): most clients spend a unit
+    /// or two per window, and a million of them must not each cost a deque's allocation.
+    private var oldest = Double.nan
+    /// The units after the oldest, oldest first; empty (and unallocated) for most clients.
+    private var later = Deque<Double>()
 
     /// Forgets units older than the window ending at `now`.
     mutating func expire(before cutoff: Double) {
-        while let first = times.first, first <= cutoff { times.removeFirst() }
+        while !oldest.isNaN, oldest <= cutoff {
+            oldest = later.popFirst() ?? .nan
+        }
     }
 
     /// Units spent in the window ending at `now` (call ``expire(before:)`` first).
-    var spent: Int { times.count }
+    var spent: Int { oldest.isNaN ? 0 : 1 + later.count }
+
+    /// The time of the `index`th unit, oldest first.
+    private func time(at index: Int) -> Double { index == 0 ? oldest : later[later.startIndex + index - 1] }
 
     /// Seconds until `cost` more units fit under `rate`, given the current log.
     func wait(for cost: Int, rate: Rate, now: Double) -> Double {
         let excess = spent + cost - rate.count
         guard excess > 0 else { return 0 }
-        guard excess <= times.count else { return rate.window }  // cost larger than the whole budget
-        return times[excess - 1] + rate.window - now
+        guard excess <= spent else { return rate.window }  // cost larger than the whole budget
+        return time(at: excess - 1) + rate.window - now
     }
 
     /// Seconds until the oldest unit in the log leaves the window (0 when empty).
     func secondsUntilNextUnit(rate: Rate, now: Double) -> Double {
-        times.first.map { $0 + rate.window - now } ?? 0
+        oldest.isNaN ? 0 : oldest + rate.window - now
     }
 
     mutating func spend(_ cost: Int, at now: Double) {
-        // Most clients send a request or two: start with exactly the room needed, not the
-        // container's default, which would dominate memory with a million idle clients.
-        if times.isEmpty { times.reserveCapacity(cost) }
-        for _ in 0..<cost { times.append(now) }
+        for _ in 0..<cost {
+            if oldest.isNaN {
+                oldest = now
+                continue
+            }
+            // Exactly the room needed, not the container's default, for the clients that need more.
+            if later.isEmpty { later.reserveCapacity(cost) }
+            later.append(now)
+        }
     }
 
-    var newest: Double? { times.last }
+    var newest: Double? { later.last ?? (oldest.isNaN ? nil : oldest) }
+}
+
+/// A client's logs, one per limit of its policy. The first is kept inline: a policy has one
+/// limit unless configured otherwise, and then a client costs no array of its own.
+struct SlidingWindowLogs: Sendable {
+    private var first = SlidingWindowLog()
+    private var others: [SlidingWindowLog] = []
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        if count > 1 { others = Array(repeating: SlidingWindowLog(), count: count - 1) }
+    }
+
+    var indices: Range<Int> { 0..<count }
+
+    subscript(index: Int) -> SlidingWindowLog {
+        get { index == 0 ? first : others[index - 1] }
+        set {
+            if index == 0 { first = newValue } else { others[index - 1] = newValue }
+        }
+    }
+
+    func contains(where predicate: (SlidingWindowLog) -> Bool) -> Bool {
+        indices.contains { predicate(self[$0]) }
+    }
 }
 
 /// The outcome of one check against all limits of a policy.
@@ -57,7 +97,7 @@ public struct RateLimitDecision: Sendable, Equatable {
     public let violated: Int?
 
     /// Checks and, if every limit has room, spends `cost` units in every log. All or nothing.
-    static func take(_ logs: inout [SlidingWindowLog], rates: [Rate], cost: Int, now: Double) -> RateLimitDecision {
+    static func take(_ logs: inout SlidingWindowLogs, rates: [Rate], cost: Int, now: Double) -> RateLimitDecision {
         for index in rates.indices { logs[index].expire(before: now - rates[index].window) }
         var longestWait = 0.0
         var violated: Int?

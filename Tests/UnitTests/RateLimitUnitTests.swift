@@ -48,12 +48,12 @@ import Testing
 @Suite struct SlidingWindowTests {
     let rate = Rate(count: 5, window: 1, text: "5/second")
 
-    private func take(_ logs: inout [SlidingWindowLog], at time: Double, cost: Int = 1) -> RateLimitDecision {
+    private func take(_ logs: inout SlidingWindowLogs, at time: Double, cost: Int = 1) -> RateLimitDecision {
         RateLimitDecision.take(&logs, rates: [rate], cost: cost, now: time)
     }
 
     @Test func neverMoreThanTheCountInAnyWindowEvenAcrossEdges() {
-        var logs = [SlidingWindowLog()]
+        var logs = SlidingWindowLogs(count: 1)
         var accepted: [Double] = []
         // Requests every 50 ms for 5 s, bursting around each whole second.
         for step in 0..<100 {
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func retryAfterIsWhenTheOldestUnitLeaves() {
-        var logs = [SlidingWindowLog()]
+        var logs = SlidingWindowLogs(count: 1)
         for index in 0..<5 { #expect(take(&logs, at: 10 + Double(index) * 0.1).allowed) }
         let refused = take(&logs, at: 10.5)
         #expect(!refused.allowed)
@@ -78,7 +78,7 @@ import Testing
 
     @Test func allLimitsMustHaveRoomAndNoneIsSpentOnRefusal() {
         let rates = [Rate(count: 2, window: 1, text: "2/second"), Rate(count: 3, window: 60, text: "3/minute")]
-        var logs = [SlidingWindowLog(), SlidingWindowLog()]
+        var logs = SlidingWindowLogs(count: 2)
         #expect(RateLimitDecision.take(&logs, rates: rates, cost: 1, now: 0).allowed)
         #expect(RateLimitDecision.take(&logs, rates: rates, cost: 1, now: 0).allowed)
         let third = RateLimitDecision.take(&logs, rates: rates, cost: 1, now: 0.5)
@@ -90,8 +90,28 @@ import Testing
         #expect(fifth.retryAfter == 57)
     }
 
+    @Test func theInlineOldestUnitAndTheLaterOnesExpireInOrder() {
+        var log = SlidingWindowLog()
+        #expect(log.spent == 0 && log.newest == nil)
+        log.spend(1, at: 1)
+        #expect(log.spent == 1 && log.newest == 1)
+        log.spend(2, at: 2)
+        log.spend(1, at: 3)
+        #expect(log.spent == 4 && log.newest == 3)
+        #expect(log.wait(for: 1, rate: Rate(count: 4, window: 10, text: ""), now: 5) == 6, "the oldest (t=1) leaves at 11")
+        #expect(log.wait(for: 2, rate: Rate(count: 4, window: 10, text: ""), now: 5) == 7, "the second (t=2) leaves at 12")
+        log.expire(before: 1)
+        #expect(log.spent == 3)
+        log.expire(before: 2.5)
+        #expect(log.spent == 1 && log.newest == 3)
+        log.expire(before: 3)
+        #expect(log.spent == 0 && log.newest == nil)
+        log.spend(1, at: 4)
+        #expect(log.spent == 1 && log.secondsUntilNextUnit(rate: Rate(count: 4, window: 10, text: ""), now: 5) == 9)
+    }
+
     @Test func costLargerThanTheBudgetIsRefusedForAWholeWindow() {
-        var logs = [SlidingWindowLog()]
+        var logs = SlidingWindowLogs(count: 1)
         let decision = take(&logs, at: 0, cost: 6)
         #expect(!decision.allowed)
         #expect(decision.retryAfter == 1)
