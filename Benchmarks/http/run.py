@@ -24,6 +24,9 @@ QUICK = DURATION == "2s"
 # Heap allocations per chain request before the fast-path work (heaptrack, the same 20,000
 # GET /api/whoami through the full chain, 2026-12-05, docs/PERFORMANCE.md).
 ALLOCATIONS_BEFORE = 235.9
+# The chain with this many API keys must cost what it does with one (the key check looks up by prefix).
+MANY_KEYS = 10_000 if QUICK else 100_000
+MANY_KEYS_VARIANT = f"chain (Swift plugin), {MANY_KEYS:,} keys"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 work = tempfile.mkdtemp(prefix="plughost-bench-")
 processes = []
@@ -85,7 +88,7 @@ def many_keys_site(directory, count):
     """A copy of `directory` whose keys.toml also holds `count` other keys: the key check's cost
     must not grow with the number of keys."""
     target = directory + "-many-keys"
-    shutil.copytree(directory, target, ignore=shutil.ignore_patterns("logs", "*.log"))
+    shutil.copytree(directory, target, ignore=shutil.ignore_patterns("logs", "*.log", "*.sock"))
     lines = []
     for index in range(count):
         digest = f"{index:064x}"
@@ -302,7 +305,7 @@ def main():
     # The same host in one process: what the supervisor costs per request (nothing is expected:
     # workers accept from the socket directly).
     _, single_port = start_host(plain_site, extra=("--no-supervisor",))
-    _, many_keys_port = start_host(many_keys_site(plain_site, 10_000 if QUICK else 100_000), log_name="out-many-keys.log")
+    _, many_keys_port = start_host(many_keys_site(plain_site, MANY_KEYS), log_name="out-many-keys.log")
     _, bare_port = start_bare(tls=False)
     _, bare_tls_port = start_bare(tls=True)
     nginx = start_nginx()
@@ -314,7 +317,7 @@ def main():
         ("bare", "http", lambda: wrk(f"http://127.0.0.1:{bare_port}/api/hello")),
         ("chain (Swift plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/whoami", key)),
         ("chain (Swift plugin), --no-supervisor", "http", lambda: wrk(f"http://127.0.0.1:{single_port}/api/whoami", key)),
-        ("chain (Swift plugin), 100,000 keys", "http", lambda: wrk(f"http://127.0.0.1:{many_keys_port}/api/whoami", key)),
+        (MANY_KEYS_VARIANT, "http", lambda: wrk(f"http://127.0.0.1:{many_keys_port}/api/whoami", key)),
         ("chain (C plugin)", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/api/c/hello", key)),
         ("static file", "http", lambda: wrk(f"http://127.0.0.1:{plain_port}/site.css")),
         ("bare", "https", lambda: wrk(f"https://127.0.0.1:{bare_tls_port}/api/hello")),
@@ -385,8 +388,8 @@ def print_targets(best, idle_breakdown, startup, allocations):
     rows.append(("rate limiter, 1,000,000 clients", limiter, "≤ 150 MB", limiter is not None and limiter <= 150, "{:.1f} MB"))
     rows.append(("allocations per chain request", allocations, f"≤ {ALLOCATIONS_BEFORE / 2:.1f} (half of {ALLOCATIONS_BEFORE})",
                  allocations is not None and allocations <= ALLOCATIONS_BEFORE / 2, "{:.1f}"))
-    many = ratio("chain (Swift plugin), 100,000 keys", "http", ("chain (Swift plugin)", "http"))
-    rows.append(("chain with 100,000 keys / with 2 keys", many, "≥ 0.95", many is not None and many >= 0.95, "{:.2f}"))
+    many = ratio(MANY_KEYS_VARIANT, "http", ("chain (Swift plugin)", "http"))
+    rows.append((f"chain with {MANY_KEYS:,} keys / with one", many, "≥ 0.95", many is not None and many >= 0.95, "{:.2f}"))
     print("| target | measured | target | met |")
     print("|---|---|---|---|")
     for name, value, target, met, style in rows:
