@@ -70,8 +70,14 @@ struct SlidingWindowLogs: Sendable {
 
     subscript(index: Int) -> SlidingWindowLog {
         get { index == 0 ? first : others[index - 1] }
-        set {
-            if index == 0 { first = newValue } else { others[index - 1] = newValue }
+        // In place: a get-then-set would copy the log's deque on every change (copy-on-write
+        // with two owners), and a busy client's deque holds a unit per request in the window.
+        _modify {
+            if index == 0 {
+                yield &first
+            } else {
+                yield &others[index - 1]
+            }
         }
     }
 

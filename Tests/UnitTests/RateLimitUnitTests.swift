@@ -110,6 +110,18 @@ import Testing
         #expect(log.spent == 1 && log.secondsUntilNextUnit(rate: Rate(count: 4, window: 10, text: ""), now: 5) == 9)
     }
 
+    /// A busy client keeps a unit per request in its log; a check must change the log in place.
+    /// Copying it per check (copy-on-write through a get-and-set accessor) made each check O(n),
+    /// and 600,000 checks would take minutes (a few seconds as it is).
+    @Test(.timeLimit(.minutes(1))) func aBusyClientsLogIsChangedInPlaceNotCopiedPerCheck() {
+        var logs = SlidingWindowLogs(count: 2)
+        let rates = [Rate(count: 1_000_000_000, window: 60, text: ""), Rate(count: 1_000_000_000, window: 3600, text: "")]
+        for index in 0..<600_000 {
+            #expect(RateLimitDecision.take(&logs, rates: rates, cost: 1, now: Double(index) / 1_000_000).allowed)
+        }
+        #expect(logs[0].spent == 600_000 && logs[1].spent == 600_000)
+    }
+
     @Test func costLargerThanTheBudgetIsRefusedForAWholeWindow() {
         var logs = SlidingWindowLogs(count: 1)
         let decision = take(&logs, at: 0, cost: 6)
