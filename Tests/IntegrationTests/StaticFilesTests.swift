@@ -89,3 +89,56 @@ import Testing
         #expect(try HTTP.get("\(spa.baseURL)/api/missing").status == 404)
     }
 }
+
+/// Small files are served from memory; a change on disk is seen within a second, and the path
+/// rules apply again as soon as an entry is dropped.
+@Suite(.serialized) struct StaticFileCacheTests {
+    let host: HostProcess
+    let staticDirectory: URL
+
+    init() throws {
+        let site = try HostProcess.makeSite { _ in }
+        staticDirectory = site.appending(path: "static")
+        try FileManager.default.createDirectory(at: staticDirectory, withIntermediateDirectories: true)
+        try "first version\n".write(to: staticDirectory.appending(path: "page.txt"), atomically: true, encoding: .utf8)
+        try "inside\n".write(to: staticDirectory.appending(path: "inside.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: staticDirectory.appending(path: "link.txt").path, withDestinationPath: "inside.txt")
+        host = try HostProcess(site: site)
+    }
+
+    /// Waits past the cache's one-second revalidation, then asks again.
+    func getAfterRevalidation(_ path: String) throws -> HTTPAnswer {
+        Thread.sleep(forTimeInterval: 1.3)
+        return try HTTP.get("\(host.baseURL)\(path)")
+    }
+
+    @Test func aChangedFileIsServedAsItIsNowWithinASecond() throws {
+        #expect(try HTTP.get("\(host.baseURL)/page.txt").text == "first version\n")
+        let cached = try HTTP.get("\(host.baseURL)/page.txt")
+        #expect(cached.text == "first version\n")
+        try "the second, longer version\n".write(to: staticDirectory.appending(path: "page.txt"), atomically: true, encoding: .utf8)
+        let changed = try getAfterRevalidation("/page.txt")
+        #expect(changed.text == "the second, longer version\n")
+        #expect(changed.headers["etag"] != cached.headers["etag"], "a new ETag for the new content")
+        #expect(changed.headers["content-length"] == "\("the second, longer version\n".utf8.count)")
+    }
+
+    @Test func aRemovedFileIsA404WithinASecond() throws {
+        try "short-lived\n".write(to: staticDirectory.appending(path: "gone.txt"), atomically: true, encoding: .utf8)
+        #expect(try HTTP.get("\(host.baseURL)/gone.txt").status == 200)
+        #expect(try HTTP.get("\(host.baseURL)/gone.txt").status == 200)
+        try FileManager.default.removeItem(at: staticDirectory.appending(path: "gone.txt"))
+        #expect(try getAfterRevalidation("/gone.txt").status == 404)
+    }
+
+    @Test func aSymlinkTurnedOutwardsIsRefusedAgainWithinASecond() throws {
+        #expect(try HTTP.get("\(host.baseURL)/link.txt").text == "inside\n")
+        #expect(try HTTP.get("\(host.baseURL)/link.txt").text == "inside\n")
+        let link = staticDirectory.appending(path: "link.txt")
+        try FileManager.default.removeItem(at: link)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "/etc/hostname")
+        let answer = try getAfterRevalidation("/link.txt")
+        #expect(answer.status == 404)
+        #expect(!answer.text.contains(try String(contentsOfFile: "/etc/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+}

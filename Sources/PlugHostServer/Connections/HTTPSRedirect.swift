@@ -21,8 +21,7 @@ enum HTTPSRedirect {
         typealias Context = BasicRequestContext
         let httpsPort: ListeningPort
 
-        // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
-
+        // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
         @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
             // The Host header names the host as the client knows it; only the port changes.
             var authority = request.head.authority ?? "localhost"

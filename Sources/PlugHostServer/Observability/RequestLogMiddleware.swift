@@ -26,8 +26,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         sensitiveParameters = Set(settings.sensitiveQueryParameters.map { $0.lowercased() })
     }
 
-    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
-
+    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         let client = clients.clientAddress(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor])

@@ -10,8 +10,7 @@ struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
     let notFoundPage: NotFoundPage?
     let allowedMethods: AllowedMethods
 
-    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
-
+    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)

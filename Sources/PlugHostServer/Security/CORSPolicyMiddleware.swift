@@ -16,8 +16,7 @@ struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         allowsAnyOrigin = settings.allowOrigins.contains("*")
     }
 
-    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
-
+    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         guard settings.enabled, let origin = request.headers[.origin] else {
             return Self.withoutCORSHeaders(try await next(request, context))

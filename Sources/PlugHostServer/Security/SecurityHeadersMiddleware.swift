@@ -27,8 +27,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         fields = all.filter { !$0.1.isEmpty }
     }
 
-    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
-
+    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         apply(to: &response.headers)

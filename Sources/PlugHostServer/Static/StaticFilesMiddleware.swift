@@ -5,13 +5,15 @@ import Logging
 
 /// Serves the static directory at `/` for every path outside `/api`: `index.html` for
 /// directories, `ETag`/`Last-Modified` with 304 on conditional requests, HEAD and byte ranges
-/// (Hummingbird's file middleware), behind a path check that never leaves the directory.
+/// (Hummingbird's file middleware), behind a path check that never leaves the directory. Small
+/// files answered to a plain `GET` are kept in memory (``StaticFileCache``).
 struct StaticFilesMiddleware: RouterMiddleware {
     typealias Context = HostRequestContext
 
     let safety: StaticPathSafety
     let files: FileMiddleware<HostRequestContext, LocalFileSystem>
     let cacheControl: String
+    let cache = StaticFileCache()
 
     init(directory: URL, cacheControl: String, logger: Logger) {
         safety = StaticPathSafety(root: directory)
@@ -19,14 +21,22 @@ struct StaticFilesMiddleware: RouterMiddleware {
         self.cacheControl = cacheControl
     }
 
-    // @concurrent as Hummingbird\'s middleware protocol declares it (this package defaults to nonsending).
-
+    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == "/api" || path.hasPrefix("/api/") { return try await next(request, context) }
+        let cacheable = StaticFileCache.isCacheable(request)
+        if cacheable, var cached = cache.response(for: path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) {
+            context.logFields.route = "static"
+            if !cacheControl.isEmpty { cached.headers[.cacheControl] = cacheControl }
+            return cached
+        }
         guard safety.isServable(path) else { throw HTTPError(.notFound) }
         context.logFields.route = "static"
         var response = try await files.handle(request, context: context, next: next)
+        if cacheable, response.status == .ok, let file = safety.servedFile(path) {
+            cache.store(path: path, file: file, headers: response.headers)
+        }
         if !cacheControl.isEmpty, response.status == .ok || response.status == .notModified || response.status == .partialContent {
             response.headers[.cacheControl] = cacheControl
         }

@@ -31,6 +31,19 @@ struct StaticPathSafety: Sendable {
         return true
     }
 
+    /// The real path of the file a servable `rawPath` is answered with (its `index.html` for a
+    /// directory), or nil when there is none.
+    func servedFile(_ rawPath: String) -> String? {
+        guard let decoded = rawPath.removingPercentEncoding else { return nil }
+        let segments = decoded.split(separator: "/", omittingEmptySubsequences: true)
+        guard let real = Self.realPath(root + "/" + segments.joined(separator: "/")),
+              real == root || real.hasPrefix(root + "/") else { return nil }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) else { return nil }
+        guard isDirectory.boolValue else { return real }
+        return Self.realPath(real + "/index.html").flatMap { $0.hasPrefix(root + "/") ? $0 : nil }
+    }
+
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
