@@ -10,24 +10,8 @@ struct LogLineFormat: Sendable {
     func render(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata, label: String, timestamp: String = LogTimestamp.now()) -> String {
         switch format {
         case .text:
-            let message = message.description
-            var line = ""
-            line.reserveCapacity(timestamp.utf8.count + label.utf8.count + message.utf8.count + 16 + metadata.count * 24)
-            line += timestamp
-            line += " "
-            line += level.rawValue
-            line += " "
-            line += label
-            line += ": "
-            line += message
-            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-                line += " "
-                line += key
-                line += "="
-                line += value.description
-            }
-            line += "\n"
-            return line
+            return render(level: level, message: message.description,
+                          fields: metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description) }, label: label, timestamp: timestamp)
         case .json:
             var object: [String: String] = ["time": timestamp, "level": level.rawValue, "logger": label, "message": message.description]
             for (key, value) in metadata where object[key] == nil { object[key] = value.description }

@@ -4,13 +4,9 @@ import PlugHostABI
 @testable import PlugHostConfig
 @testable import PlugHostDocs
 @testable import PlugHostKeys
-@testable import PlugHostObservability
 @testable import PlugHostPlugins
 @testable import PlugHostRateLimit
 @testable import PlugHostServer
-@testable import PlugHostSockets
-@testable import PlugHostSupervisor
-@testable import PlugHostWorkerLink
 import Testing
 
 /// Mutation fuzzing of the host's own parsers and of request-view building: every input must be

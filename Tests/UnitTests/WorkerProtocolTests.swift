@@ -1,12 +1,5 @@
 import Foundation
-@testable import PlugHostConfig
-@testable import PlugHostDocs
-@testable import PlugHostKeys
-@testable import PlugHostObservability
-@testable import PlugHostPlugins
-@testable import PlugHostRateLimit
 @testable import PlugHostServer
-@testable import PlugHostSockets
 @testable import PlugHostSupervisor
 @testable import PlugHostWorkerLink
 import Testing
