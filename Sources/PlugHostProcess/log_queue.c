@@ -29,11 +29,18 @@ static struct {
     /* Where the crash handler writes what is left; read without the lock in a signal handler. */
     int fds[PH_LOG_QUEUE_FDS];
     int fd_count;
+    /* Set by the crash handler: from then on a push never returns, so no thread can answer a
+     * request whose line the handler did not write. `pushing` counts pushes under way, so that
+     * the handler waits for a line already being copied. */
+    int crashing;
+    int pushing;
 } queue = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .has_lines = PTHREAD_COND_INITIALIZER,
     .drained = PTHREAD_COND_INITIALIZER,
 };
+
+static int push_locked(const void *bytes, size_t length);
 
 int ph_log_queue_init(size_t capacity) {
     if (queue.capacity != 0) return 0;
@@ -60,6 +67,18 @@ void ph_log_queue_set_crash_fds(const int *fds, int count) {
 }
 
 int ph_log_queue_push(const void *bytes, size_t length) {
+    __atomic_add_fetch(&queue.pushing, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&queue.crashing, __ATOMIC_SEQ_CST)) {
+        __atomic_sub_fetch(&queue.pushing, 1, __ATOMIC_SEQ_CST);
+        /* The process is dying; the request that logs this must not be answered. */
+        for (;;) pause();
+    }
+    int accepted = push_locked(bytes, length);
+    __atomic_sub_fetch(&queue.pushing, 1, __ATOMIC_SEQ_CST);
+    return accepted;
+}
+
+static int push_locked(const void *bytes, size_t length) {
     pthread_mutex_lock(&queue.lock);
     size_t used = queue.used[queue.active];
     if (queue.capacity == 0 || length > queue.capacity - used) {
@@ -127,6 +146,13 @@ static void write_all(int fd, const char *bytes, size_t length) {
 }
 
 void ph_log_queue_write_pending(void) {
+    /* No push starts from here on; wait (bounded: the crashing thread may be a pusher itself)
+     * for those under way, so that every line a request was answered after is in the buffers. */
+    __atomic_store_n(&queue.crashing, 1, __ATOMIC_SEQ_CST);
+    for (int waited = 0; waited < 200 && __atomic_load_n(&queue.pushing, __ATOMIC_SEQ_CST) > 0; waited++) {
+        struct timespec pause_for = {0, 50000L};
+        nanosleep(&pause_for, NULL);
+    }
     int active = __atomic_load_n(&queue.active, __ATOMIC_ACQUIRE);
     size_t in_flight = __atomic_load_n(&queue.in_flight, __ATOMIC_ACQUIRE) ? __atomic_load_n(&queue.used[!active], __ATOMIC_ACQUIRE) : 0;
     size_t queued = __atomic_load_n(&queue.used[active], __ATOMIC_ACQUIRE);

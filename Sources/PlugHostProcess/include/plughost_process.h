@@ -99,12 +99,14 @@ void ph_record_leave(void);
  *   nothing). Returns 0, or -1 with errno set. Before it, pushes are refused.
  * ph_log_queue_set_crash_fds: the descriptors the crash handler writes to (at most 4; copied).
  * ph_log_queue_push: appends `length` bytes (whole lines) and returns 1, or returns 0 when they do
- *   not fit (the caller counts the drop). Any thread; the bytes are copied.
+ *   not fit (the caller counts the drop). Any thread; the bytes are copied. Once the crash handler
+ *   has begun it never returns: no request can be answered after a line the handler did not write.
  * ph_log_queue_take: for the one writer thread. Waits until lines are queued, then `gather_ms`
  *   more (none while a flush waits), and takes them all: *bytes points at them until the next
  *   take, which also marks them written. Returns their length (never 0).
  * ph_log_queue_flush: returns once every line queued before the call has been written.
- * ph_log_queue_write_pending: async-signal-safe; for the crash handler. */
+ * ph_log_queue_write_pending: async-signal-safe; for the crash handler. Stops further pushes,
+ *   waits (at most 10 ms) for those under way, then writes. */
 int ph_log_queue_init(size_t capacity);
 void ph_log_queue_set_crash_fds(const int *fds, int count);
 int ph_log_queue_push(const void *bytes, size_t length);
