@@ -3,19 +3,36 @@ public import Logging
 /// The request log's way to the log queue: the lines every request writes (request, auth,
 /// response) rendered straight into the queue, without swift-log's handler, metadata
 /// dictionaries and merges, which cost more than the rest of the request log. Same lines, same
-/// level, same format, same sinks as the process's `Logger`s.
+/// level, same format, same sinks as the process's `Logger`s. Before logging is set up (a unit
+/// test's middleware), the lines go to the `Logger` it was made from.
 public struct FastLogger: Sendable {
-    let label: String
-    let minimumLevel: Logger.Level
-    let format: LogLineFormat
-    let writer: LogWriter
+    /// The queue's side, once ``LoggingSetup/bootstrap(_:baseDirectory:toSupervisor:)`` has run.
+    struct Queued: Sendable {
+        let minimumLevel: Logger.Level
+        let format: LogLineFormat
+        let writer: LogWriter
+    }
 
-    public func isEnabled(_ level: Logger.Level) -> Bool { level >= minimumLevel }
+    private let queued: Queued?
+    private let logger: Logger
+
+    public init(_ logger: Logger) {
+        self.logger = logger
+        queued = LoggingSetup.queued
+    }
+
+    public func isEnabled(_ level: Logger.Level) -> Bool { queued.map { level >= $0.minimumLevel } ?? (level >= logger.logLevel) }
 
     /// Writes `message` with `fields` (in key order, as the text format prints them).
     public func log(_ level: Logger.Level, _ message: String, fields: [(String, String)] = []) {
-        guard level >= minimumLevel else { return }
-        writer.enqueue(format.render(level: level, message: message, fields: fields, label: label))
+        guard let queued else {
+            var metadata: Logger.Metadata = [:]
+            for (key, value) in fields { metadata[key] = .string(value) }
+            logger.log(level: level, "\(message)", metadata: metadata)
+            return
+        }
+        guard level >= queued.minimumLevel else { return }
+        queued.writer.enqueue(queued.format.render(level: level, message: message, fields: fields, label: logger.label))
     }
 
     /// Milliseconds with two decimals, as `String(format: "%.2f")` writes them, without Foundation.

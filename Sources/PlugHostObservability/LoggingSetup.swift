@@ -28,7 +28,7 @@ public enum LoggingSetup {
         let writer = LogWriter(sinks: sinks, capacity: settings.queueSize)
         writerBox.withLock { $0 = writer }
         installed.withLock { $0 = writer }
-        fast.withLock { $0 = FastLogger(label: "plughost", minimumLevel: level, format: format, writer: writer) }
+        queuedLines.withLock { $0 = FastLogger.Queued(minimumLevel: level, format: format, writer: writer) }
         // Lines still queued when the process exits (a command's last words, a worker's exit).
         atexit { LoggingSetup.flush() }
         LoggingSystem.bootstrap { label in
@@ -39,12 +39,10 @@ public enum LoggingSetup {
 
     private static let installedFileSink = Mutex<(any LogSink)?>(nil)
     private static let installed = Mutex<LogWriter?>(nil)
-    private static let fast = Mutex<FastLogger?>(nil)
+    private static let queuedLines = Mutex<FastLogger.Queued?>(nil)
 
-    /// The fast path for `label`'s hot lines, once ``bootstrap`` has run (nil before: use a Logger).
-    public static func fastLogger(label: String) -> FastLogger? {
-        fast.withLock { $0 }.map { FastLogger(label: label, minimumLevel: $0.minimumLevel, format: $0.format, writer: $0.writer) }
-    }
+    /// Where ``FastLogger`` writes, once ``bootstrap`` has run.
+    static var queued: FastLogger.Queued? { queuedLines.withLock { $0 } }
 
     /// The `[logging] file` sink ``bootstrap`` installed, if any: the supervisor writes its
     /// workers' lines to it too.

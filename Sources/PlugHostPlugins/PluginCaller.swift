@@ -42,9 +42,10 @@ package struct PluginCaller: Sendable {
     /// The call's answer: at once if it came inline, else when the plugin answers or the handler
     /// timeout expires (504), whichever is first.
     package func answer(_ start: CallStart) async -> CallAnswer {
-        guard case .waiting(let waiting) = start else {
-            if case .answered(let answer) = start { return answer }
-            preconditionFailure("unreachable")
+        let waiting: WaitingCall
+        switch start {
+        case .answered(let answer): return answer
+        case .waiting(let call): waiting = call
         }
         let call = waiting.call
         let handle = waiting.handle

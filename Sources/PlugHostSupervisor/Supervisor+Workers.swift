@@ -74,13 +74,12 @@ extension Supervisor {
     }
 
     func exited(_ id: Int, _ status: WorkerExit) {
-        let failsReload = reload.awaits(id)
         guard let worker = workers.remove(id) else { return }
+        let failsReload = reload.lost(id) == .fail
         defer {
             worker.process.release()
             sockets?.closeRetired(inUse: workers.heldListeners + [pendingReload?.listeners].compactMap { $0 })
         }
-        reload.stoppedAccepting(id)
         replyToReloadIfDrained()
         let pid = worker.process.pid
         switch worker.role {

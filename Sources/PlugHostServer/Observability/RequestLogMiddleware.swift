@@ -16,11 +16,11 @@ struct RequestLogMiddleware: RouterMiddleware {
     let sensitiveParameters: Set<String>
     let metrics: HostMetrics?
     /// The request log's lines go here when logging is set up (always, in a running host).
-    let fast: FastLogger?
+    let fast: FastLogger
 
     init(logger: Logger, settings: LoggingSettings, metrics: HostMetrics? = nil) {
         self.logger = logger
-        fast = LoggingSetup.fastLogger(label: logger.label)
+        fast = FastLogger(logger)
         self.metrics = metrics
         clients = ClientAddressResolver(trustedProxies: settings.trustedProxies)
         sensitiveParameters = Set(settings.sensitiveQueryParameters.map { $0.lowercased() })
@@ -33,9 +33,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.logFields.client = client
         // Redaction and metadata cost more than the rest of this middleware: skip them when the
         // level would drop the lines anyway.
-        let logs = fast?.isEnabled(.info) ?? (logger.logLevel <= .info)
+        let logs = fast.isEnabled(.info)
         let target = logs ? redactedTarget(path: request.uri.path, query: request.uri.query) : ""
-        if logs { info("request \(request.method.rawValue) \(target) from \(client.isEmpty ? "unknown" : client)") }
+        if logs { fast.log(.info, "request \(request.method.rawValue) \(target) from \(client.isEmpty ? "unknown" : client)") }
         metrics?.requestStarted()
         let response: Response
         do {
@@ -52,18 +52,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         if let key = context.logFields.key { fields.append(("key", key)) }
         if let plugin = context.logFields.plugin { fields.append(("plugin", plugin)) }
         fields.append(("status", String(response.status.code)))
-        info("response \(request.method.rawValue) \(target)", fields: fields)
+        fast.log(.info, "response \(request.method.rawValue) \(target)", fields: fields)
         return response
-    }
-
-    private func info(_ message: String, fields: [(String, String)] = []) {
-        if let fast {
-            fast.log(.info, message, fields: fields)
-        } else {
-            var metadata: Logger.Metadata = [:]
-            for (key, value) in fields { metadata[key] = .string(value) }
-            logger.info("\(message)", metadata: metadata)
-        }
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, duration: Duration) {

@@ -12,13 +12,13 @@ struct Authenticator: Sendable {
     let headerName: HTTPField.Name
     let logger: Logger
     /// Where "auth ok" goes, one line per authenticated request (nil before logging is set up).
-    let fast: FastLogger?
+    let fast: FastLogger
 
     init(keys: KeyStore, headerName: HTTPField.Name, logger: Logger) {
         self.keys = keys
         self.headerName = headerName
         self.logger = logger
-        fast = LoggingSetup.fastLogger(label: logger.label)
+        fast = FastLogger(logger)
     }
 
     /// What the request's key is worth for a route needing `scope` (nil: any valid key).
@@ -39,8 +39,7 @@ struct Authenticator: Sendable {
     func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, target: String) throws -> String? {
         switch outcome {
         case .allowed(let name, let prefix):
-            let line = "auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(target)"
-            if let fast { fast.log(.info, line) } else { logger.info("\(line)") }
+            fast.log(.info, "auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(target)")
             return name
         case .missing:
             guard requiresAuth else { return nil }
