@@ -57,8 +57,7 @@ struct ListenerService<Child: ServerChildChannel>: Service {
                 do {
                     try await server.executeThenClose { inbound in
                         for try await connection in inbound {
-                            let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
-                            connections.addTask(executorPreference: executor) { await child.handle(value: connection, logger: logger) }
+                            connections.addTask { await child.handle(value: connection, logger: logger) }
                         }
                     }
                 } catch {
