@@ -122,8 +122,8 @@ public struct HostServer: Sendable {
                 configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)), streamConfiguration: http1),
                 responder: responder
             )
-            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
-                                        onRunning: onRunning, onStoppedAccepting: onDraining)]
+            services = [ListenerService(socket: listeners.main, child: FlushingHTTPSChannel(base: channel), maxConnections: maxConnections,
+                                        logger: logger, onRunning: onRunning, onStoppedAccepting: onDraining)]
         } else {
             let channel = HTTP1Channel(responder: responder, configuration: http1)
             services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
