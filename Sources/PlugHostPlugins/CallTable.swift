@@ -14,6 +14,12 @@ package final class CallTable: Sendable {
     private let calls = Mutex<[UInt64: PendingCall]>([:])
     private let lastID = Atomic<UInt64>(0)
     private let logger = Logger(label: "plughost.plugins")
+    /// Set once `[server] shutdown_grace` ran out (``answerAllAtShutdown(with:)``): the answer
+    /// every call still waiting got, and every later call gets without reaching its plugin.
+    private let shutdownAnswerIsSet = Atomic<Bool>(false)
+    private let shutdownAnswerValue = Mutex<PluginAnswer?>(nil)
+    /// Calls executing on a blocking-pool thread now, by plugin: such a thread cannot be stopped.
+    private let runningOnPool = Mutex<[String: Int]>([:])
 
     /// Registers `call` and returns its handle for the plugin.
     package func add(_ call: PendingCall) -> CallHandle {
@@ -97,6 +103,38 @@ package final class CallTable: Sendable {
         call.finish(with: .respond(answer))
     }
 
+    /// `[server] shutdown_grace` ran out: every call still waiting for its plugin is answered with
+    /// `answer` (503) and stays in the table, its request view valid, until the plugin answers
+    /// after all (refused as late); calls made from now on get `answer` without reaching the
+    /// plugin. Returns how many calls were answered.
+    package func answerAllAtShutdown(with answer: PluginAnswer) -> Int {
+        shutdownAnswerValue.withLock { $0 = answer }
+        shutdownAnswerIsSet.store(true, ordering: .releasing)
+        let waiting = calls.withLock { Array($0.values) }
+        return waiting.reduce(0) { count, call in count + (call.answerForPlugin(.respond(answer)) ? 1 : 0) }
+    }
+
+    /// The answer every new call gets once `[server] shutdown_grace` has run out; nil before.
+    package var shutdownAnswer: PluginAnswer? {
+        guard shutdownAnswerIsSet.load(ordering: .acquiring) else { return nil }
+        return shutdownAnswerValue.withLock { $0 }
+    }
+
+    /// Runs `body`, a plugin call on a blocking-pool thread, counted for ``pluginsRunningOnPool``.
+    package func runOnPool(_ plugin: String, _ body: () -> Void) {
+        runningOnPool.withLock { $0[plugin, default: 0] += 1 }
+        defer {
+            runningOnPool.withLock { running in
+                running[plugin, default: 1] -= 1
+                if running[plugin] == 0 { running[plugin] = nil }
+            }
+        }
+        body()
+    }
+
+    /// The plugins with a call executing on a pool thread now, and how many each.
+    package var pluginsRunningOnPool: [String: Int] { runningOnPool.withLock { $0 } }
+
     /// The handler did not answer in time: the client gets 504; the call stays in the table
     /// (its request view still valid) until the plugin answers after all.
     package func expire(_ handle: CallHandle, after seconds: Double) {
@@ -160,6 +198,9 @@ package final class PendingCall: Sendable {
         case waiting(CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?)
         /// Answered before anyone waited: a non-blocking handler answering inline, the usual case.
         case early(CallAnswer)
+        /// The host answered for the plugin before anyone waited (shutdown): the waiter takes
+        /// this answer, the plugin's own comes too late.
+        case hostAnsweredEarly(CallAnswer)
         case answered
         case timedOut
     }
@@ -177,12 +218,17 @@ package final class PendingCall: Sendable {
     /// the answer came first.
     package func wait(_ continuation: CheckedContinuation<CallAnswer, Never>) {
         let early = state.withLock { state -> CallAnswer? in
-            if case .early(let answer) = state {
+            switch state {
+            case .early(let answer):
                 state = .answered
                 return answer
+            case .hostAnsweredEarly(let answer):
+                state = .timedOut
+                return answer
+            default:
+                state = .waiting(continuation, nil)
+                return nil
             }
-            state = .waiting(continuation, nil)
-            return nil
         }
         if let early { continuation.resume(returning: early) }
     }
@@ -206,8 +252,30 @@ package final class PendingCall: Sendable {
     }
 
 
-    /// Whether the host answered 504 itself; the call then stays in the table until the plugin answers.
-    package var timedOut: Bool { state.withLock { if case .timedOut = $0 { true } else { false } } }
+    /// Whether the host answered itself (504, or 503 at shutdown); the call then stays in the table until the plugin answers.
+    package var timedOut: Bool {
+        state.withLock {
+            switch $0 {
+            case .timedOut, .hostAnsweredEarly: true
+            default: false
+            }
+        }
+    }
+
+    /// The host answers in the plugin's place (`[server] shutdown_grace` ran out), unless the
+    /// plugin or the host answered already; the plugin's own answer is then refused as late.
+    /// Returns whether this answer is the one the request gets.
+    func answerForPlugin(_ answer: CallAnswer) -> Bool {
+        let outcome = state.withLock { state -> (CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?)? in
+            guard case .waiting(let continuation, let timer) = state else { return nil }
+            state = continuation == nil ? .hostAnsweredEarly(answer) : .timedOut
+            return (continuation, timer)
+        }
+        guard let (continuation, timer) = outcome else { return false }
+        timer?.cancel()
+        continuation?.resume(returning: answer)
+        return true
+    }
 
     /// Delivers the first answer; later ones are refused, saying whether the timeout or another answer came first.
     @discardableResult
@@ -221,7 +289,7 @@ package final class PendingCall: Sendable {
                 state = timedOut ? .timedOut : .answered
                 return .success((continuation, timer))
             case .early, .answered: return .failure(DeliveryRefusal(delivery: .alreadyAnswered))
-            case .timedOut: return .failure(DeliveryRefusal(delivery: .timedOut))
+            case .timedOut, .hostAnsweredEarly: return .failure(DeliveryRefusal(delivery: .timedOut))
             }
         }
         switch outcome {

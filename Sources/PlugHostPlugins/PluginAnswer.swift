@@ -8,6 +8,9 @@ package struct PluginAnswer: Sendable {
     package var status: HTTPResponse.Status
     package var headers: HTTPFields
     package var body: ByteBuffer
+    /// The host gave this answer because `[server] shutdown_grace` ran out before the plugin
+    /// answered: the request log reports the request as aborted.
+    package private(set) var endsAtShutdown = false
 
     /// Copies `response`, dropping what must never reach the wire: header names that are not
     /// valid tokens and values with CR, LF or NUL (header injection). Each drop is logged.
@@ -35,6 +38,14 @@ package struct PluginAnswer: Sendable {
         self.status = status
         headers = [.contentType: "application/json"]
         body = ByteBuffer(string: ErrorBody.json(detail))
+    }
+
+    /// What the client gets for a plugin call still unanswered when `[server] shutdown_grace` ran out.
+    package static func shutdownGraceExpired(seconds: Double) -> PluginAnswer {
+        var answer = PluginAnswer(status: .serviceUnavailable,
+                                  detail: "The server is shutting down and this request did not finish within \(seconds) seconds ([server] shutdown_grace).")
+        answer.endsAtShutdown = true
+        return answer
     }
 }
 

@@ -19,6 +19,7 @@ package struct PluginCaller: Sendable {
     /// Calls a non-blocking plugin function inline, on this thread. Most answer before they
     /// return: then the answer is here, with no suspension, no timer and no closure to allocate.
     package func callInline(_ owner: CallOwner, view: RequestView, invoke: (OpaquePointer) -> Void) -> CallStart {
+        if let refusal = CallTable.shared.shutdownAnswer { return .answered(.respond(refusal)) }
         let call = PendingCall(owner: owner, view: view)
         let handle = CallTable.shared.add(call)
         CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle.pointer) }
@@ -32,10 +33,13 @@ package struct PluginCaller: Sendable {
     /// Prepares a call of a plugin function that may block: it runs on the blocking pool once
     /// ``answer(_:)`` waits for it.
     package func callOnPool(_ owner: CallOwner, view: RequestView, invoke: @escaping @Sendable (OpaquePointer) -> Void) -> CallStart {
+        if let refusal = CallTable.shared.shutdownAnswer { return .answered(.respond(refusal)) }
         let call = PendingCall(owner: owner, view: view)
         let handle = CallTable.shared.add(call)
         return .waiting(WaitingCall(call: call, handle: handle, onPool: { handle in
-            CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle) }
+            CallTable.shared.runOnPool(owner.plugin) {
+                CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle) }
+            }
         }))
     }
 
@@ -58,8 +62,11 @@ package struct PluginCaller: Sendable {
             call.setTimer(timer)
             if let onPool = waiting.onPool {
                 blockingPool.submit { state in
-                    guard case .active = state else {
-                        CallTable.shared.cancel(handle, answer: PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
+                    // Once shutdown_grace has run out no handler starts: the plugin will never
+                    // answer this call, so it leaves the table.
+                    let shutdownAnswer = CallTable.shared.shutdownAnswer
+                    guard case .active = state, shutdownAnswer == nil else {
+                        CallTable.shared.cancel(handle, answer: shutdownAnswer ?? PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
                         return
                     }
                     onPool(handle.pointer)

@@ -95,7 +95,8 @@ public struct HostServer: Sendable {
     /// process has stopped accepting connections and finishes the ones it has.
     public func run(listeners: Listeners, onDraining: @escaping @Sendable () -> Void = {},
                     onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
-        let http1 = connectionConfiguration()
+        let grace = ShutdownGrace(seconds: config.server.shutdownGrace, logger: logger)
+        let http1 = connectionConfiguration(grace: grace)
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
         let watcher = KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval)
@@ -105,7 +106,7 @@ public struct HostServer: Sendable {
         let scheme = config.tls.enabled ? "https" : "http"
         let redirectPort = listeners.redirect?.port
         let mainPort = ListeningPort()
-        let responder = ConnectionResponder.make(makeRouter(blockingPool: pool).buildResponder(), logger: logger)
+        let responder = ConnectionResponder.make(makeRouter(blockingPool: pool).buildResponder(), grace: grace, logger: logger)
         let onRunning: @Sendable (any Channel) async -> Void = { channel in
             let port = channel.localAddress?.port ?? 0
             mainPort.set(port)
@@ -123,34 +124,52 @@ public struct HostServer: Sendable {
                 responder: responder
             )
             services = [ListenerService(socket: listeners.main, child: FlushingHTTPSChannel(base: channel), maxConnections: maxConnections,
-                                        logger: logger, onRunning: onRunning, onStoppedAccepting: onDraining)]
+                                        logger: logger, onRunning: onRunning, onStoppedAccepting: onDraining, grace: grace)]
         } else {
             let channel = HTTP1Channel(responder: responder, configuration: http1)
             services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
-                                        onRunning: onRunning, onStoppedAccepting: onDraining)]
+                                        onRunning: onRunning, onStoppedAccepting: onDraining, grace: grace)]
         }
         if let redirect = listeners.redirect {
-            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, logger: logger))
+            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, grace: grace, logger: logger))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
-        groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(Int64(config.server.shutdownGrace * 1e9))
+        // The grace itself is enforced by `grace` (answers, then closes); cancelling the services
+        // is only the backstop for a connection task that would still not end.
+        groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(Int64((config.server.shutdownGrace + ShutdownGrace.closeMargin + 1) * 1e9))
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
-            try? await pool.shutdownGracefully()
+            await stopPool(pool)
             throw error
         }
-        try? await pool.shutdownGracefully()
-        shutDownPlugins()
+        let stillRunning = await stopPool(pool)
+        shutDownPlugins(except: stillRunning)
+    }
+
+    /// Shuts the blocking pool down, waiting for its threads unless one is still inside a plugin
+    /// (shutdown_grace ran out): such a thread cannot be stopped, and the process must exit
+    /// anyway. Returns the plugins with a call still running, and how many.
+    @discardableResult
+    private func stopPool(_ pool: NIOThreadPool) async -> [String: Int] {
+        let stillRunning = CallTable.shared.pluginsRunningOnPool
+        if stillRunning.isEmpty {
+            try? await pool.shutdownGracefully()
+        } else {
+            // Queued work is refused (503) and the pool stops taking more; its threads are not waited for.
+            pool.shutdownGracefully { _ in }
+        }
+        return stillRunning
     }
 
     /// `[limits]` on every connection: the decoder's head limits (431) and the ConnectionGuard's
-    /// target length, timeouts and connection count.
-    private func connectionConfiguration() -> HTTP1Channel.Configuration {
+    /// target length, timeouts and connection count; and what became of each response, for the
+    /// request log (ResponseDelivery).
+    private func connectionConfiguration(grace: ShutdownGrace) -> HTTP1Channel.Configuration {
         let limits = config.limits
         let securityHeaders = { () -> HTTPFields in
             var fields = HTTPFields()
@@ -159,7 +178,7 @@ public struct HostServer: Sendable {
         }()
         let logger = logger
         return HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger)],
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger), ResponseDelivery(grace: grace)],
             // The guard closes idle connections itself (idle_timeout), after a response has ended.
             idleTimeout: nil,
             // The decoder's bound keeps memory in check; it counts the request line too, so it
@@ -170,9 +189,15 @@ public struct HostServer: Sendable {
         )
     }
 
-    /// Lets each plugin clean up, in the reverse of load order, once nothing calls it any more.
-    private func shutDownPlugins() {
+    /// Lets each plugin clean up, in the reverse of load order, once nothing calls it any more. A
+    /// plugin with a call still running on a pool thread (`stillRunning`) is not shut down: its
+    /// hook could free what that call still uses.
+    private func shutDownPlugins(except stillRunning: [String: Int]) {
         for plugin in report.loaded.reversed() where plugin.shutdownHook != nil {
+            if let calls = stillRunning[plugin.name] {
+                logger.warning("not shutting down plugin '\(plugin.name)': \(calls) of its call(s) still running after shutdown_grace; a plugin thread cannot be stopped, and the process exits with it")
+                continue
+            }
             logger.info("shutting down plugin '\(plugin.name)'")
             plugin.shutdown()
         }

@@ -8,7 +8,7 @@ import Testing
 struct ShutdownDeliveryTests {
     /// An HTTPS host (HTTP/2 by ALPN) with the C fixture, whose `GET /api/fixture/sleep?ms=N`
     /// blocks a pool thread for N ms.
-    static func site(grace: Double = 10, tls: Bool = true) throws -> URL {
+    static func site(grace: Double = 10, tls: Bool = true, logFormat: String = "text") throws -> URL {
         try HostProcess.makeSite(config: """
             [tls]
             enabled = \(tls)
@@ -18,6 +18,9 @@ struct ShutdownDeliveryTests {
 
             [rate_limit]
             enabled = false
+
+            [logging]
+            format = "\(logFormat)"
             """) { plugins in
             try FixturePlugins.build(name: "fixture", into: plugins)
         }
@@ -49,5 +52,68 @@ struct ShutdownDeliveryTests {
         #expect(result.output.contains("status codes: 20 2xx"), "h2load: \(result.output)")
         #expect(status == 0)
         #expect(host.output.components(separatedBy: "response GET /api/fixture/sleep?ms=3000 ").count - 1 == 20)
+    }
+
+    /// Item 9: `shutdown_grace = 2` and three 6-second blocking handlers. When the grace runs out
+    /// each client gets 503 with `Connection: close`, the log says `aborted=shutdown_grace`, and the
+    /// process exits within the grace plus a margin although the plugin threads are still blocked
+    /// (before the fix it waited for the handlers, then closed without an answer).
+    @Test(arguments: [false, true])
+    func shutdownGraceEndsRequestsStillInAPlugin(supervised: Bool) throws {
+        let host = try HostProcess(site: Self.site(grace: 2, tls: false), arguments: supervised ? [] : ["--no-supervisor"])
+        let url = "\(host.baseURL)/api/fixture/sleep?ms=6000"
+        let clients = try (0..<3).map { _ in try RunningCommand("curl", ["-sS", "-i", "--max-time", "20", url]) }
+        let arrived = Self.waitForLines(host, "request GET /api/fixture/sleep?ms=6000 from", count: 3)
+        let stopping = Date()
+        let status = host.stop()
+        let stoppedAfter = Date().timeIntervalSince(stopping)
+        let answers = clients.map { $0.wait().output }
+        try #require(arrived, "the 3 requests did not all reach the host: \(host.output)")
+        #expect(status == 0)
+        #expect(stoppedAfter < 3.5, "the host took \(stoppedAfter) s to stop with shutdown_grace = 2")
+        for answer in answers {
+            #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer)")
+            #expect(answer.lowercased().contains("connection: close"), "\(answer)")
+            #expect(answer.contains("did not finish within 2.0 seconds ([server] shutdown_grace)"), "\(answer)")
+        }
+        let lines = host.output.split(separator: "\n").filter { $0.contains("response GET /api/fixture/sleep?ms=6000 ") }
+        #expect(lines.count == 3, "\(host.output)")
+        #expect(lines.allSatisfy { $0.contains("aborted=shutdown_grace") && $0.hasSuffix("status=503") }, "\(lines)")
+        #expect(host.output.contains("shutdown_grace of 2.0 s ran out: 3 request(s) still waiting for a plugin were answered 503"))
+        #expect(host.output.contains("not shutting down plugin 'fixture': 3 of its call(s) still running after shutdown_grace"))
+        #expect(!host.output.contains("fixture shut down cleanly"), "the hook must not run beside a running handler")
+    }
+
+    /// Item 10: the response line says what the client got. A client that gives up before the
+    /// answer (HTTP/1.1 and HTTP/2) is logged `status=aborted` with `aborted=connection_closed`
+    /// (before the fix: `status=200`); an answered request keeps `status=200` and no `aborted`.
+    /// Both log formats.
+    @Test(arguments: ["text", "json"])
+    func theResponseLineSaysWhatTheClientGot(format: String) throws {
+        let host = try HostProcess(site: Self.site(logFormat: format), arguments: ["--no-supervisor"])
+        // The fixture reads only `ms=N`: the durations tell the two protocols apart.
+        let protocols = [(flag: "--http1.1", slow: 2000, fast: 10), (flag: "--http2", slow: 2001, fast: 11)]
+        for http in protocols {
+            let gaveUp = try run("curl", ["-sS", "-k", http.flag, "--max-time", "1", "\(host.baseURL)/api/fixture/sleep?ms=\(http.slow)"])
+            #expect(gaveUp.status == 28, "curl should time out: \(gaveUp.combined)")
+            let answered = try run("curl", ["-sS", "-k", http.flag, "-o", "/dev/null", "-w", "%{http_code}", "\(host.baseURL)/api/fixture/sleep?ms=\(http.fast)"])
+            #expect(answered.output == "200")
+        }
+        // The given-up requests are logged once their handlers answer, after 2 seconds.
+        #expect(Self.waitForLines(host, "response GET /api/fixture/sleep?ms=200", count: 2))
+        host.stop()
+        let lines = host.output.split(separator: "\n").map(String.init)
+        for http in protocols {
+            let gaveUp = lines.filter { $0.contains("response GET /api/fixture/sleep?ms=\(http.slow)") }
+            let answered = lines.filter { $0.contains("response GET /api/fixture/sleep?ms=\(http.fast)") }
+            #expect(gaveUp.count == 1 && answered.count == 1, "\(http.flag): \(lines)")
+            if format == "json" {
+                #expect(gaveUp.allSatisfy { $0.contains(#""aborted":"connection_closed""#) && $0.contains(#""status":"aborted""#) }, "\(gaveUp)")
+                #expect(answered.allSatisfy { $0.contains(#""status":"200""#) && !$0.contains("aborted") }, "\(answered)")
+            } else {
+                #expect(gaveUp.allSatisfy { $0.contains(" aborted=connection_closed duration_ms=") && $0.hasSuffix(" status=aborted") }, "\(gaveUp)")
+                #expect(answered.allSatisfy { $0.hasSuffix(" status=200") && !$0.contains("aborted") }, "\(answered)")
+            }
+        }
     }
 }

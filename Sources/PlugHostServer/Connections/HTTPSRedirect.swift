@@ -10,11 +10,11 @@ import Synchronization
 /// The optional plain-HTTP listener (`[server] http_port`): every request is answered with a
 /// permanent redirect to the same path over HTTPS, and nothing else.
 enum HTTPSRedirect {
-    static func service(socket: ListeningSocket, httpsPort: ListeningPort, logger: Logger) -> some Service {
+    static func service(socket: ListeningSocket, httpsPort: ListeningPort, grace: ShutdownGrace, logger: Logger) -> some Service {
         let router = Router()
         router.add(middleware: RedirectMiddleware(httpsPort: httpsPort))
         let channel = HTTP1Channel(responder: ConnectionResponder.make(router.buildResponder(), logger: logger))
-        return ListenerService(socket: socket, child: channel, maxConnections: nil, logger: logger, onRunning: { _ in })
+        return ListenerService(socket: socket, child: channel, maxConnections: nil, logger: logger, onRunning: { _ in }, grace: grace)
     }
 
     private struct RedirectMiddleware: RouterMiddleware {

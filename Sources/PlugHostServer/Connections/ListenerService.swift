@@ -24,6 +24,8 @@ struct ListenerService<Child: ServerChildChannel>: Service {
     let onRunning: @Sendable (any Channel) async -> Void
     /// Called once this process no longer accepts from the socket (graceful shutdown began).
     var onStoppedAccepting: @Sendable () -> Void = {}
+    /// Started when graceful shutdown begins; closes the connections still open when it runs out.
+    var grace: ShutdownGrace?
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
@@ -31,6 +33,7 @@ struct ListenerService<Child: ServerChildChannel>: Service {
         let maxConnections = maxConnections
         let logger = logger
         let child = child
+        let grace = grace
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -57,7 +60,10 @@ struct ListenerService<Child: ServerChildChannel>: Service {
                 do {
                     try await server.executeThenClose { inbound in
                         for try await connection in inbound {
-                            connections.addTask { await child.handle(value: connection, logger: logger) }
+                            connections.addTask {
+                                guard let grace else { return await child.handle(value: connection, logger: logger) }
+                                await grace.tracking(connection.channel) { await child.handle(value: connection, logger: logger) }
+                            }
                         }
                     }
                 } catch {
@@ -65,6 +71,7 @@ struct ListenerService<Child: ServerChildChannel>: Service {
                 }
             }
         } onGracefulShutdown: {
+            grace?.begin()
             quiescing.initiateShutdown(promise: nil)
         }
     }

@@ -6,8 +6,9 @@ import NIOCore
 import PlugHostConfig
 import PlugHostObservability
 
-/// Logs each request as it arrives (method, path, client) and as it is answered (status,
-/// duration, plugin, key name). Values of sensitive query parameters never reach the log.
+/// Logs each request as it arrives (method, path, client) and makes its response line (duration,
+/// plugin, key name) when it is answered; the line is written with the status once it is known
+/// what the client got (``ResponseDelivery``). Values of sensitive query parameters never reach the log.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = HostRequestContext
 
@@ -47,12 +48,12 @@ struct RequestLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         record(request, context, status: response.status.code, duration: elapsed)
         guard logs else { return response }
-        // In key order, as the text format writes them.
+        // In key order, as the text format writes them; the line adds `aborted` and `status`.
         var fields = [("duration_ms", FastLogger.milliseconds(elapsed))]
         if let key = context.logFields.key { fields.append(("key", key)) }
         if let plugin = context.logFields.plugin { fields.append(("plugin", plugin)) }
-        fields.append(("status", String(response.status.code)))
-        fast.log(.info, "response \(request.method.rawValue) \(target)", fields: fields)
+        context.logFields.responseLine = ResponseLogLine(logger: fast, message: "response \(request.method.rawValue) \(target)",
+                                                         fields: fields, aborted: context.logFields.aborted)
         return response
     }
 

@@ -36,7 +36,7 @@ struct PluginRouteResponder: Sendable {
         context.logFields.plugin = route.pluginName
         context.logFields.route = served.servedPath
         context.logFields.metrics = metrics
-        return try await pipeline.serve(request, context: context, route: served) { [route, served, caller, requestFields, owner, maxBodyBytes] request, keyName in
+        return try await pipeline.serve(request, context: context, route: served) { [route, served, pipeline, caller, requestFields, owner, maxBodyBytes] request, keyName in
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: maxBodyBytes)
@@ -51,7 +51,7 @@ struct PluginRouteResponder: Sendable {
             let view = body.withUnsafeReadableBytes { bytes in
                 RequestView(requestFields.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
             }
-            let answer = await caller.answer(route.isNonBlocking
+            let answer = await pipeline.answer(context, route.isNonBlocking
                 ? caller.callInline(owner, view: view) { handle in route.handler(handle, view.request, route.userData) }
                 : caller.callOnPool(owner, view: view) { handle in route.handler(handle, view.request, route.userData) })
             guard case .respond(let pluginAnswer) = answer else {

@@ -2,7 +2,8 @@ import PlugHostObservability
 
 /// What inner layers learn about a request that the logging middleware, outermost, reports:
 /// the resolved client address, the plugin that served it, the authenticated key's name, the
-/// route template, and the route's metrics.
+/// route template, the route's metrics, whether the host cut it short; and the response line the
+/// middleware leaves for ``ConnectionResponder`` to report after the write.
 ///
 /// A reference, because a Hummingbird context travels inward by value and changes made deeper
 /// in the chain are otherwise invisible to the middleware that wraps them. No lock: one request's
@@ -16,4 +17,8 @@ final class RequestLogFields: @unchecked Sendable {
     /// The route template that answered (never the raw path), for metrics.
     var route: String?
     var key: String?
+    /// Set when the host cut the request short (shutdown_grace) before its answer was ready.
+    var aborted: AbortReason?
+    /// The response line, once the answer is ready; written when it is known what the client got.
+    var responseLine: ResponseLogLine?
 }

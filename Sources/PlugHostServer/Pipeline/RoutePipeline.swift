@@ -103,7 +103,7 @@ struct RoutePipeline: Sendable {
                 let owner = route.hookOwners[middleware.name]!.request
                 let view = RequestView(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
                                        body: UnsafeRawBufferPointer(start: nil, count: 0))
-                let answer = await caller.answer(middleware.isNonBlocking
+                let answer = await answer(context, middleware.isNonBlocking
                     ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, middleware.userData) }
                     : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, middleware.userData) })
                 if case .respond(let pluginAnswer) = answer {
@@ -131,7 +131,7 @@ struct RoutePipeline: Sendable {
             var fields = requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
             fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
             let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
-            let answer = await caller.answer(middleware.isNonBlocking
+            let answer = await answer(context, middleware.isNonBlocking
                 ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) }
                 : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) })
             switch answer {
@@ -143,6 +143,14 @@ struct RoutePipeline: Sendable {
             }
         }
         return response
+    }
+
+    /// A plugin call's answer (``PluginCaller/answer(_:)``); one the host gave in the plugin's place
+    /// because `[server] shutdown_grace` ran out marks the request as aborted for the request log.
+    func answer(_ context: HostRequestContext, _ start: CallStart) async -> CallAnswer {
+        let answer = await caller.answer(start)
+        if case .respond(let pluginAnswer) = answer, pluginAnswer.endsAtShutdown { context.logFields.aborted = .shutdownGrace }
+        return answer
     }
 
     private static func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ method: String, _ servedPath: String) -> CallOwner {

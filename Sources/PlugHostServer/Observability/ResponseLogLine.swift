@@ -1,0 +1,55 @@
+import PlugHostObservability
+
+/// Why the request log says a request was aborted (`aborted=REASON`).
+enum AbortReason: String, Sendable {
+    /// `[server] shutdown_grace` ran out while the request was in progress: the host answered 503
+    /// for a plugin that had not answered, or closed the connection.
+    case shutdownGrace = "shutdown_grace"
+    /// The connection (or HTTP/2 stream) closed before the whole response was written to it: the
+    /// client went away or reset the stream.
+    case connectionClosed = "connection_closed"
+
+    /// Why a response did not reach its client: the grace's end if it has come, else the connection.
+    static func lostResponse(grace: ShutdownGrace?) -> AbortReason {
+        grace?.hasExpired == true ? .shutdownGrace : .connectionClosed
+    }
+}
+
+/// What became of a response: written to the connection in full, with the status sent, or not.
+enum ResponseOutcome: Sendable {
+    case delivered(status: Int)
+    case notDelivered(AbortReason)
+}
+
+/// The request log's `response` line, made by ``RequestLogMiddleware`` when the answer is ready
+/// and written by ``ResponseDelivery`` once it is known what the client got: the line says the
+/// status the client received, or `status=aborted` when the response did not reach it, with
+/// `aborted=REASON` whenever the request was cut short (docs/OBSERVABILITY.md).
+struct ResponseLogLine: Sendable {
+    let logger: FastLogger
+    /// `response METHOD TARGET`
+    let message: String
+    /// `duration_ms`, `key`, `plugin`, in key order.
+    let fields: [(String, String)]
+    /// Set when the host cut the request short before its answer was ready (shutdown_grace).
+    let aborted: AbortReason?
+
+    func write(_ outcome: ResponseOutcome) {
+        let status: String
+        var reason = aborted
+        switch outcome {
+        case .delivered(let code):
+            status = String(code)
+        case .notDelivered(let why):
+            status = "aborted"
+            reason = reason ?? why
+        }
+        // In key order, as the text format writes them: aborted, duration_ms, key, plugin, status.
+        var all: [(String, String)] = []
+        all.reserveCapacity(fields.count + 2)
+        if let reason { all.append(("aborted", reason.rawValue)) }
+        all.append(contentsOf: fields)
+        all.append(("status", status))
+        logger.log(.info, message, fields: all)
+    }
+}
