@@ -144,18 +144,24 @@ public struct HostServer: Sendable {
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
-            await stopPool(pool)
+            await stopPool(pool, grace: grace)
             throw error
         }
-        let stillRunning = await stopPool(pool)
+        let stillRunning = await stopPool(pool, grace: grace)
         shutDownPlugins(except: stillRunning)
     }
 
-    /// Shuts the blocking pool down, waiting for its threads unless one is still inside a plugin
-    /// (shutdown_grace ran out): such a thread cannot be stopped, and the process must exit
-    /// anyway. Returns the plugins with a call still running, and how many.
+    /// Shuts the blocking pool down. Its threads are waited for while the grace lasts (a handler
+    /// may still run after its request was answered: a 504 at handler_timeout, or the moment
+    /// between its answer and its return); one still inside a plugin when the grace has run out
+    /// cannot be stopped, and the process must exit anyway, so the pool is then not waited for.
+    /// Returns the plugins with a call still running, and how many.
     @discardableResult
-    private func stopPool(_ pool: NIOThreadPool) async -> [String: Int] {
+    private func stopPool(_ pool: NIOThreadPool, grace: ShutdownGrace) async -> [String: Int] {
+        grace.begin()
+        while !CallTable.shared.pluginsRunningOnPool.isEmpty, !grace.hasExpired {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         let stillRunning = CallTable.shared.pluginsRunningOnPool
         if stillRunning.isEmpty {
             try? await pool.shutdownGracefully()

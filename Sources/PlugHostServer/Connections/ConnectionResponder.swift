@@ -8,8 +8,8 @@ import Synchronization
 
 /// What Hummingbird's `Application` does for each request, for servers it does not run (see
 /// ``ListenerService``): make the request context, ask the router, turn an escaped error into a
-/// 500, add the `Date` header, write the response; then hand the request log's response line to
-/// ``ResponseDelivery``, which writes it once it knows what the client got.
+/// 500, add the `Date` header, write the response. The request log's response line goes to
+/// ``ResponseDelivery`` just before the response, which writes it once it knows what the client got.
 enum ConnectionResponder {
     static func make<Responder: HTTPResponder>(_ responder: Responder, grace: ShutdownGrace? = nil, logger: Logger) -> HTTPChannelHandler.Responder
     where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
@@ -25,11 +25,8 @@ enum ConnectionResponder {
                 response = Response(status: .internalServerError)
             }
             response.headers[.date] = HTTPDate.now
-            // Reported whether the write succeeds or throws: the line then says what the client got.
-            defer {
-                if let line = (context as? HostRequestContext)?.logFields.responseLine {
-                    ResponseDelivery.report(line, on: channel, grace: grace)
-                }
+            if let line = (context as? HostRequestContext)?.logFields.responseLine {
+                ResponseDelivery.expect(line, on: channel, grace: grace)
             }
             try await responseWriter.write(response: response.head, body: response.body)
         }

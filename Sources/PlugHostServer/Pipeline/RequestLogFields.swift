@@ -3,7 +3,7 @@ import PlugHostObservability
 /// What inner layers learn about a request that the logging middleware, outermost, reports:
 /// the resolved client address, the plugin that served it, the authenticated key's name, the
 /// route template, the route's metrics, whether the host cut it short; and the response line the
-/// middleware leaves for ``ConnectionResponder`` to report after the write.
+/// middleware leaves for ``ConnectionResponder`` to hand to ``ResponseDelivery`` with the response.
 ///
 /// A reference, because a Hummingbird context travels inward by value and changes made deeper
 /// in the chain are otherwise invisible to the middleware that wraps them. No lock: one request's
