@@ -35,6 +35,22 @@ public struct FastLogger: Sendable {
         queued.writer.enqueue(queued.format.render(level: level, message: message, fields: fields, label: logger.label))
     }
 
+    /// For a line that can only be made once what it reports has happened (the response line,
+    /// once the response is out): call before it happens, then ``logHeld(_:_:fields:)`` exactly
+    /// once when `true` came back. A worker that crashes in between still writes the line, and
+    /// once its crash handler has begun this never returns (so the event is not shown to anyone).
+    public func hold(_ level: Logger.Level) -> Bool {
+        guard let queued, level >= queued.minimumLevel else { return false }
+        queued.writer.hold()
+        return true
+    }
+
+    /// Writes the line a ``hold(_:)`` that returned `true` announced.
+    public func logHeld(_ level: Logger.Level, _ message: String, fields: [(String, String)]) {
+        guard let queued else { return }
+        queued.writer.enqueueHeld(queued.format.render(level: level, message: message, fields: fields, label: logger.label))
+    }
+
     /// Milliseconds with two decimals, as `String(format: "%.2f")` writes them, without Foundation.
     public static func milliseconds(_ duration: Duration) -> String {
         let thousandths = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000

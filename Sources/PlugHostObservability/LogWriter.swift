@@ -26,7 +26,20 @@ final class LogWriter: Sendable {
 
     func enqueue(_ line: String) {
         var line = line
-        let queued = line.withUTF8 { ph_log_queue_push($0.baseAddress, $0.count) }
+        countDrop(line.withUTF8 { ph_log_queue_push($0.baseAddress, $0.count) })
+    }
+
+    /// The first step of a line enqueued later (``enqueueHeld(_:)``), taken before what the line
+    /// reports happens: a crash in between waits for the line instead of losing it.
+    func hold() { ph_log_queue_hold() }
+
+    /// Enqueues the line a ``hold()`` announced.
+    func enqueueHeld(_ line: String) {
+        var line = line
+        countDrop(line.withUTF8 { ph_log_queue_push_held($0.baseAddress, $0.count) })
+    }
+
+    private func countDrop(_ queued: Int32) {
         if queued == 0 {
             dropped.add(1, ordering: .relaxed)
             HostMetrics.shared.logLinesDropped()

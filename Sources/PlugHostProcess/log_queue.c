@@ -67,12 +67,20 @@ void ph_log_queue_set_crash_fds(const int *fds, int count) {
 }
 
 int ph_log_queue_push(const void *bytes, size_t length) {
+    ph_log_queue_hold();
+    return ph_log_queue_push_held(bytes, length);
+}
+
+void ph_log_queue_hold(void) {
     __atomic_add_fetch(&queue.pushing, 1, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&queue.crashing, __ATOMIC_SEQ_CST)) {
         __atomic_sub_fetch(&queue.pushing, 1, __ATOMIC_SEQ_CST);
         /* The process is dying; the request that logs this must not be answered. */
         for (;;) pause();
     }
+}
+
+int ph_log_queue_push_held(const void *bytes, size_t length) {
     int accepted = push_locked(bytes, length);
     __atomic_sub_fetch(&queue.pushing, 1, __ATOMIC_SEQ_CST);
     return accepted;

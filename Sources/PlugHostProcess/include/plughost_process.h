@@ -101,6 +101,11 @@ void ph_record_leave(void);
  * ph_log_queue_push: appends `length` bytes (whole lines) and returns 1, or returns 0 when they do
  *   not fit (the caller counts the drop). Any thread; the bytes are copied. Once the crash handler
  *   has begun it never returns: no request can be answered after a line the handler did not write.
+ * ph_log_queue_hold, ph_log_queue_push_held: a push in two steps, for a line that can only be
+ *   made once what it reports has happened (the response line, once the response is out). The
+ *   hold counts as a push under way from before the event, so the crash handler waits for the
+ *   line as for any push; once the handler has begun, the hold never returns either. Every hold
+ *   ends with one push_held (same result as ph_log_queue_push).
  * ph_log_queue_take: for the one writer thread. Waits until lines are queued, then `gather_ms`
  *   more (none while a flush waits), and takes them all: *bytes points at them until the next
  *   take, which also marks them written. Returns their length (never 0).
@@ -110,6 +115,8 @@ void ph_record_leave(void);
 int ph_log_queue_init(size_t capacity);
 void ph_log_queue_set_crash_fds(const int *fds, int count);
 int ph_log_queue_push(const void *bytes, size_t length);
+void ph_log_queue_hold(void);
+int ph_log_queue_push_held(const void *bytes, size_t length);
 size_t ph_log_queue_take(int gather_ms, const void **bytes);
 void ph_log_queue_flush(void);
 void ph_log_queue_write_pending(void);

@@ -13,7 +13,8 @@ import NIOHTTPTypes
 /// the line, notes the status of the response head written, and writes the line once the write
 /// of the response's end has completed: that write succeeds once the last byte was handed to the
 /// socket (through TLS). A channel that closes first, or a write that fails, makes the line say
-/// `status=aborted`.
+/// `status=aborted`. The line is held in the log queue before the end is written
+/// (``ResponseLogLine/hold()``), so a crash after the client got its answer does not lose it.
 ///
 /// A write into a TCP connection the client has already closed still succeeds (the kernel takes
 /// the bytes; the client's reset comes later), so on HTTP/1.1 a response whose end is written
@@ -90,10 +91,13 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
             status = head.status.code
             context.write(data, promise: promise)
         case .end:
-            guard let line else {
+            guard var line else {
                 context.write(data, promise: promise)
                 return
             }
+            // Held before the end can reach the client: a worker that crashes once the client
+            // has its answer still writes the line (the log queue's crash handler waits for it).
+            line.hold()
             let written = promise ?? context.eventLoop.makePromise()
             let (status, clientLeft, grace) = (self.status, self.clientLeft, self.grace)
             self.line = nil

@@ -33,6 +33,21 @@ struct ResponseLogLine: Sendable {
     let fields: [(String, String)]
     /// Set when the host cut the request short before its answer was ready (shutdown_grace).
     let aborted: AbortReason?
+    /// ``hold()`` was called: the line is pushed as the log queue's held line.
+    private var held = false
+
+    init(logger: FastLogger, message: String, fields: [(String, String)], aborted: AbortReason?) {
+        self.logger = logger
+        self.message = message
+        self.fields = fields
+        self.aborted = aborted
+    }
+
+    /// Called just before the response's last part goes to the socket: a worker that crashes
+    /// after the client got the response still writes this line (``FastLogger/hold(_:)``).
+    mutating func hold() {
+        held = logger.hold(.info)
+    }
 
     func write(_ outcome: ResponseOutcome) {
         let status: String
@@ -50,6 +65,10 @@ struct ResponseLogLine: Sendable {
         if let reason { all.append(("aborted", reason.rawValue)) }
         all.append(contentsOf: fields)
         all.append(("status", status))
-        logger.log(.info, message, fields: all)
+        if held {
+            logger.logHeld(.info, message, fields: all)
+        } else {
+            logger.log(.info, message, fields: all)
+        }
     }
 }
