@@ -7,6 +7,10 @@ import PlugHostObservability
 /// Every entry is a non-capturing function that finds its state through its handle argument —
 /// the plugin record or the call table — because C function pointers cannot carry context.
 enum HostFunctionTable {
+    /// The most of a plugin's log or error message the host keeps, in bytes; the rest is cut
+    /// with a note of the full size (a message is one log line, not a dump).
+    static let longestMessage = 8192
+
     /// Static storage of the host, as the ABI promises; never freed.
     nonisolated(unsafe) static let pointer: UnsafePointer<ph_host_api_t> = {
         let table = UnsafeMutablePointer<ph_host_api_t>.allocate(capacity: 1)
@@ -23,7 +27,7 @@ enum HostFunctionTable {
             },
             log: { plugin, level, message in
                 guard let record = PluginRecord.from(plugin), let message else { return }
-                let text = Logger.Message(stringLiteral: String(cString: message))
+                let text = Logger.Message(stringLiteral: LogEscaping.excerpt(String(cString: message), limit: Self.longestMessage))
                 switch level {
                 case PH_LOG_DEBUG: record.logger.debug(text)
                 case PH_LOG_WARNING: record.logger.warning(text)
@@ -37,7 +41,7 @@ enum HostFunctionTable {
             },
             set_error: { plugin, message in
                 guard let record = PluginRecord.from(plugin), let message else { return }
-                let text = String(cString: message)
+                let text = LogEscaping.excerpt(String(cString: message), limit: Self.longestMessage)
                 record.registration.withLock { $0.pluginError = text }
             },
             metric: { plugin, kind, name, help, value in

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PlugHostABI
 import PlugHostConfig
+import PlugHostObservability
 import Synchronization
 
 /// One plugin as the host knows it; its address is the plugin's `ph_plugin_t *` handle.
@@ -78,19 +79,21 @@ final class PluginRecord: Sendable {
                               "Rebuild the plugin against plughost.h", PH_ERR_INVALID_ARGUMENT)
             }
             let method = descriptor.method.map { String(cString: $0) } ?? ""
+            // Only an excerpt goes into messages: a plugin's path may be any length.
             let path = descriptor.path.map { String(cString: $0) } ?? ""
+            let shownPath = LogEscaping.excerpt(path)
             guard PluginNames.routeMethods.contains(method) else {
-                return refuse(.invalidRoute, "route \(method.isEmpty ? "(no method)" : method) \(path): unsupported method",
+                return refuse(.invalidRoute, "route \(method.isEmpty ? "(no method)" : LogEscaping.excerpt(method, limit: 16)) \(shownPath): unsupported method",
                               "Use one of \(PluginNames.routeMethods.sorted().joined(separator: ", "))", PH_ERR_INVALID_ARGUMENT)
             }
             guard let handler = descriptor.handler else {
-                return refuse(.invalidRoute, "route \(method) \(path) has no handler", "Set ph_route_t.handler", PH_ERR_INVALID_ARGUMENT)
+                return refuse(.invalidRoute, "route \(method) \(shownPath) has no handler", "Set ph_route_t.handler", PH_ERR_INVALID_ARGUMENT)
             }
             let template: PathTemplate
-            do {
+            do throws(PathTemplateError) {
                 template = try PathTemplate(path)
             } catch {
-                return refuse(.invalidRoute, "route \(method) \(path): \(error)", "Fix the path template (e.g. /items/{id})", PH_ERR_INVALID_ARGUMENT)
+                return refuse(.invalidRoute, "route \(method) \(shownPath): invalid path template: \(error.reason)", "Fix the path template (e.g. /items/{id})", PH_ERR_INVALID_ARGUMENT)
             }
             let route = PluginRoute(
                 pluginName: name, pluginFile: file, recordIndex: recordIndex, method: method, template: template, flags: descriptor.flags,
