@@ -102,10 +102,19 @@ package final class CallTable: Sendable {
     package func expire(_ handle: CallHandle, after seconds: Double) {
         let id = handle.id
         guard let call = calls.withLock({ $0[id] }) else { return }
-        let detail = "The plugin '\(call.owner.plugin)' did not answer within \(seconds) seconds."
+        // A call that never got a thread was not slow: the pool was full (of this plugin's calls,
+        // up to its share, or of others'). The answer and the log say so.
+        let neverRan = call.giveUpIfWaitingForThread()
+        let detail = neverRan
+            ? "The plugin '\(call.owner.plugin)' was not called: for \(seconds) seconds every thread for blocking plugin calls was busy."
+            : "The plugin '\(call.owner.plugin)' did not answer within \(seconds) seconds."
         if call.finish(with: .respond(PluginAnswer(status: .gatewayTimeout, detail: detail)), timedOut: true) == .delivered {
             HostMetrics.shared.handlerTimedOut(plugin: call.owner.plugin)
-            logger.error("plugin '\(call.owner.plugin)' did not answer \(call.owner.what) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
+            if neverRan {
+                logger.error("\(call.owner.what) of plugin '\(call.owner.plugin)' waited \(seconds) s for a blocking thread and never ran: every thread ([server] blocking_threads) was busy; sent 504")
+            } else {
+                logger.error("plugin '\(call.owner.plugin)' did not answer \(call.owner.what) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
+            }
         }
     }
 }
@@ -167,6 +176,14 @@ package final class PendingCall: Sendable {
     enum Delivery { case delivered, alreadyAnswered, timedOut }
 
     private let state = Mutex(State.waiting(nil, nil))
+    /// For a call of a blocking function: whether it waits for a pool thread, runs on one, or
+    /// was given up (504) while it waited. One atomic, so the thread that would start the call
+    /// and the timer that would give it up agree on which came first.
+    private let poolState = Atomic<UInt8>(PoolState.inline)
+
+    private enum PoolState {
+        static let inline: UInt8 = 0, waitingForThread: UInt8 = 1, running: UInt8 = 2, givenUp: UInt8 = 3
+    }
 
     package init(owner: CallOwner, view: RequestView) {
         self.owner = owner
@@ -205,6 +222,18 @@ package final class PendingCall: Sendable {
         if cancelNow { timer.cancel() }
     }
 
+
+    func markWaitingForThread() { poolState.store(PoolState.waitingForThread, ordering: .releasing) }
+
+    /// On the pool thread: true when the call may run, false when it was given up while it waited.
+    func startOnThread() -> Bool {
+        poolState.compareExchange(expected: PoolState.waitingForThread, desired: PoolState.running, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// At the timeout: true when the call never got a thread (it never will run).
+    func giveUpIfWaitingForThread() -> Bool {
+        poolState.compareExchange(expected: PoolState.waitingForThread, desired: PoolState.givenUp, ordering: .acquiringAndReleasing).exchanged
+    }
 
     /// Whether the host answered 504 itself; the call then stays in the table until the plugin answers.
     package var timedOut: Bool { state.withLock { if case .timedOut = $0 { true } else { false } } }

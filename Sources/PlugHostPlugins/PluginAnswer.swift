@@ -52,6 +52,14 @@ package struct PluginAnswer: Sendable {
         headers = [.contentType: "application/json"]
         body = ByteBuffer(string: ErrorBody.json(detail))
     }
+
+    /// 503 for a call past its plugin's share of the blocking pool (``BlockingShares``).
+    static func busy(plugin: String, share: Int) -> PluginAnswer {
+        var answer = PluginAnswer(status: .serviceUnavailable,
+                                  detail: "The plugin '\(plugin)' is busy: it has \(share) calls in progress, its limit ([plugins.\(plugin)] max_concurrency). Try again shortly.")
+        answer.headers[.retryAfter] = "1"
+        return answer
+    }
 }
 
 /// A header a plugin hands the host, checked before it can reach the wire.
