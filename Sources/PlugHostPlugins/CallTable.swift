@@ -30,12 +30,14 @@ package final class CallTable: Sendable {
             return PH_ERR_WRONG_PHASE
         }
         // The view stays alive through `call` until this function returns, as the ABI promises.
-        guard let response, UnsafeRawPointer(response).load(as: UInt32.self) >= UInt32(MemoryLayout<ph_response_t>.size) else {
+        let problem = response.map { ABILayout.problem(size: UnsafeRawPointer($0).load(as: UInt32.self), of: .response, declaredMinor: call.owner.abiMinor) }
+            ?? "respond() was called with NULL"
+        guard let response, problem == nil else {
             call.finish(with: .respond(PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer.")))
-            logger.error("plugin '\(call.owner.plugin)' sent a malformed response in \(call.owner.what)")
+            logger.error("plugin '\(call.owner.plugin)' sent a malformed response in \(call.owner.what): \(problem ?? "")")
             return PH_ERR_INVALID_ARGUMENT
         }
-        return deliver(.respond(PluginAnswer(copying: response.pointee, owner: call.owner, logger: logger)), to: call, handle: handle)
+        return deliver(.respond(PluginAnswer(copying: ABILayout.read(response, as: ph_response_t()), owner: call.owner, logger: logger)), to: call, handle: handle)
     }
 
     /// `ph_host_api_t.proceed`.
@@ -144,10 +146,13 @@ package struct CallOwner: Sendable {
     package var middleware: String?
     /// `GET /api/items/{id}`, or `middleware 'request-id' (request hook) on GET /api/items/{id}`.
     package let what: String
+    /// The ABI minor the plugin declared: how large its `ph_response_t` must be.
+    package let abiMinor: Int
 
-    package init(plugin: String, recordIndex: Int32, kind: Kind, middleware: String? = nil, what: String) {
+    package init(plugin: String, recordIndex: Int32, abiMinor: Int, kind: Kind, middleware: String? = nil, what: String) {
         self.plugin = plugin
         self.recordIndex = recordIndex
+        self.abiMinor = abiMinor
         self.kind = kind
         self.middleware = middleware
         self.what = what

@@ -20,7 +20,7 @@ enum HostFunctionTable {
             abi_minor: UInt16(PH_ABI_MINOR),
             register_route: { plugin, route in
                 guard let record = PluginRecord.from(plugin), let route else { return PH_ERR_INVALID_ARGUMENT }
-                return record.stage(declaredPart(of: route, empty: ph_route_t()))
+                return record.stage(ABILayout.read(route, as: ph_route_t()))
             },
             respond: { call, response in
                 CallTable.shared.respond(call, response)
@@ -63,7 +63,7 @@ enum HostFunctionTable {
             },
             register_middleware: { plugin, middleware in
                 guard let record = PluginRecord.from(plugin), let middleware else { return PH_ERR_INVALID_ARGUMENT }
-                return record.stageMiddleware(declaredPart(of: middleware, empty: ph_middleware_t()))
+                return record.stageMiddleware(ABILayout.read(middleware, as: ph_middleware_t()))
             },
             proceed: { call, edits, count in
                 CallTable.shared.proceed(call, edits, count)
@@ -71,13 +71,4 @@ enum HostFunctionTable {
         ))
         return UnsafePointer(table)
     }()
-}
-
-/// A descriptor that starts with `uint32_t struct_size`, copied as far as the plugin declared it:
-/// an older plugin's struct is shorter than this host's, and the fields it lacks stay zero.
-private func declaredPart<Descriptor>(of pointer: UnsafePointer<Descriptor>, empty: Descriptor) -> Descriptor {
-    var descriptor = empty
-    let size = min(Int(UnsafeRawPointer(pointer).load(as: UInt32.self)), MemoryLayout<Descriptor>.size)
-    withUnsafeMutableBytes(of: &descriptor) { $0.baseAddress!.copyMemory(from: pointer, byteCount: size) }
-    return descriptor
 }

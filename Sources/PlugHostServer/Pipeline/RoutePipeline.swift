@@ -145,7 +145,7 @@ struct RoutePipeline: Sendable {
     }
 
     private static func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ method: String, _ servedPath: String) -> CallOwner {
-        CallOwner(plugin: middleware.pluginName, recordIndex: middleware.recordIndex, kind: kind, middleware: middleware.name,
+        CallOwner(plugin: middleware.pluginName, recordIndex: middleware.recordIndex, abiMinor: middleware.abiMinor, kind: kind, middleware: middleware.name,
                   what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(method) \(servedPath)")
     }
 }
