@@ -123,23 +123,24 @@ import Testing
 
 /// Plugins that fail to load are named in the log by what they sent, escaped and cut short.
 @Suite struct HostileRegistrationTests {
-    @Test func setErrorTextCannotForgeALine() throws {
+    /// A host with the Swift example and the hostile plugin built with `define`.
+    private func serve(hostile define: String) throws -> HostProcess {
         let site = try HostProcess.makeSite { plugins in
             try FixturePlugins.installExample(into: plugins)
-            try FixturePlugins.build("hostile_answers.c", name: "hostile", defines: ["HOSTILE_FAIL_REGISTRATION"], into: plugins)
+            try FixturePlugins.build("hostile_answers.c", name: "hostile", defines: [define], into: plugins)
         }
-        let host = try HostProcess(site: site)
+        return try HostProcess(site: site)
+    }
+
+    @Test func setErrorTextCannotForgeALine() throws {
+        let host = try serve(hostile: "HOSTILE_FAIL_REGISTRATION")
         #expect(host.waitForOutput("no database\\r\\n2026-01-01T00:00:00Z [error] forged-by-set-error \\u{1B}[2J"))
         #expect(!host.output.split(separator: "\n").contains { $0.hasPrefix("2026-01-01") })
         #expect(!host.output.contains("\u{1B}"))
     }
 
     @Test func aHugeRoutePathIsRefusedInOneShortLine() throws {
-        let site = try HostProcess.makeSite { plugins in
-            try FixturePlugins.installExample(into: plugins)
-            try FixturePlugins.build("hostile_answers.c", name: "hostile", defines: ["HOSTILE_HUGE_PATH"], into: plugins)
-        }
-        let host = try HostProcess(site: site)
+        let host = try serve(hostile: "HOSTILE_HUGE_PATH")
         #expect(host.waitForOutput("(1048576 bytes in all): invalid path template: it is longer than 1024 bytes"))
         let longest = host.output.split(separator: "\n").map(\.utf8.count).max() ?? 0
         #expect(longest < 4096, "the longest log line has \(longest) bytes")
