@@ -15,22 +15,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static const ph_magic_t magic = {
-    .struct_size = sizeof(ph_magic_t),
-    .abi_major = PH_ABI_MAJOR,
-    .abi_minor = PH_ABI_MINOR,
-    .name = "hello-c",
-    .version = "1.0.0",
-    .description = "Says hello from a plugin written in C.",
-    .swift_runtime = PH_RUNTIME_NONE,
-    .swift_version = 0,
-    .target = PH_BUILD_TARGET,
-};
+/* The magic block and its exported ph_plugin_magic(), every field filled by the header. */
+PH_PLUGIN_MAGIC("hello-c", "1.0.0", "Says hello from a plugin written in C.")
 
 /* The host API table: static storage of the host, valid for the life of the process. */
 static const ph_host_api_t *host;
-
-PH_EXPORT const ph_magic_t *ph_plugin_magic(void) { return &magic; }
 
 /* Runs inline on the host's I/O threads (PH_ROUTE_NON_BLOCKING): it must never block. */
 static void hello(ph_call_t *call, const ph_request_t *request, void *user_data) {
@@ -132,9 +121,10 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
             " \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Greeting\"}}}}}}",
         .required_scope = NULL,
         .rate_cost = 1,
+        .max_body_size = 0, /* the host's [limits] max_body_size */
     };
     /* openapi_components arrived in ABI 1.3: an older host's table ends before it. */
-    if (api->struct_size >= offsetof(ph_host_api_t, openapi_components) + sizeof(api->openapi_components)) {
+    if (PH_HOST_HAS(api, openapi_components)) {
         api->openapi_components(plugin,
             "{\"schemas\": {\"Greeting\": {\"type\": \"object\", \"required\": [\"message\"],"
             " \"properties\": {\"message\": {\"type\": \"string\"}}}}}");
@@ -144,7 +134,7 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
         api->set_error(plugin, "could not register GET /c/hello");
         return PH_ERR_REGISTRATION_FAILED;
     }
-    /* Middleware arrived in ABI 1.3; this plugin declares 1.3, so the host has it. */
+    /* Middleware arrived in ABI 1.3; this plugin declares this header's version, so the host has it. */
     if (register_blocker(api, plugin) != PH_OK) return PH_ERR_REGISTRATION_FAILED;
     api->log(plugin, PH_LOG_INFO, "hello-c ready");
     return PH_OK;

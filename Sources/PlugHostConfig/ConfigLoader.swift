@@ -69,6 +69,11 @@ public enum ConfigLoader {
                 config.plugins.pinnedHashes[name] = hash
                 table.remove(at: "sha256")
             }
+            // `max_concurrency` too: how many of the blocking pool's calls the plugin may hold.
+            if table["max_concurrency"] != nil {
+                config.plugins.maxConcurrency[name] = try pluginTable.int("max_concurrency", default: 1, in: 1...4096)
+                table.remove(at: "max_concurrency")
+            }
             config.plugins.settingsJSON[name] = table.convert(to: .json)
         }
         try plugins.finish()

@@ -62,8 +62,18 @@ public struct PluginSettings: Sendable {
     public var pinnedHashes: [String: String] = [:]
     /// Files the supervisor will not let this worker load (not read from host.toml).
     public var quarantined: [QuarantinedPlugin] = []
+    /// `[plugins.NAME] max_concurrency`: the most blocking calls (running or waiting for a
+    /// thread) each named plugin may have; see ``blockingShare(of:blockingThreads:)``.
+    public var maxConcurrency: [String: Int] = [:]
     /// Each `[plugins.NAME]` table as a JSON object, keyed by plugin name.
     public var settingsJSON: [String: String] = [:]
+
+    /// How many blocking calls the plugin named `name` may have at once: its
+    /// `max_concurrency`, else three quarters of the pool, so that a plugin whose handlers hang
+    /// leaves a quarter of the threads to the others (all of a pool of 1-3 threads).
+    public func blockingShare(of name: String, blockingThreads: Int) -> Int {
+        maxConcurrency[name] ?? max(1, blockingThreads - blockingThreads / 4)
+    }
 
     /// The JSON handed to the plugin named `name` at registration.
     public func json(for name: String) -> String { settingsJSON[name] ?? "{}" }

@@ -20,19 +20,28 @@ package struct DocsPages: Sendable {
         let redocJS = DocsAssetURL(settings.redocJSURL)!
         let title = Self.html(settings.title)
 
+        // The fallback message stays unless the viewer's script loaded and removes it.
         let setup = """
-        window.ui = SwaggerUIBundle({
-          url: \(Self.javaScriptString(Self.documentPath)),
-          dom_id: "#swagger-ui",
-          layout: "BaseLayout",
-          deepLinking: true,
-          persistAuthorization: true,
-          displayRequestDuration: true,
-          validatorUrl: null,
-          presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
-        });
+        if (window.SwaggerUIBundle) {
+          document.getElementById("docs-fallback").remove();
+          window.ui = SwaggerUIBundle({
+            url: \(Self.javaScriptString(Self.documentPath)),
+            dom_id: "#swagger-ui",
+            layout: "BaseLayout",
+            deepLinking: true,
+            persistAuthorization: true,
+            displayRequestDuration: true,
+            validatorUrl: null,
+            presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
+          });
+        }
         """
+        let swaggerFallback = Self.fallback(viewer: "Swagger UI", assets: [
+            ("swagger_js_url", swaggerJS.url, "/docs-assets/swagger-ui-bundle.js"),
+            ("swagger_css_url", swaggerCSS.url, "/docs-assets/swagger-ui.css"),
+        ])
         swaggerHTML = Self.page(title: "\(title) · Swagger UI", head: #"<link rel="stylesheet" href="\#(Self.html(swaggerCSS.url))">"#, body: """
+        \(swaggerFallback)
           <div id="swagger-ui"></div>
           <script src="\(Self.html(swaggerJS.url))"></script>
           <script>\(setup)</script>
@@ -44,15 +53,21 @@ package struct DocsPages: Sendable {
             "connect-src 'self'",
         ])
 
+        let redocLoaded = #"if (window.Redoc) { document.getElementById("docs-fallback").remove(); }"#
+        let redocFallback = Self.fallback(viewer: "ReDoc", assets: [("redoc_js_url", redocJS.url, "/docs-assets/redoc.standalone.js")])
         redocHTML = Self.page(title: "\(title) · ReDoc", head: nil, body: """
+        \(redocFallback)
           <redoc spec-url="\(Self.html(Self.documentPath))"></redoc>
           <script src="\(Self.html(redocJS.url))"></script>
+          <script>\(redocLoaded)</script>
         """)
         redocPolicy = Self.policy([
-            "script-src \(redocJS.source)",
+            "script-src \(redocJS.source) '\(Self.sha256(redocLoaded))'",
             "style-src 'unsafe-inline'",
-            // ReDoc's "API docs by Redocly" badge is an image it always loads from its CDN.
-            "img-src 'self' data: https://cdn.redoc.ly",
+            // ReDoc's "API docs by Redocly" badge is an image it always loads from its CDN. With
+            // the assets served from here, the page must not reach out at all: the policy blocks
+            // the badge, and ReDoc then leaves it out (it drops the image when it fails).
+            redocJS.source == "'self'" ? "img-src 'self' data:" : "img-src 'self' data: https://cdn.redoc.ly",
             "font-src 'self' data:",
             "connect-src 'self'",
             // ReDoc runs its search index in a worker made from a blob: URL.
@@ -60,7 +75,28 @@ package struct DocsPages: Sendable {
         ])
     }
 
-    /// An HTML5 page; `title` is already escaped, `head` and `body` are markup.
+    /// What the page shows until the viewer's script has loaded and removes it: without it, a
+    /// page whose CDN cannot be reached (no network, a proxy) is blank. It says which assets
+    /// failed and which `[docs]` keys serve them from this server instead. `assets`: each
+    /// key, its URL now, and the path the example suggests.
+    private static func fallback(viewer: String, assets: [(key: String, url: String, local: String)]) -> String {
+        let urls = assets.map { "<code>\(html($0.url))</code>" }.joined(separator: " and ")
+        let keys = assets.map { "\($0.key) = \"\(html($0.local))\"" }.joined(separator: "\n")
+        let files = assets.map { html(String($0.local.split(separator: "/").last ?? "")) }.joined(separator: " and ")
+        return """
+          <div id="docs-fallback" style="font: 16px/1.5 system-ui, sans-serif; max-width: 46em; margin: 3em auto; padding: 0 1em">
+            <h1 style="font-size: 1.4em">The API documentation viewer (\(viewer)) did not load</h1>
+            <p>This page loads \(viewer) from \(urls), and this browser could not load it: the machine may have no Internet access, or a proxy or firewall may block it.</p>
+            <p>To serve \(viewer) from this server instead, put \(files) in <code>static/docs-assets/</code> and set in host.toml:</p>
+            <pre style="background: #f4f4f4; padding: 0.8em">[docs]
+        \(keys)</pre>
+            <p>The OpenAPI document itself is at <a href="\(html(documentPath))">\(html(documentPath))</a>.</p>
+          </div>
+        """
+    }
+
+    /// An HTML5 page; `title` is already escaped, `head` and `body` are markup. The empty
+    /// `data:` icon keeps browsers from asking for `/favicon.ico`, which this server does not have.
     private static func page(title: String, head: String?, body: String) -> [UInt8] {
         Array("""
         <!doctype html>
@@ -68,7 +104,8 @@ package struct DocsPages: Sendable {
         <head>
           <meta charset="utf-8">
           <meta name="viewport" content="width=device-width, initial-scale=1">
-          <title>\(title)</title>\(head.map { "\n  \($0)" } ?? "")
+          <title>\(title)</title>
+          <link rel="icon" href="data:,">\(head.map { "\n  \($0)" } ?? "")
         </head>
         <body>
         \(body)

@@ -106,6 +106,10 @@ public final class HostMetrics: Sendable {
         registry.makeCounter(descriptor: HostMetrics.named("plughost_handler_timeouts_total", "Handlers that did not answer in time (504)."), labels: [("plugin", plugin)]).increment()
     }
 
+    package func blockingShareExceeded(plugin: String) {
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_plugin_busy_total", "Blocking calls refused with 503 because the plugin had max_concurrency calls running or waiting."), labels: [("plugin", plugin)]).increment()
+    }
+
     package func doubleAnswer(plugin: String) {
         registry.makeCounter(descriptor: HostMetrics.named("plughost_handler_double_answers_total", "Answers after the first (ignored)."), labels: [("plugin", plugin)]).increment()
     }

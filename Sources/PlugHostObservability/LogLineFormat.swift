@@ -82,12 +82,12 @@ extension LogLineFormat {
         line += " "
         line += label
         line += ": "
-        line += message
+        line += LogEscaping.escaped(message)
         for (key, value) in fields {
             line += " "
             line += key
             line += "="
-            line += value
+            line += LogEscaping.escaped(value)
         }
         line += "\n"
         return line

@@ -36,12 +36,14 @@ package final class CallTable: Sendable {
             return PH_ERR_WRONG_PHASE
         }
         // The view stays alive through `call` until this function returns, as the ABI promises.
-        guard let response, UnsafeRawPointer(response).load(as: UInt32.self) >= UInt32(MemoryLayout<ph_response_t>.size) else {
+        let problem = response.map { ABILayout.problem(size: UnsafeRawPointer($0).load(as: UInt32.self), of: .response, declaredMinor: call.owner.abiMinor) }
+            ?? "respond() was called with NULL"
+        guard let response, problem == nil else {
             call.finish(with: .respond(PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer.")))
-            logger.error("plugin '\(call.owner.plugin)' sent a malformed response in \(call.owner.what)")
+            logger.error("plugin '\(call.owner.plugin)' sent a malformed response in \(call.owner.what): \(problem ?? "")")
             return PH_ERR_INVALID_ARGUMENT
         }
-        return deliver(.respond(PluginAnswer(copying: response.pointee, owner: call.owner, logger: logger)), to: call, handle: handle)
+        return deliver(.respond(PluginAnswer(copying: ABILayout.read(response, as: ph_response_t()), owner: call.owner, logger: logger)), to: call, handle: handle)
     }
 
     /// `ph_host_api_t.proceed`.
@@ -140,10 +142,19 @@ package final class CallTable: Sendable {
     package func expire(_ handle: CallHandle, after seconds: Double) {
         let id = handle.id
         guard let call = calls.withLock({ $0[id] }) else { return }
-        let detail = "The plugin '\(call.owner.plugin)' did not answer within \(seconds) seconds."
+        // A call that never got a thread was not slow: the pool was full (of this plugin's calls,
+        // up to its share, or of others'). The answer and the log say so.
+        let neverRan = call.giveUpIfWaitingForThread()
+        let detail = neverRan
+            ? "The plugin '\(call.owner.plugin)' was not called: for \(seconds) seconds every thread for blocking plugin calls was busy."
+            : "The plugin '\(call.owner.plugin)' did not answer within \(seconds) seconds."
         if call.finish(with: .respond(PluginAnswer(status: .gatewayTimeout, detail: detail)), timedOut: true) == .delivered {
             HostMetrics.shared.handlerTimedOut(plugin: call.owner.plugin)
-            logger.error("plugin '\(call.owner.plugin)' did not answer \(call.owner.what) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
+            if neverRan {
+                logger.error("\(call.owner.what) of plugin '\(call.owner.plugin)' waited \(seconds) s for a blocking thread and never ran: every thread ([server] blocking_threads) was busy; sent 504")
+            } else {
+                logger.error("plugin '\(call.owner.plugin)' did not answer \(call.owner.what) within \(seconds) s; sent 504. Its request stays allocated until it answers.")
+            }
         }
     }
 }
@@ -173,10 +184,13 @@ package struct CallOwner: Sendable {
     package var middleware: String?
     /// `GET /api/items/{id}`, or `middleware 'request-id' (request hook) on GET /api/items/{id}`.
     package let what: String
+    /// The ABI minor the plugin declared: how large its `ph_response_t` must be.
+    package let abiMinor: Int
 
-    package init(plugin: String, recordIndex: Int32, kind: Kind, middleware: String? = nil, what: String) {
+    package init(plugin: String, recordIndex: Int32, abiMinor: Int, kind: Kind, middleware: String? = nil, what: String) {
         self.plugin = plugin
         self.recordIndex = recordIndex
+        self.abiMinor = abiMinor
         self.kind = kind
         self.middleware = middleware
         self.what = what
@@ -208,6 +222,14 @@ package final class PendingCall: Sendable {
     enum Delivery { case delivered, alreadyAnswered, timedOut }
 
     private let state = Mutex(State.waiting(nil, nil))
+    /// For a call of a blocking function: whether it waits for a pool thread, runs on one, or
+    /// was given up (504) while it waited. One atomic, so the thread that would start the call
+    /// and the timer that would give it up agree on which came first.
+    private let poolState = Atomic<UInt8>(PoolState.inline)
+
+    private enum PoolState {
+        static let inline: UInt8 = 0, waitingForThread: UInt8 = 1, running: UInt8 = 2, givenUp: UInt8 = 3
+    }
 
     package init(owner: CallOwner, view: RequestView) {
         self.owner = owner
@@ -252,6 +274,18 @@ package final class PendingCall: Sendable {
     }
 
 
+    func markWaitingForThread() { poolState.store(PoolState.waitingForThread, ordering: .releasing) }
+
+    /// On the pool thread: true when the call may run, false when it was given up while it waited.
+    func startOnThread() -> Bool {
+        poolState.compareExchange(expected: PoolState.waitingForThread, desired: PoolState.running, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// At the timeout: true when the call never got a thread (it never will run).
+    func giveUpIfWaitingForThread() -> Bool {
+        poolState.compareExchange(expected: PoolState.waitingForThread, desired: PoolState.givenUp, ordering: .acquiringAndReleasing).exchanged
+    }
+
     /// Whether the host answered itself (504, or 503 at shutdown); the call then stays in the table until the plugin answers.
     package var timedOut: Bool {
         state.withLock {
@@ -263,8 +297,9 @@ package final class PendingCall: Sendable {
     }
 
     /// The host answers in the plugin's place (`[server] shutdown_grace` ran out), unless the
-    /// plugin or the host answered already; the plugin's own answer is then refused as late.
-    /// Returns whether this answer is the one the request gets.
+    /// plugin or the host answered already; the plugin's own answer is then refused as late, and
+    /// a call still waiting for a pool thread never runs. Returns whether this answer is the one
+    /// the request gets.
     func answerForPlugin(_ answer: CallAnswer) -> Bool {
         let outcome = state.withLock { state -> (CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?)? in
             guard case .waiting(let continuation, let timer) = state else { return nil }
@@ -272,6 +307,7 @@ package final class PendingCall: Sendable {
             return (continuation, timer)
         }
         guard let (continuation, timer) = outcome else { return false }
+        _ = giveUpIfWaitingForThread()
         timer?.cancel()
         continuation?.resume(returning: answer)
         return true

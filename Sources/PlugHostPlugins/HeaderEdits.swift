@@ -1,7 +1,6 @@
 package import HTTPTypes
 package import Logging
 import PlugHostABI
-import Synchronization
 
 /// The header changes a middleware hook answered with (`proceed()`), copied out of the plugin's memory.
 package struct HeaderEdits: Sendable {
@@ -12,8 +11,6 @@ package struct HeaderEdits: Sendable {
     }
 
     let edits: [Edit]
-
-    private static let reported = Mutex<Set<String>>([])
 
     /// Copies `pairs`: a NULL value removes the header; invalid names and values are dropped (logged).
     init(copying pairs: UnsafeBufferPointer<ph_pair_t>, owner: CallOwner, logger: Logger) {
@@ -37,10 +34,8 @@ package struct HeaderEdits: Sendable {
             case .remove(let name): name
             }
             guard !protected.contains(name) else {
-                // Once per middleware, hook and header: a middleware doing this does it on every request.
-                if Self.reported.withLock({ $0.insert("\(owner.plugin)|\(owner.middleware ?? "")|\(owner.kind)|\(name.canonicalName)").inserted }) {
-                    logger.warning("plugin '\(owner.plugin)' may not change \(name.rawName) in \(owner.what); that edit is ignored (logged once)")
-                }
+                AnswerFraming.reportOnce("\(owner.plugin)|\(owner.middleware ?? "")|\(owner.kind)|\(name.canonicalName)", logger,
+                    "plugin '\(owner.plugin)' may not change \(name.rawName) in \(owner.what); that edit is ignored (logged once)")
                 continue
             }
             switch edit {

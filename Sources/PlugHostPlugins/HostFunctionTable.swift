@@ -7,6 +7,10 @@ import PlugHostObservability
 /// Every entry is a non-capturing function that finds its state through its handle argument —
 /// the plugin record or the call table — because C function pointers cannot carry context.
 enum HostFunctionTable {
+    /// The most of a plugin's log or error message the host keeps, in bytes; the rest is cut
+    /// with a note of the full size (a message is one log line, not a dump).
+    static let longestMessage = 8192
+
     /// Static storage of the host, as the ABI promises; never freed.
     nonisolated(unsafe) static let pointer: UnsafePointer<ph_host_api_t> = {
         let table = UnsafeMutablePointer<ph_host_api_t>.allocate(capacity: 1)
@@ -16,14 +20,14 @@ enum HostFunctionTable {
             abi_minor: UInt16(PH_ABI_MINOR),
             register_route: { plugin, route in
                 guard let record = PluginRecord.from(plugin), let route else { return PH_ERR_INVALID_ARGUMENT }
-                return record.stage(declaredPart(of: route, empty: ph_route_t()))
+                return record.stage(ABILayout.read(route, as: ph_route_t()))
             },
             respond: { call, response in
                 CallTable.shared.respond(call, response)
             },
             log: { plugin, level, message in
                 guard let record = PluginRecord.from(plugin), let message else { return }
-                let text = Logger.Message(stringLiteral: String(cString: message))
+                let text = Logger.Message(stringLiteral: LogEscaping.excerpt(String(cString: message), limit: Self.longestMessage))
                 switch level {
                 case PH_LOG_DEBUG: record.logger.debug(text)
                 case PH_LOG_WARNING: record.logger.warning(text)
@@ -37,7 +41,7 @@ enum HostFunctionTable {
             },
             set_error: { plugin, message in
                 guard let record = PluginRecord.from(plugin), let message else { return }
-                let text = String(cString: message)
+                let text = LogEscaping.excerpt(String(cString: message), limit: Self.longestMessage)
                 record.registration.withLock { $0.pluginError = text }
             },
             metric: { plugin, kind, name, help, value in
@@ -59,7 +63,7 @@ enum HostFunctionTable {
             },
             register_middleware: { plugin, middleware in
                 guard let record = PluginRecord.from(plugin), let middleware else { return PH_ERR_INVALID_ARGUMENT }
-                return record.stageMiddleware(declaredPart(of: middleware, empty: ph_middleware_t()))
+                return record.stageMiddleware(ABILayout.read(middleware, as: ph_middleware_t()))
             },
             proceed: { call, edits, count in
                 CallTable.shared.proceed(call, edits, count)
@@ -67,13 +71,4 @@ enum HostFunctionTable {
         ))
         return UnsafePointer(table)
     }()
-}
-
-/// A descriptor that starts with `uint32_t struct_size`, copied as far as the plugin declared it:
-/// an older plugin's struct is shorter than this host's, and the fields it lacks stay zero.
-private func declaredPart<Descriptor>(of pointer: UnsafePointer<Descriptor>, empty: Descriptor) -> Descriptor {
-    var descriptor = empty
-    let size = min(Int(UnsafeRawPointer(pointer).load(as: UInt32.self)), MemoryLayout<Descriptor>.size)
-    withUnsafeMutableBytes(of: &descriptor) { $0.baseAddress!.copyMemory(from: pointer, byteCount: size) }
-    return descriptor
 }

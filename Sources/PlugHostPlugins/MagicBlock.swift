@@ -32,11 +32,10 @@ struct MagicBlock: Sendable {
                          "the plugin needs a newer host: it has abi_minor = \(minor) (ABI \(major).\(minor)), this host has abi_minor = \(PH_ABI_MINOR) (ABI \(PH_ABI_MAJOR).\(PH_ABI_MINOR))",
                          "Upgrade the host, or rebuild the plugin against this host's plughost.h")
         }
-        guard size >= MemoryLayout<ph_magic_t>.size else {
-            throw refuse(.invalidMagic, "struct_size = \(size) in its magic block, smaller than ABI \(major).\(minor)'s \(MemoryLayout<ph_magic_t>.size)",
-                         "Fill struct_size with sizeof(ph_magic_t) and rebuild against plughost.h")
+        if let problem = ABILayout.problem(size: UInt32(size), of: .magic, declaredMinor: minor) {
+            throw refuse(.invalidMagic, "its magic block's \(problem)", "Fill struct_size with sizeof(ph_magic_t) (PH_PLUGIN_MAGIC does) and rebuild against plughost.h")
         }
-        let magic = block.pointee
+        let magic = ABILayout.read(block, as: ph_magic_t())
         guard let namePointer = magic.name else {
             throw refuse(.invalidMagic, "its magic block has no name", "Set ph_magic_t.name to a short name like \"my-plugin\"")
         }

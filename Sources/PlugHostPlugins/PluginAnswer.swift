@@ -13,22 +13,38 @@ package struct PluginAnswer: Sendable {
     package private(set) var endsAtShutdown = false
 
     /// Copies `response`, dropping what must never reach the wire: header names that are not
-    /// valid tokens and values with CR, LF or NUL (header injection). Each drop is logged.
+    /// valid tokens, values with CR, LF or NUL (header injection), the headers that frame the
+    /// message (``AnswerFraming``) and a body on a status that carries none. A final status
+    /// outside 200-599 becomes 500. Each drop is logged, naming the plugin.
     init(copying response: ph_response_t, owner: CallOwner, logger: Logger) {
-        if (100...599).contains(Int(response.status)) {
-            status = HTTPResponse.Status(code: Int(response.status))
-        } else {
-            logger.error("plugin '\(owner.plugin)' answered \(owner.what) with invalid status \(response.status); sent 500 instead")
-            status = .internalServerError
+        guard (200...599).contains(Int(response.status)) else {
+            // A 1xx is never a final answer: a client waits on after 100 for the real one, and
+            // 101 would claim a protocol switch the host never makes.
+            let why = (100...199).contains(Int(response.status)) ? "an interim (1xx) status, which cannot be a final answer" : "an invalid status"
+            logger.error("plugin '\(owner.plugin)' answered \(owner.what) with \(why) (\(response.status)); sent 500 instead")
+            self = PluginAnswer(status: .internalServerError, detail: "The plugin serving this route gave an invalid answer.")
+            return
         }
+        status = HTTPResponse.Status(code: Int(response.status))
         headers = HTTPFields()
         for index in 0..<response.header_count {
             guard let pair = response.headers?[index] else { break }
             guard let field = SafeHeader.field(pair, owner: owner, logger: logger) else { continue }
+            guard !AnswerFraming.hostOwnedHeaders.contains(field.name) else {
+                AnswerFraming.reportOnce("\(owner.plugin)|\(owner.what)|\(field.name.canonicalName)", logger,
+                    "plugin '\(owner.plugin)' set \(field.name.canonicalName) in its answer to \(owner.what); the host frames every response itself, so it was dropped (logged once)")
+                continue
+            }
             headers.append(field)
         }
         if response.body.len > 0, let data = response.body.data {
-            body = ByteBuffer(bytes: UnsafeRawBufferPointer(start: data, count: response.body.len))
+            if AnswerFraming.forbidsBody(status) {
+                AnswerFraming.reportOnce("\(owner.plugin)|\(owner.what)|body\(status.code)", logger,
+                    "plugin '\(owner.plugin)' answered \(owner.what) with \(status.code) and a body of \(response.body.len) bytes; a \(status.code) carries no body, so it was dropped (logged once)")
+                body = ByteBuffer()
+            } else {
+                body = ByteBuffer(bytes: UnsafeRawBufferPointer(start: data, count: response.body.len))
+            }
         } else {
             body = ByteBuffer()
         }
@@ -45,6 +61,14 @@ package struct PluginAnswer: Sendable {
         var answer = PluginAnswer(status: .serviceUnavailable,
                                   detail: "The server is shutting down and this request did not finish within \(seconds) seconds ([server] shutdown_grace).")
         answer.endsAtShutdown = true
+        return answer
+    }
+
+    /// 503 for a call past its plugin's share of the blocking pool (``BlockingShares``).
+    static func busy(plugin: String, share: Int) -> PluginAnswer {
+        var answer = PluginAnswer(status: .serviceUnavailable,
+                                  detail: "The plugin '\(plugin)' is busy: it has \(share) calls in progress, its limit ([plugins.\(plugin)] max_concurrency). Try again shortly.")
+        answer.headers[.retryAfter] = "1"
         return answer
     }
 }

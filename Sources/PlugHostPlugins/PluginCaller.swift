@@ -10,10 +10,12 @@ package import NIOPosix
 package struct PluginCaller: Sendable {
     let blockingPool: NIOThreadPool
     let timeout: Double
+    let shares: BlockingShares
 
-    package init(blockingPool: NIOThreadPool, timeout: Double) {
+    package init(blockingPool: NIOThreadPool, timeout: Double, shares: BlockingShares) {
         self.blockingPool = blockingPool
         self.timeout = timeout
+        self.shares = shares
     }
 
     /// Calls a non-blocking plugin function inline, on this thread. Most answer before they
@@ -61,12 +63,25 @@ package struct PluginCaller: Sendable {
             }
             call.setTimer(timer)
             if let onPool = waiting.onPool {
-                blockingPool.submit { state in
+                let plugin = call.owner.plugin
+                if let share = shares.acquire(plugin) {
+                    CallTable.shared.cancel(handle, answer: .busy(plugin: plugin, share: share))
+                    return
+                }
+                call.markWaitingForThread()
+                blockingPool.submit { [shares] state in
+                    defer { shares.release(plugin) }
                     // Once shutdown_grace has run out no handler starts: the plugin will never
                     // answer this call, so it leaves the table.
                     let shutdownAnswer = CallTable.shared.shutdownAnswer
                     guard case .active = state, shutdownAnswer == nil else {
                         CallTable.shared.cancel(handle, answer: shutdownAnswer ?? PluginAnswer(status: .serviceUnavailable, detail: "The server is shutting down."))
+                        return
+                    }
+                    // Given up (504) while it waited for this thread: the client has its answer,
+                    // and the plugin is not called for a request nobody waits for.
+                    guard call.startOnThread() else {
+                        CallTable.shared.remove(handle)
                         return
                     }
                     onPool(handle.pointer)

@@ -146,7 +146,7 @@ public struct PluginLoader: Sendable {
                                   fix: "Keep only one of the two files in the plugins directory")
         }
 
-        let record = PluginRecord(name: magic.name, file: file, recordIndex: recordIndex, configJSON: settingsJSON(magic.name), registry: registry, logger: logger)
+        let record = PluginRecord(name: magic.name, file: file, abiMinor: magic.abiMinor, recordIndex: recordIndex, configJSON: settingsJSON(magic.name), registry: registry, logger: logger)
         // The record outlives this function: the plugin may keep its handle forever.
         _ = Unmanaged.passRetained(record)
         let status = library.register(HostFunctionTable.pointer, record.handle)

@@ -15,6 +15,8 @@ public struct PluginMiddleware: @unchecked Sendable {
     package let onRequest: ph_request_hook_fn?
     package let onResponse: ph_response_hook_fn?
     package let userData: UnsafeMutableRawPointer?
+    /// The ABI minor its plugin declared: what its answers must be sized as (``ABILayout``).
+    package let abiMinor: Int
 
     public var isNonBlocking: Bool { flags & PH_MIDDLEWARE_NON_BLOCKING != 0 }
     public var ownRoutesOnly: Bool { flags & PH_MIDDLEWARE_OWN_ROUTES != 0 }

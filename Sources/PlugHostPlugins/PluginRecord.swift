@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PlugHostABI
 import PlugHostConfig
+import PlugHostObservability
 import Synchronization
 
 /// One plugin as the host knows it; its address is the plugin's `ph_plugin_t *` handle.
@@ -11,6 +12,8 @@ import Synchronization
 final class PluginRecord: Sendable {
     let name: String
     let file: String
+    /// The ABI minor the plugin declared in its magic block: what it may pass (``ABILayout``).
+    let abiMinor: Int
     /// The plugin's entry in the worker's crash record.
     let recordIndex: Int32
     let logger: Logger
@@ -38,9 +41,10 @@ final class PluginRecord: Sendable {
 
     let registration = Mutex(Registration())
 
-    init(name: String, file: String, recordIndex: Int32, configJSON: String, registry: RouteRegistry, logger: Logger) {
+    init(name: String, file: String, abiMinor: Int, recordIndex: Int32, configJSON: String, registry: RouteRegistry, logger: Logger) {
         self.name = name
         self.file = file
+        self.abiMinor = abiMinor
         self.recordIndex = recordIndex
         self.registry = registry
         var logger = logger
@@ -73,31 +77,34 @@ final class PluginRecord: Sendable {
                 logger.error("\(cause)")
                 return status
             }
-            guard descriptor.struct_size >= RouteDescriptorLayout.version1_0Size else {
-                return refuse(.invalidRoute, "route descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.0's \(RouteDescriptorLayout.version1_0Size)",
-                              "Rebuild the plugin against plughost.h", PH_ERR_INVALID_ARGUMENT)
+            if let problem = ABILayout.problem(size: descriptor.struct_size, of: .route, declaredMinor: abiMinor) {
+                return refuse(.invalidRoute, "route descriptor: \(problem)", "Set struct_size = sizeof(ph_route_t) and rebuild against plughost.h", PH_ERR_INVALID_ARGUMENT)
             }
             let method = descriptor.method.map { String(cString: $0) } ?? ""
+            // Only an excerpt goes into messages: a plugin's path may be any length.
             let path = descriptor.path.map { String(cString: $0) } ?? ""
+            let shownPath = LogEscaping.excerpt(path)
             guard PluginNames.routeMethods.contains(method) else {
-                return refuse(.invalidRoute, "route \(method.isEmpty ? "(no method)" : method) \(path): unsupported method",
+                return refuse(.invalidRoute, "route \(method.isEmpty ? "(no method)" : LogEscaping.excerpt(method, limit: 16)) \(shownPath): unsupported method",
                               "Use one of \(PluginNames.routeMethods.sorted().joined(separator: ", "))", PH_ERR_INVALID_ARGUMENT)
             }
             guard let handler = descriptor.handler else {
-                return refuse(.invalidRoute, "route \(method) \(path) has no handler", "Set ph_route_t.handler", PH_ERR_INVALID_ARGUMENT)
+                return refuse(.invalidRoute, "route \(method) \(shownPath) has no handler", "Set ph_route_t.handler", PH_ERR_INVALID_ARGUMENT)
             }
             let template: PathTemplate
-            do {
+            do throws(PathTemplateError) {
                 template = try PathTemplate(path)
             } catch {
-                return refuse(.invalidRoute, "route \(method) \(path): \(error)", "Fix the path template (e.g. /items/{id})", PH_ERR_INVALID_ARGUMENT)
+                return refuse(.invalidRoute, "route \(method) \(shownPath): invalid path template: \(error.reason)", "Fix the path template (e.g. /items/{id})", PH_ERR_INVALID_ARGUMENT)
             }
             let route = PluginRoute(
                 pluginName: name, pluginFile: file, recordIndex: recordIndex, method: method, template: template, flags: descriptor.flags,
                 openAPIJSON: descriptor.openapi_json.map { String(cString: $0) },
                 requiredScope: descriptor.required_scope.map { String(cString: $0) },
-                rateCost: RouteDescriptorLayout.rateCost(of: descriptor),
-                maxBodyBytes: RouteDescriptorLayout.maxBodyBytes(of: descriptor),
+                // Fields the plugin's struct_size does not cover read as 0 (ABILayout.read): cost 1, the host's limit.
+                rateCost: max(1, Int(descriptor.rate_cost)),
+                maxBodyBytes: descriptor.max_body_size > 0 ? Int(clamping: descriptor.max_body_size) : nil,
+                abiMinor: abiMinor,
                 handler: handler, userData: descriptor.user_data
             )
             if state.routes.contains(where: { $0.key == route.key }) {
@@ -116,16 +123,16 @@ final class PluginRecord: Sendable {
     func stageMiddleware(_ descriptor: ph_middleware_t) -> ph_status_t {
         registration.withLock { state in
             guard state.open else { return PH_ERR_WRONG_PHASE }
+            // ABI 1.4 gave a name clash its own code; a 1.3 plugin gets the one 1.3 hosts returned.
+            let duplicateName = abiMinor >= 4 ? PH_ERR_DUPLICATE_NAME : PH_ERR_DUPLICATE_ROUTE
             func refuse(_ cause: String, _ fix: String, _ status: ph_status_t = PH_ERR_INVALID_ARGUMENT) -> ph_status_t {
-                let reason: PluginLoadError.Reason = status == PH_ERR_DUPLICATE_ROUTE ? .duplicateMiddleware : .invalidMiddleware
+                let reason: PluginLoadError.Reason = status == duplicateName ? .duplicateMiddleware : .invalidMiddleware
                 if state.routeProblem == nil { state.routeProblem = PluginLoadError(file: file, reason: reason, cause: cause, fix: fix) }
                 logger.error("\(cause)")
                 return status
             }
-            // ABI 1.3 introduced the descriptor: nothing smaller was ever valid.
-            guard descriptor.struct_size >= UInt32(MemoryLayout<ph_middleware_t>.size) else {
-                return refuse("middleware descriptor has struct_size \(descriptor.struct_size), smaller than ABI 1.3's \(MemoryLayout<ph_middleware_t>.size)",
-                              "Set struct_size = sizeof(ph_middleware_t) and rebuild against plughost.h")
+            if let problem = ABILayout.problem(size: descriptor.struct_size, of: .middleware, declaredMinor: abiMinor) {
+                return refuse("middleware descriptor: \(problem)", "Set struct_size = sizeof(ph_middleware_t) and rebuild against plughost.h")
             }
             let name = descriptor.name.map { String(cString: $0) } ?? ""
             guard PluginNames.isValidMiddlewareName(name) else {
@@ -148,14 +155,14 @@ final class PluginRecord: Sendable {
                 prefixes.append(prefix)
             }
             if state.middlewares.contains(where: { $0.name == name }) {
-                return refuse("it registers middleware '\(name)' twice", "Register each middleware once", PH_ERR_DUPLICATE_ROUTE)
+                return refuse("it registers middleware '\(name)' twice", "Register each middleware once", duplicateName)
             }
             if let owner = registry.middlewareOwner(of: name) {
-                return refuse("middleware name '\(name)' is already taken by \(owner)", "Rename one of the two middlewares", PH_ERR_DUPLICATE_ROUTE)
+                return refuse("middleware name '\(name)' is already taken by \(owner)", "Rename one of the two middlewares", duplicateName)
             }
             state.middlewares.append(PluginMiddleware(
                 name: name, pluginName: self.name, pluginFile: file, recordIndex: recordIndex, flags: descriptor.flags, pathPrefixes: prefixes,
-                onRequest: descriptor.on_request, onResponse: descriptor.on_response, userData: descriptor.user_data
+                onRequest: descriptor.on_request, onResponse: descriptor.on_response, userData: descriptor.user_data, abiMinor: abiMinor
             ))
             return PH_OK
         }
@@ -183,25 +190,5 @@ final class PluginRecord: Sendable {
             state.open = false
             return state
         }
-    }
-}
-
-/// Which fields of a `ph_route_t` a plugin filled in, by the ABI minor it was built against.
-enum RouteDescriptorLayout {
-    /// `sizeof(ph_route_t)` in ABI 1.0: everything up to `required_scope`.
-    static let version1_0Size = UInt32(MemoryLayout<ph_route_t>.offset(of: \ph_route_t.rate_cost)!)
-
-    /// `max_body_size` (ABI 1.3), or nil (the host's limit) when 0 or too old to have it.
-    static func maxBodyBytes(of descriptor: ph_route_t) -> Int? {
-        let end = MemoryLayout<ph_route_t>.offset(of: \ph_route_t.max_body_size)! + MemoryLayout<UInt64>.size
-        guard descriptor.struct_size >= UInt32(end), descriptor.max_body_size > 0 else { return nil }
-        return Int(clamping: descriptor.max_body_size)
-    }
-
-    /// `rate_cost` (ABI 1.1), or 1 for a descriptor too old to have it.
-    static func rateCost(of descriptor: ph_route_t) -> Int {
-        let end = MemoryLayout<ph_route_t>.offset(of: \ph_route_t.rate_cost)! + MemoryLayout<UInt32>.size
-        guard descriptor.struct_size >= UInt32(end) else { return 1 }
-        return max(1, Int(descriptor.rate_cost))
     }
 }

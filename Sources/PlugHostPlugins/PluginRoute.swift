@@ -17,6 +17,8 @@ public struct PluginRoute: @unchecked Sendable {
     public let rateCost: Int
     /// The route's own body limit (ABI 1.3), if it set one.
     public let maxBodyBytes: Int?
+    /// The ABI minor its plugin declared: what its answers must be sized as (``ABILayout``).
+    package let abiMinor: Int
     package let handler: ph_handler_fn
     package let userData: UnsafeMutableRawPointer?
 

@@ -125,7 +125,7 @@ public final class PluginRegistrar {
         }
         guard status == PH_OK else {
             Unmanaged<MiddlewareBox>.fromOpaque(box).release()
-            throw MiddlewareRegistrationError(name: name, reason: status == PH_ERR_DUPLICATE_ROUTE ? "the name is taken" : "the host rejected it (see the host log)")
+            throw MiddlewareRegistrationError(name: name, reason: status == PH_ERR_DUPLICATE_NAME ? "the name is taken" : "the host rejected it (see the host log)")
         }
     }
 

@@ -239,7 +239,9 @@ public struct HostServer: Sendable {
         }
         let pipeline = RoutePipeline(
             gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
-            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout), logger: logger
+            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout, shares: BlockingShares { [plugins = config.plugins, threads = config.server.blockingThreads] name in
+                plugins.blockingShare(of: name, blockingThreads: threads)
+            }), logger: logger
         )
         let docs: DocsRoutes? = if let apiDocument, let docsPages { DocsRoutes(document: apiDocument, pages: docsPages) } else { nil }
         BuiltinRouteHandlers.add(to: router, pipeline: pipeline, inventory: .init(config: config, report: report), docs: docs)

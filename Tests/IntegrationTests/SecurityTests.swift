@@ -100,6 +100,18 @@ struct SecurityTests {
         #expect(try answer.json()["message"] as? String == "Login successful.")
     }
 
+    /// Clients that compare answers byte for byte (or read them with a streaming parser) need the
+    /// same key order every time: message, then timestamp.
+    @Test func loginAndHealthAnswerWithTheSameKeyOrderEveryTime() throws {
+        for _ in 0..<30 {
+            for (path, message) in [("/api/login", "Login successful."), ("/api/health", "PlugHost is running.")] {
+                let body = try get(path, key: admin).text
+                #expect(body.hasPrefix("{\"message\":\"\(message)\",\"timestamp\":\""), "\(path) answered \(body)")
+                #expect(body.hasSuffix("Z\"}"), "\(path) answered \(body)")
+            }
+        }
+    }
+
     @Test func expiredKeyIs401() throws {
         let key = try Self.newKey(["--name", "short-lived", "--expires", "1s"], config: host.site.appending(path: "host.toml").path)
         Thread.sleep(forTimeInterval: 1.5)

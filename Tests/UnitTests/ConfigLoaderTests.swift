@@ -42,6 +42,16 @@ import Testing
         #expect(config.plugins.json(for: "absent") == "{}")
     }
 
+    @Test func maxConcurrencyIsTheHostsAndDefaultsToThreeQuartersOfThePool() throws {
+        let config = try parse("[server]\nblocking_threads = 32\n[plugins.slow]\nmax_concurrency = 5\ntoken = \"t\"\n")
+        #expect(config.plugins.blockingShare(of: "slow", blockingThreads: 32) == 5)
+        #expect(config.plugins.blockingShare(of: "other", blockingThreads: 32) == 24)
+        #expect(config.plugins.blockingShare(of: "other", blockingThreads: 2) == 2)
+        let json = try JSONSerialization.jsonObject(with: Data(config.plugins.json(for: "slow").utf8)) as? [String: Any]
+        #expect(json?.keys.sorted() == ["token"], "the host's key is not handed to the plugin")
+        #expect(error("[plugins.slow]\nmax_concurrency = 0\n")?.description == "host.toml:2: key 'plugins.slow.max_concurrency': expected an integer from 1 to 4096, got 0")
+    }
+
     @Test func wrongTypeNamesKeyAndLine() {
         let error = error("[server]\nhost = \"0.0.0.0\"\nport = true\n")
         #expect(error?.line == 3)

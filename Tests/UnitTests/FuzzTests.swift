@@ -127,7 +127,7 @@ import Testing
     /// A loaded plugin with one route documented by `openAPI`, as the loader would report it.
     static func report(openAPI: String) -> PluginLoadReport {
         let route = PluginRoute(pluginName: "fuzz", pluginFile: "libfuzz.so", recordIndex: -1, method: "GET", template: try! PathTemplate("/items/{id}"),
-                                flags: 0, openAPIJSON: openAPI, requiredScope: nil, rateCost: 1, maxBodyBytes: nil,
+                                flags: 0, openAPIJSON: openAPI, requiredScope: nil, rateCost: 1, maxBodyBytes: nil, abiMinor: 3,
                                 handler: { _, _, _ in }, userData: nil)
         var report = PluginLoadReport()
         report.loaded = [LoadedPlugin(file: "libfuzz.so", path: "/x/libfuzz.so", name: "fuzz", version: "1", description: "", abiMajor: 1, abiMinor: 3,

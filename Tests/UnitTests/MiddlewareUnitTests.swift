@@ -6,7 +6,7 @@ import Testing
 @Suite struct MiddlewareUnitTests {
     func middleware(_ name: String, plugin: String, prefixes: [String] = [], ownRoutes: Bool = false) -> PluginMiddleware {
         PluginMiddleware(name: name, pluginName: plugin, pluginFile: "lib\(plugin).so", recordIndex: -1, flags: ownRoutes ? 2 : 0, pathPrefixes: prefixes,
-                         onRequest: nil, onResponse: nil, userData: nil)
+                         onRequest: nil, onResponse: nil, userData: nil, abiMinor: 3)
     }
 
     @Test func listedFirstInTheirOrderThenTheRestByPluginName() {

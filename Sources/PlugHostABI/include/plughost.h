@@ -1,5 +1,5 @@
 /*
- * plughost.h — the PlugHost plugin ABI, version 1.3.
+ * plughost.h — the PlugHost plugin ABI, version 1.4.
  *
  * This header is the whole contract between the PlugHost host and a plugin.
  * It is plain C11 and depends only on the C standard library, so a plugin can
@@ -35,10 +35,19 @@
  *
  * Versioning: PH_ABI_MAJOR changes when anything existing changes meaning or
  * layout; PH_ABI_MINOR changes when something is appended (a field at the end
- * of a struct, a function at the end of ph_host_api_t). Every struct starts
- * with struct_size so each side can tell which fields the other side knows.
- * The host refuses a plugin whose major differs or whose minor is newer than
- * its own.
+ * of a struct, a function at the end of ph_host_api_t, a status code). Every
+ * struct starts with struct_size so each side can tell which fields the other
+ * side knows. The host refuses a plugin whose major differs or whose minor is
+ * newer than its own, and accepts each struct a plugin passes when its
+ * struct_size is at least that struct's size in the minor the plugin declares
+ * (so a plugin built against an older header keeps loading); fields beyond its
+ * struct_size read as zero, which every added field defines as the old
+ * behaviour. The other way, a plugin checks the host table's struct_size before
+ * calling a function added after 1.0 (PH_HOST_HAS below).
+ *
+ * Threads: each function below says on which thread it may be called. "Any
+ * thread" means any thread of the process, the plugin's own included, at any
+ * time after ph_plugin_register() began.
  */
 #ifndef PLUGHOST_H
 #define PLUGHOST_H
@@ -55,7 +64,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 3
+#define PH_ABI_MINOR 4
 
 /* The two symbols every plugin exports (see ph_plugin_magic_fn and
  * ph_plugin_register_fn below), and one it may export (ph_plugin_shutdown_fn). */
@@ -71,7 +80,7 @@ extern "C" {
 typedef int32_t ph_status_t;
 #define PH_OK 0
 #define PH_ERR_INVALID_ARGUMENT 1   /* a pointer was NULL, a size too small, a value malformed */
-#define PH_ERR_DUPLICATE_ROUTE 2    /* the method + path is already registered */
+#define PH_ERR_DUPLICATE_ROUTE 2    /* register_route(): the method + path is already registered */
 #define PH_ERR_ALREADY_ANSWERED 3   /* respond() was called a second time for one call */
 #define PH_ERR_TIMED_OUT 4          /* respond() came after the host's handler timeout */
 #define PH_ERR_UNKNOWN_CALL 5       /* the call handle is not one the host knows */
@@ -79,6 +88,9 @@ typedef int32_t ph_status_t;
 #define PH_ERR_WRONG_PHASE 7        /* a registration function called outside ph_plugin_register, or an
                                        answer of the wrong kind (proceed() for a route, respond() for a
                                        response hook) */
+#define PH_ERR_DUPLICATE_NAME 8     /* register_middleware(): the name is already taken, by this or
+                                       another plugin (ABI 1.4; to a plugin that declares 1.3 the host
+                                       returns PH_ERR_DUPLICATE_ROUTE, as 1.3 hosts did) */
 
 /* A byte string that is NOT necessarily NUL-terminated. `data` may be NULL
  * when `len` is 0. */
@@ -245,11 +257,15 @@ typedef struct ph_response_view_t {
 /* The request hook. `request` is the request as the previous middlewares left it; its `body` is
  * empty (the host reads the body only for the route), `route` is the matched template as served
  * ("/api/items/{id}", whichever plugin serves it), `params` holds the route's path parameters.
- * Same ownership as a handler. */
+ * Same ownership and threads as a handler: called on an arbitrary thread, possibly on many at
+ * once; `call` and `request` stay valid until the hook's answer (proceed() or respond())
+ * returns, on whichever thread makes it. */
 typedef void (*ph_request_hook_fn)(ph_call_t *call, const ph_request_t *request, void *user_data);
 
 /* The response hook. `request` is the request as the route saw it (with every request hook's
- * header changes); `response` the answer so far. Answer with proceed(). */
+ * header changes); `response` the answer so far. Answer with proceed(). Called on an arbitrary
+ * thread, possibly on many at once; `call`, `request` and `response` stay valid until that
+ * proceed() returns, on whichever thread calls it. */
 typedef void (*ph_response_hook_fn)(ph_call_t *call, const ph_request_t *request,
                                     const ph_response_view_t *response, void *user_data);
 
@@ -311,7 +327,9 @@ typedef struct ph_host_api_t {
     ph_status_t (*respond)(ph_call_t *call, const ph_response_t *response);
 
     /* Writes one line to the host log, attributed to the plugin. `message` is
-     * NUL-terminated and copied before this returns. Any thread. */
+     * NUL-terminated and copied before this returns; the host keeps at most
+     * 8 KiB of it and shows control characters (line breaks included) as
+     * visible escapes. Any thread. */
     void (*log)(ph_plugin_t *plugin, int32_t level, const char *message);
 
     /* The plugin's [plugins.NAME] table from host.toml as a JSON object
@@ -320,8 +338,10 @@ typedef struct ph_host_api_t {
     const char *(*config_json)(ph_plugin_t *plugin, size_t *len);
 
     /* Records why registration failed, so the host can show it. Call it
-     * before returning an error from ph_plugin_register(). `message` is
-     * NUL-terminated and copied before this returns. */
+     * before returning an error from ph_plugin_register(), on its thread (a
+     * call after registration ended is ignored); a second call replaces the
+     * first. `message` is NUL-terminated and copied before this returns; the
+     * host keeps at most 8 KiB of it. */
     void (*set_error)(ph_plugin_t *plugin, const char *message);
 
     /* ---- Added in ABI 1.2: check struct_size covers a field before calling it. ---- */
@@ -347,8 +367,8 @@ typedef struct ph_host_api_t {
 
     /* Registers a middleware (see ph_middleware_t). Only during ph_plugin_register(), on its
      * thread. Returns PH_OK, PH_ERR_INVALID_ARGUMENT (bad name, prefix or descriptor; the reason
-     * is logged), PH_ERR_DUPLICATE_ROUTE (the name is taken, by this or another plugin) or
-     * PH_ERR_WRONG_PHASE. */
+     * is logged), PH_ERR_DUPLICATE_NAME (the name is taken, by this or another plugin; a plugin
+     * that declares ABI 1.3 gets PH_ERR_DUPLICATE_ROUTE instead) or PH_ERR_WRONG_PHASE. */
     ph_status_t (*register_middleware)(ph_plugin_t *plugin, const ph_middleware_t *middleware);
 
     /* Answers a hook call by letting the request (request hook) or the response (response hook)
@@ -386,15 +406,44 @@ typedef ph_status_t (*ph_plugin_register_fn)(const ph_host_api_t *api, ph_plugin
  * so the plugin may still log. Looked up by name, so it needs no ABI version of its own. */
 typedef void (*ph_plugin_shutdown_fn)(ph_plugin_t *plugin);
 
-/* Marks the two entry points of a C plugin as exported:
+/* Marks the entry points of a plugin as exported, with C linkage in C++ too (the host looks
+ * them up by their plain names):
  *   PH_EXPORT const ph_magic_t *ph_plugin_magic(void) { ... }
  *   PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *plugin) { ... }
  */
-#if defined(_WIN32)
-#define PH_EXPORT __declspec(dllexport)
+#ifdef __cplusplus
+#define PH_EXTERN_C extern "C"
 #else
-#define PH_EXPORT __attribute__((visibility("default")))
+#define PH_EXTERN_C
 #endif
+#if defined(_WIN32)
+#define PH_EXPORT PH_EXTERN_C __declspec(dllexport)
+#else
+#define PH_EXPORT PH_EXTERN_C __attribute__((visibility("default")))
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Defines and exports ph_plugin_magic() for a plugin in C or C++, with every field of the magic
+ * block filled as this header says: struct_size, the ABI version of this header, the build
+ * target, no Swift runtime. `name`, `version` and `description` must be string literals (or
+ * other static storage); `description` may be NULL. Use it once, at file scope:
+ *   PH_PLUGIN_MAGIC("hello-c", "1.0.0", "Says hello from a plugin written in C.")
+ */
+#define PH_PLUGIN_MAGIC(name, version, description)                                              \
+    static const ph_magic_t ph_plugin_magic_block = {                                           \
+        (uint32_t)sizeof(ph_magic_t), PH_ABI_MAJOR, PH_ABI_MINOR, (name), (version), (description), \
+        PH_RUNTIME_NONE, 0, PH_BUILD_TARGET};                                                   \
+    PH_EXPORT const ph_magic_t *ph_plugin_magic(void) { return &ph_plugin_magic_block; }
+
+/* True when the host table `api` has the function `member`: a host older than the header the
+ * plugin was built with hands a shorter table, which ends before the functions added later.
+ *   if (PH_HOST_HAS(api, openapi_components)) api->openapi_components(plugin, "{...}");
+ * Functions of ABI 1.0 (register_route ... set_error) are always there. */
+#define PH_HOST_HAS(api, member) \
+    ((api)->struct_size >= offsetof(ph_host_api_t, member) + sizeof((api)->member))
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,7 @@ enum ConnectionResponder {
                 logger.debug("unhandled error answered with 500: \(error)")
                 response = Response(status: .internalServerError)
             }
-            response.headers[.date] = HTTPDate.now
+            response.headers[.date] = httpDate.now
             if let line = (context as? HostRequestContext)?.logFields.responseLine {
                 ResponseDelivery.expect(line, on: channel, grace: grace)
             }
@@ -33,27 +33,5 @@ enum ConnectionResponder {
     }
 }
 
-/// The IMF-fixdate (RFC 9110 §5.6.7) of the current second, formatted once per second.
-enum HTTPDate {
-    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
-
-    static var now: String {
-        let second = time(nil)
-        return cache.withLock { cached in
-            if cached.second != second {
-                cached = (second, format(second))
-            }
-            return cached.text
-        }
-    }
-
-    static func format(_ second: time_t) -> String {
-        var seconds = second
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        // strftime's %a and %b follow the C locale, which this process never changes.
-        let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
+/// The IMF-fixdate (RFC 9110 §5.6.7) of the current second.
+let httpDate = PerSecondText("%a, %d %b %Y %H:%M:%S GMT")

@@ -22,12 +22,8 @@ enum BuiltinRouteHandlers {
         let config = json(EffectiveConfig(inventory.config))
         for route in BuiltinRoutes.served(inventory.config) {
             let handler: Handler? = switch route.kind {
-            case .health: { request, context in
-                try StatusMessage(message: "PlugHost is running.", timestamp: Date()).response(from: request, context: context)
-            }
-            case .login: { request, context in
-                try StatusMessage(message: "Login successful.", timestamp: Date()).response(from: request, context: context)
-            }
+            case .health: { _, _ in StatusMessage.response("PlugHost is running.") }
+            case .login: { _, _ in StatusMessage.response("Login successful.") }
             case .metrics: { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                          body: .init(byteBuffer: ByteBuffer(bytes: HostMetrics.shared.render())))
@@ -64,10 +60,4 @@ enum BuiltinRouteHandlers {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return Array((try? encoder.encode(value)) ?? Data("{}".utf8))
     }
-}
-
-/// The seed's BaseResponse: a message and when it was made.
-struct StatusMessage: ResponseEncodable {
-    let message: String
-    let timestamp: Date
 }

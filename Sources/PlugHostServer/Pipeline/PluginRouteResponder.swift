@@ -27,7 +27,7 @@ struct PluginRouteResponder: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.metrics = metrics
         served = pipeline.route(rules: rules, plugin: route.pluginName, method: route.method, servedPath: route.servedPath, template: route.template)
-        owner = CallOwner(plugin: route.pluginName, recordIndex: route.recordIndex, kind: .route, what: "\(route.method) \(route.servedPath)")
+        owner = CallOwner(plugin: route.pluginName, recordIndex: route.recordIndex, abiMinor: route.abiMinor, kind: .route, what: "\(route.method) \(route.servedPath)")
         caller = pipeline.caller
         requestFields = pipeline.requestFields
     }

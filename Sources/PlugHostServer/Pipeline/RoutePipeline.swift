@@ -19,18 +19,17 @@ struct RoutePipeline: Sendable {
     private let requestProtected: Set<HTTPField.Name>
     /// Response headers no middleware may set or remove: the host's security headers (set again
     /// outside anyway), the rate-limit fields, and the framing of the body.
-    private let responseProtected: Set<HTTPField.Name> = [
+    private let responseProtected: Set<HTTPField.Name> = AnswerFraming.hostOwnedHeaders.union([
         .strictTransportSecurity, .xContentTypeOptions, .xFrameOptions, .contentSecurityPolicy, .xXSSProtection, .referrerPolicy,
         .rateLimitPolicy, .rateLimit, .xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset, .retryAfter,
-        .contentLength, .transferEncoding, .connection,
-    ]
+    ])
 
     init(gate: RouteGate, chain: MiddlewareChain, caller: PluginCaller, logger: Logger) {
         self.gate = gate
         self.chain = chain
         self.caller = caller
         requestFields = PluginRequestFields(keyHeader: gate.authenticator.headerName)
-        requestProtected = [gate.authenticator.headerName, .contentLength, .transferEncoding, .connection]
+        requestProtected = AnswerFraming.hostOwnedHeaders.union([gate.authenticator.headerName])
         self.logger = logger
     }
 
@@ -154,7 +153,7 @@ struct RoutePipeline: Sendable {
     }
 
     private static func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ method: String, _ servedPath: String) -> CallOwner {
-        CallOwner(plugin: middleware.pluginName, recordIndex: middleware.recordIndex, kind: kind, middleware: middleware.name,
+        CallOwner(plugin: middleware.pluginName, recordIndex: middleware.recordIndex, abiMinor: middleware.abiMinor, kind: kind, middleware: middleware.name,
                   what: "middleware '\(middleware.name)' (\(kind == .requestHook ? "request" : "response") hook) on \(method) \(servedPath)")
     }
 }

@@ -1,13 +1,18 @@
 """Drives the docs pages in a real headless Chromium, as a user would.
 
 usage: docs_browser.py [--insecure] BASE_URL API_KEY PATH [PATH ...]
+       docs_browser.py --fallback BASE_URL
 
 --insecure accepts the host's self-signed certificate (the default HTTPS setup).
+--fallback: the pages' assets cannot be loaded; each page must show its fallback message naming
+the [docs] keys that fix it.
 
 Swagger UI (/api/docs): every PATH is listed; "Authorize" takes the key; "Try it out" on
 GET /api/whoami answers 200 with the key's name; the authorization survives a reload
 (persistAuthorization). ReDoc (/api/redoc): every PATH is listed. Neither page may trigger a
-Content-Security-Policy violation. Prints one JSON line; exits 1 with the reason on failure.
+Content-Security-Policy violation but the one ReDoc's badge causes on purpose (with local assets
+the policy blocks the badge's CDN image). No request may leave BASE_URL (the assets are local),
+and no page may ask for /favicon.ico. Prints one JSON line; exits 1 with the reason on failure.
 """
 import json
 import shutil
@@ -33,12 +38,39 @@ def browser(insecure):
         options.add_argument(flag)
     if insecure:
         options.add_argument("--ignore-certificate-errors")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
 def csp_violations(driver):
-    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
+    return [entry["message"] for entry in driver.get_log("browser")
+            if "Content Security Policy" in entry["message"] and "cdn.redoc.ly/redoc/logo-mini.svg" not in entry["message"]]
+
+
+def requests_sent(driver):
+    """Every URL the browser fetched since the last call, leaving out those it blocked itself
+    (a request the Content-Security-Policy blocks never leaves the browser)."""
+    sent, blocked = {}, set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        params = message.get("params", {})
+        if message.get("method") == "Network.requestWillBeSent":
+            sent[params["requestId"]] = params["request"]["url"]
+        elif message.get("method") == "Network.loadingFailed" and params.get("blockedReason"):
+            blocked.add(params["requestId"])
+    return [url for request, url in sent.items() if request not in blocked]
+
+
+def fallback(driver, base):
+    shown = {}
+    for path, keys in (("/api/docs", ["swagger_js_url", "swagger_css_url"]), ("/api/redoc", ["redoc_js_url"])):
+        driver.get(base + path)
+        text = wait(driver, lambda d: [e.text for e in d.find_elements(By.ID, "docs-fallback") if e.is_displayed() and e.text], f"the fallback message of {path}")[0]
+        missing = [key for key in keys if key not in text]
+        if missing:
+            raise SystemExit(f"the fallback of {path} does not name {missing}: {text}")
+        shown[path] = text
+    return {"fallback": shown}
 
 
 def wait(driver, condition, what):
@@ -90,6 +122,13 @@ def redoc(driver, base, paths):
 
 def main():
     arguments = sys.argv[1:]
+    if arguments[:1] == ["--fallback"] and len(arguments) == 2:
+        driver = browser(False)
+        try:
+            print(json.dumps(fallback(driver, arguments[1])))
+        finally:
+            driver.quit()
+        return
     insecure = arguments[:1] == ["--insecure"]
     if insecure:
         arguments = arguments[1:]
@@ -104,6 +143,14 @@ def main():
         violations += csp_violations(driver)
         if violations:
             raise SystemExit(f"Content-Security-Policy violations: {violations}")
+        sent = requests_sent(driver)
+        outside = [url for url in sent if not url.startswith(base + "/") and not url.startswith(("data:", "blob:"))]
+        if outside:
+            raise SystemExit(f"the pages reached outside {base}: {outside}")
+        favicon = [url for url in sent if url.endswith("/favicon.ico")]
+        if favicon:
+            raise SystemExit(f"the pages asked for {favicon}")
+        result["requests"] = len(sent)
         print(json.dumps(result))
     finally:
         driver.quit()

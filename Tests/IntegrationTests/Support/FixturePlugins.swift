@@ -3,11 +3,12 @@ import Foundation
 /// Builds C plugins for the tests from `Fixtures/*.c` with the system C compiler, the way a
 /// plugin author would: `cc -shared -fPIC` against plughost.h alone.
 enum FixturePlugins {
-    /// Compiles `source` with extra `-D` flags into `directory/libNAME.so`.
+    /// Compiles `source` with extra `-D` flags into `directory/libNAME.so`, against the current
+    /// plughost.h or the one in `include` (a frozen or simulated header).
     @discardableResult
-    static func build(_ source: String = "fixture_plugin.c", name: String, defines: [String] = [], into directory: URL) throws -> URL {
+    static func build(_ source: String = "fixture_plugin.c", name: String, defines: [String] = [], include: URL? = nil, into directory: URL) throws -> URL {
         let output = directory.appending(path: "lib\(name).so")
-        let arguments = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-pthread", "-I", Paths.abiInclude.path]
+        let arguments = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-pthread", "-I", (include ?? Paths.abiInclude).path]
             + defines.map { "-D\($0)" } + ["-o", output.path, Paths.fixtures.appending(path: source).path]
         let result = try run("cc", arguments)
         guard result.status == 0 else { throw FixtureError(message: "cc failed for \(name): \(result.combined)") }
