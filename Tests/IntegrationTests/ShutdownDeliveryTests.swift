@@ -54,21 +54,23 @@ struct ShutdownDeliveryTests {
         #expect(host.output.components(separatedBy: "response GET /api/fixture/sleep?ms=3000 ").count - 1 == 20)
     }
 
-    /// Item 9: `shutdown_grace = 2` and three 6-second blocking handlers. When the grace runs out
-    /// each client gets 503 with `Connection: close`, the log says `aborted=shutdown_grace`, and the
-    /// process exits within the grace plus a margin although the plugin threads are still blocked
-    /// (before the fix it waited for the handlers, then closed without an answer).
+    /// Item 9: `shutdown_grace = 2`, three 6-second blocking handlers and one inline handler that
+    /// never answers. When the grace runs out each client gets 503 with `Connection: close`, the
+    /// log says `aborted=shutdown_grace`, and the process exits within the grace plus a margin
+    /// although the plugin threads are still blocked (before the fix it waited for the handlers,
+    /// then closed without an answer).
     @Test(arguments: [false, true])
     func shutdownGraceEndsRequestsStillInAPlugin(supervised: Bool) throws {
         let host = try HostProcess(site: Self.site(grace: 2, tls: false), arguments: supervised ? [] : ["--no-supervisor"])
-        let url = "\(host.baseURL)/api/fixture/sleep?ms=6000"
-        let clients = try (0..<3).map { _ in try RunningCommand("curl", ["-sS", "-i", "--max-time", "20", url]) }
+        let urls = Array(repeating: "\(host.baseURL)/api/fixture/sleep?ms=6000", count: 3) + ["\(host.baseURL)/api/fixture/never"]
+        let clients = try urls.map { url in try RunningCommand("curl", ["-sS", "-i", "--max-time", "20", url]) }
         let arrived = Self.waitForLines(host, "request GET /api/fixture/sleep?ms=6000 from", count: 3)
+            && Self.waitForLines(host, "request GET /api/fixture/never from", count: 1)
         let stopping = Date()
         let status = host.stop()
         let stoppedAfter = Date().timeIntervalSince(stopping)
         let answers = clients.map { $0.wait().output }
-        try #require(arrived, "the 3 requests did not all reach the host: \(host.output)")
+        try #require(arrived, "the 4 requests did not all reach the host: \(host.output)")
         #expect(status == 0)
         #expect(stoppedAfter < 3.5, "the host took \(stoppedAfter) s to stop with shutdown_grace = 2")
         for answer in answers {
@@ -76,10 +78,10 @@ struct ShutdownDeliveryTests {
             #expect(answer.lowercased().contains("connection: close"), "\(answer)")
             #expect(answer.contains("did not finish within 2.0 seconds ([server] shutdown_grace)"), "\(answer)")
         }
-        let lines = host.output.split(separator: "\n").filter { $0.contains("response GET /api/fixture/sleep?ms=6000 ") }
-        #expect(lines.count == 3, "\(host.output)")
+        let lines = host.output.split(separator: "\n").filter { $0.contains("response GET /api/fixture/sleep?ms=6000 ") || $0.contains("response GET /api/fixture/never ") }
+        #expect(lines.count == 4, "\(host.output)")
         #expect(lines.allSatisfy { $0.contains("aborted=shutdown_grace") && $0.hasSuffix("status=503") }, "\(lines)")
-        #expect(host.output.contains("shutdown_grace of 2.0 s ran out: 3 request(s) still waiting for a plugin were answered 503"))
+        #expect(host.output.contains("shutdown_grace of 2.0 s ran out: 4 request(s) still waiting for a plugin were answered 503"))
         #expect(host.output.contains("not shutting down plugin 'fixture': 3 of its call(s) still running after shutdown_grace"))
         #expect(!host.output.contains("fixture shut down cleanly"), "the hook must not run beside a running handler")
     }
