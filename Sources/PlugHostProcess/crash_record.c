@@ -184,3 +184,8 @@ void ph_record_leave(void) {
     if (record == NULL || thread_slot < 0) return;
     __atomic_store_n(&record->slots[thread_slot].active, 0, __ATOMIC_RELEASE);
 }
+
+void ph_record_note_host_exit(void) {
+    if (record == NULL) return;
+    __atomic_store_n(&record->host_exit, 1, __ATOMIC_RELEASE);
+}

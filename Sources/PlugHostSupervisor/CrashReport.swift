@@ -25,10 +25,14 @@ public struct CrashReport: Sendable, CustomStringConvertible {
     public enum Ending: Sendable, Equatable {
         /// A fatal signal. `handled`: the worker's crash handler saw it (and noted the thread).
         case signal(Int32, handled: Bool)
-        /// exit() was called: its handlers ran on the calling thread.
+        /// The host's own exit: it noted that it was ending (ph_record_note_host_exit), and no
+        /// plugin code called exit().
+        case hostExit(status: Int32)
+        /// exit() that the host did not decide on: called from plugin code (its handlers noted the
+        /// thread), or from a thread that runs no plugin call, such as one a plugin started.
         case exitCalled(status: Int32)
         /// An exit status without exit()'s handlers: `_exit()` or the system call itself, which
-        /// the host never uses, so code that is not the host's ended the process.
+        /// the host never uses.
         case exitWithoutHandlers(status: Int32)
     }
 
@@ -36,18 +40,20 @@ public struct CrashReport: Sendable, CustomStringConvertible {
     /// Where the fault was, when the worker's handler saw a SIGSEGV or SIGBUS.
     public let faultAddress: UInt64?
     /// The plugin call that ended the process: the one on the thread that crashed or called
-    /// exit(), or, after an `_exit()`, the only call in flight.
+    /// exit(), or, for an exit the host did not decide on and no known thread, the only call in flight.
     public let endingCall: Call?
+    /// Whether ``endingCall`` is blamed only for being the only plugin call in flight.
+    let blamedAsOnlyCall: Bool
     /// Other plugin calls in flight at the time.
     public let otherCalls: [Call]
 
     /// The plugin the end is blamed on: only one whose code ended the process.
     public var culprit: Plugin? { endingCall?.plugin }
 
-    /// Whether the process ended itself through exit() outside plugin code: the host's own exit,
-    /// with its own status (a worker that could not start, `plughost check`'s loader at its end).
+    /// Whether the host itself ended the process, with a status of its own choosing (a worker that
+    /// could not start, `plughost check`'s loader at its end).
     public var isHostExit: Bool {
-        if case .exitCalled = ending { return endingCall == nil }
+        if case .hostExit = ending { return true }
         return false
     }
 
@@ -66,8 +72,8 @@ public struct CrashReport: Sendable, CustomStringConvertible {
         let record = UnsafeMutablePointer<ph_crash_record_t>.allocate(capacity: 1)
         defer { record.deallocate() }
         guard ph_record_read(descriptor, record) == 0 else {
-            let ending: Ending = ended?.status.map { .exitCalled(status: $0) } ?? .signal(ended?.signal ?? 0, handled: false)
-            return CrashReport(ending: ending, faultAddress: nil, endingCall: nil, otherCalls: [])
+            let ending: Ending = ended?.status.map { .hostExit(status: $0) } ?? .signal(ended?.signal ?? 0, handled: false)
+            return CrashReport(ending: ending, faultAddress: nil, endingCall: nil, blamedAsOnlyCall: false, otherCalls: [])
         }
         let plugins: [Plugin] = withUnsafePointer(to: &record.pointee.plugins) { tuple in
             tuple.withMemoryRebound(to: ph_record_plugin_t.self, capacity: Int(PH_RECORD_PLUGINS)) { entries in
@@ -77,18 +83,22 @@ public struct CrashReport: Sendable, CustomStringConvertible {
             }
         }
         let handlerRan = record.pointee.crash_signal != 0
+        let exitSlot = Int(record.pointee.exit_slot)
         let ending: Ending
         let endingSlot: Int
         if handlerRan || ended?.status == nil {
             // A signal; one the handler saw wins over an exit in progress (a crash in an exit handler).
             ending = .signal(handlerRan ? record.pointee.crash_signal : ended?.signal ?? 0, handled: handlerRan)
             endingSlot = handlerRan ? Int(record.pointee.crash_slot) : Int(PH_RECORD_NO_SLOT)
-        } else if let status = ended?.status, record.pointee.exit_called != 0 {
-            ending = .exitCalled(status: status)
-            endingSlot = Int(record.pointee.exit_slot)
-        } else {
+        } else if record.pointee.exit_called == 0 {
             ending = .exitWithoutHandlers(status: ended?.status ?? 0)
             endingSlot = Int(PH_RECORD_NO_SLOT)
+        } else if record.pointee.host_exit != 0, exitSlot == Int(PH_RECORD_NO_SLOT) {
+            ending = .hostExit(status: ended?.status ?? 0)
+            endingSlot = Int(PH_RECORD_NO_SLOT)
+        } else {
+            ending = .exitCalled(status: ended?.status ?? 0)
+            endingSlot = exitSlot
         }
         let endTime = handlerRan ? record.pointee.crash_ns : UInt64(DispatchTime.now().uptimeNanoseconds)
         var endingCall: Call?
@@ -104,12 +114,20 @@ public struct CrashReport: Sendable, CustomStringConvertible {
                 }
             }
         }
-        // No handler ran on the thread that ended the process: the only plugin code running did.
-        if case .exitWithoutHandlers = ending, others.count == 1 {
-            endingCall = others.removeFirst()
+        // An exit the host did not decide on, from no known plugin call: the only plugin code
+        // running is to blame (after an _exit(), or an exit() on a thread a plugin started).
+        var blamedAsOnlyCall = false
+        switch ending {
+        case .exitCalled, .exitWithoutHandlers:
+            if endingCall == nil, others.count == 1 {
+                endingCall = others.removeFirst()
+                blamedAsOnlyCall = true
+            }
+        case .signal, .hostExit:
+            break
         }
         return CrashReport(ending: ending, faultAddress: handlerRan ? record.pointee.fault_address : nil,
-                           endingCall: endingCall, otherCalls: others)
+                           endingCall: endingCall, blamedAsOnlyCall: blamedAsOnlyCall, otherCalls: others)
     }
 
     /// Starts with a verb, to follow "it": "was killed by SIGSEGV …", "exited with status 7, …".
@@ -119,24 +137,32 @@ public struct CrashReport: Sendable, CustomStringConvertible {
         case .signal(let signal, let handled):
             text = "was killed by \(Self.name(of: signal))"
             if let faultAddress, [SIGSEGV, SIGBUS].contains(signal) { text += " at address 0x\(String(faultAddress, radix: 16))" }
-            if let endingCall {
-                text += " in plugin \(endingCall.shown)"
+            if endingCall != nil {
+                text += blamedCall
             } else if handled {
                 text += " in a thread that was not running plugin code (a host bug, or a thread a plugin started)"
             } else {
                 text += "; its crash handler did not run (killed from outside, or a stack overflow)"
             }
-        case .exitCalled(let status):
+        case .hostExit(let status):
             text = "exited with status \(status)"
-            if let endingCall { text += ", calling exit() in plugin \(endingCall.shown)" }
+        case .exitCalled(let status):
+            let how = endingCall == nil || blamedAsOnlyCall ? " through exit() on a thread that ran no plugin call (one a plugin started, say)" : ", calling exit()"
+            text = "exited with status \(status)\(how)\(blamedCall)"
         case .exitWithoutHandlers(let status):
-            text = "exited with status \(status) without exit() (an _exit() or the exit system call)"
-            if let endingCall { text += " in plugin \(endingCall.shown), the only plugin call in flight" }
+            text = "exited with status \(status) without exit() (an _exit() or the exit system call)\(blamedCall)"
         }
         if !otherCalls.isEmpty {
             text += "; also in flight: " + otherCalls.map(\.shown).joined(separator: "; ")
         }
         return text
+    }
+
+    /// " in plugin 'NAME' (FILE), CALL, running for …", and why, when it is blamed for being the
+    /// only call in flight; empty when no call is blamed.
+    private var blamedCall: String {
+        guard let endingCall else { return "" }
+        return " in plugin \(endingCall.shown)\(blamedAsOnlyCall ? ", the only plugin call in flight" : "")"
     }
 
     /// `SIGSEGV (segmentation fault)`.

@@ -95,10 +95,10 @@ extension Supervisor {
             logger.info("crashed worker \(pid) \(status)")
         case .starting where failsReload:
             failReload("the new worker \(pid) could not start: \(whyEnded(worker, report))")
-        case .starting where !everReady && status.signal == nil && report.culprit == nil:
+        case .starting where !everReady && status.signal == nil && report.culprit == nil && (worker.failure != nil || report.isHostExit):
             // The host cannot start at all (bad plugin in strict mode, unreadable key file, ...):
-            // the worker said why; stop rather than restart it forever. An exit from plugin code
-            // is that plugin's crash instead, and restarts like one.
+            // the worker said why, or ended itself; stop rather than restart it forever. An exit
+            // the host did not decide on (plugin code's) restarts like a crash instead.
             logger.critical("the worker could not start (\(worker.failure ?? "it \(status)")); stopping")
             exitStatus = status.status.map { $0 == 0 ? 1 : $0 } ?? 1
             stop()
@@ -132,16 +132,16 @@ extension Supervisor {
     }
 
     /// A worker died unasked without its crash handler saying so first: a signal no handler sees
-    /// (SIGKILL), or an exit. An exit from plugin code (exit() on a thread in a plugin call, or an
-    /// `_exit()` while one plugin call was in flight) is that plugin's crash; any other is the
-    /// host's. Say why, then replace it.
+    /// (SIGKILL), or an exit. An exit the host did not decide on is a crash, of the plugin whose
+    /// call called exit(), or else of the only plugin call in flight (after an `_exit()`, or an
+    /// exit() from a thread a plugin started). Say why, then replace it.
     private func restart(after worker: WorkerPool.Worker, _ status: WorkerExit, _ report: CrashReport) {
         let culprit = report.culprit(killedForHanging: worker.timedOut)
         let who = "worker \(worker.process.pid) (generation \(worker.process.generation))"
-        if status.signal != nil || culprit != nil {
-            logger.error("\(who) crashed: it \(report)\(worker.failure.map { " (\($0))" } ?? "")")
-        } else {
+        if report.isHostExit {
             logger.error("\(who) \(status)\(worker.failure.map { ": \($0)" } ?? "") without being asked to stop")
+        } else {
+            logger.error("\(who) crashed: it \(report)\(worker.failure.map { " (\($0))" } ?? "")")
         }
         replace(worker, culprit: culprit)
     }

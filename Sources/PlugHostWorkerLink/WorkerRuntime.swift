@@ -39,6 +39,12 @@ public enum WorkerRuntime {
         ph_record_install_crash_handlers()
     }
 
+    /// Notes in the crash record that the host itself ends this process now (its command returned
+    /// or failed). Any other exit is read as plugin code's (CrashReport, in the supervisor).
+    public static func noteHostExit() {
+        ph_record_note_host_exit()
+    }
+
     /// Tells the supervisor something; a failed write means it is gone, which the lifeline handles.
     public static func send(_ message: WorkerMessage) {
         let line = message.line

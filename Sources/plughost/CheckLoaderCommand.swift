@@ -19,9 +19,11 @@ struct CheckLoaderCommand: ParsableCommand {
     var refuse: String?
 
     func run() throws {
-        let config = try options.load()
-        // Before any plugin loads: a crash or an exit() in plugin code is then recorded with the call.
+        // First: from here on a crash or an exit in plugin code is recorded with the call, and
+        // every end this command chooses (a refusal's status 1 included) is noted as its own.
         try WorkerRuntime.attachCrashRecord()
+        defer { WorkerRuntime.noteHostExit() }
+        let config = try options.load()
         // Ctrl-C ends `check`; a plugin that hangs must not keep this process alive after it.
         WorkerRuntime.whenParentIsGone { kill(getpid(), SIGKILL) }
         let refusals = try refuse.map { try JSONDecoder().decode([PluginLoadError].self, from: Data($0.utf8)) } ?? []

@@ -12,7 +12,8 @@ import Testing
 
     @Test(arguments: [("EXITING_EXIT_AT_LOAD=7", "exited with status 7, calling exit() in plugin 'exiting' (libexiting.so), loading libexiting.so"),
                       ("EXITING_EXIT_AT_LOAD=0", "exited with status 0, calling exit() in plugin 'exiting' (libexiting.so), loading libexiting.so"),
-                      ("EXITING_QUICK_EXIT_AT_LOAD", "exited with status 5 without exit() (an _exit() or the exit system call) in plugin 'exiting' (libexiting.so), loading libexiting.so")])
+                      ("EXITING_QUICK_EXIT_AT_LOAD", "exited with status 5 without exit() (an _exit() or the exit system call) in plugin 'exiting' (libexiting.so), loading libexiting.so"),
+                      ("EXITING_THREAD_EXIT_AT_LOAD", "exited with status 6 through exit() on a thread that ran no plugin call (one a plugin started, say) in plugin 'exiting' (libexiting.so), loading libexiting.so")])
     func aPluginThatEndsItsWorkerAtRegistrationIsNamedAndTheHostServesTheOthers(define: String, logged: String) throws {
         let site = try HostProcess.makeSite { plugins in
             try Self.buildExiting(define, into: plugins)
@@ -65,6 +66,7 @@ import Testing
     }
 
     @Test(arguments: [("EXITING_EXIT_AT_LOAD=7", "its loading ended the process loading it: it exited with status 7, calling exit() in plugin 'exiting' (libexiting.so), loading libexiting.so"),
+                      ("EXITING_THREAD_EXIT_AT_LOAD", "its loading ended the process loading it: it exited with status 6 through exit() on a thread that ran no plugin call (one a plugin started, say) in plugin 'exiting' (libexiting.so), loading libexiting.so"),
                       ("EXITING_ABORT_AT_LOAD", "its loading ended the process loading it: it was killed by SIGABRT (aborted) in plugin 'exiting' (libexiting.so), loading libexiting.so"),
                       ("EXITING_HANG_AT_LOAD", "its loading did not return within 1.0 s ([supervisor] start_timeout)")])
     func checkNamesAPluginWhoseLoadingEndsItsProcessAndChecksTheOthers(define: String, cause: String) throws {

@@ -5,6 +5,7 @@
  *
  *   EXITING_EXIT_AT_LOAD=N      calls exit(N) in ph_plugin_register
  *   EXITING_QUICK_EXIT_AT_LOAD  calls _exit(5) in ph_plugin_register (no exit handler runs)
+ *   EXITING_THREAD_EXIT_AT_LOAD starts a thread that calls exit(6), and waits for it in ph_plugin_register
  *   EXITING_ABORT_AT_LOAD       calls abort() in ph_plugin_register
  *   EXITING_HANG_AT_LOAD        never returns from ph_plugin_register
  *
@@ -14,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "plughost.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +55,14 @@ static void ok_handler(ph_call_t *call, const ph_request_t *request, void *user_
     host->respond(call, &response);
 }
 
+#ifdef EXITING_THREAD_EXIT_AT_LOAD
+/* exit() on a thread of the plugin's own, which the host never sees enter plugin code. */
+static void *exit_from_thread(void *unused) {
+    (void)unused;
+    exit(6);
+}
+#endif
+
 static ph_status_t add(ph_plugin_t *plugin, const char *path, ph_handler_fn handler, uint32_t flags) {
     ph_route_t route;
     memset(&route, 0, sizeof route);
@@ -71,6 +81,10 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     exit(EXITING_EXIT_AT_LOAD);
 #elif defined(EXITING_QUICK_EXIT_AT_LOAD)
     _exit(5);
+#elif defined(EXITING_THREAD_EXIT_AT_LOAD)
+    pthread_t thread;
+    pthread_create(&thread, NULL, exit_from_thread, NULL);
+    pthread_join(thread, NULL);
 #elif defined(EXITING_ABORT_AT_LOAD)
     abort();
 #elif defined(EXITING_HANG_AT_LOAD)
