@@ -56,8 +56,9 @@ public enum LoaderProcess {
             }
             usleep(10_000)
         }
-        let report = CrashReport.read(descriptor: record, ended: WorkerExit(rawStatus: rawStatus))
-        if !timedOut, report.isHostExit, let status = WorkerExit(rawStatus: rawStatus).status {
+        let ended = WorkerExit(rawStatus: rawStatus)
+        let report = CrashReport.read(descriptor: record, ended: ended)
+        if !timedOut, report.isHostExit, let status = ended.status {
             return .finished(status: status)
         }
         return .ended(report, culprit: report.culprit(killedForHanging: timedOut), timedOut: timedOut)

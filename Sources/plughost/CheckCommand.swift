@@ -32,7 +32,7 @@ struct CheckCommand: ParsableCommand {
             printError("key file error: \(error)")
             throw ExitCode(2)
         }
-        let status = try loadPluginsApart(timeLimit: config.supervisor.startTimeout)
+        let status = try loadPluginsInLoaderProcess(timeLimit: config.supervisor.startTimeout)
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -40,7 +40,7 @@ struct CheckCommand: ParsableCommand {
     /// rest of the report, in a process of its own: a plugin that crashes it, exits or does not
     /// return within `timeLimit` is refused by name, and the others are loaded again without it.
     /// Returns the loader's exit status.
-    private func loadPluginsApart(timeLimit: Double) throws -> Int32 {
+    private func loadPluginsInLoaderProcess(timeLimit: Double) throws -> Int32 {
         var refusals: [PluginLoadError] = []
         while true {
             fflush(nil)  // this process's lines first (every stream: `stdout` is shared mutable state to Swift)
