@@ -121,10 +121,11 @@ public struct HostServer: Sendable {
         let admission = ConnectionAdmission(limits: config.limits, events: events)
         var services: [any Service]
         if config.tls.enabled {
-            let channel = try HTTP2UpgradeChannel(
+            let channel = try HTTPSChannel(
                 tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
                 // An HTTP/2 connection with no open stream is idle: closed like a kept-alive HTTP/1.1 one.
                 configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)), streamConfiguration: http1),
+                headerListBytes: config.limits.http2HeaderListBytes,
                 responder: responder
             )
             services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
