@@ -136,7 +136,8 @@ public struct HostServer: Sendable {
                                         onRunning: onRunning, onStoppedAccepting: onDraining, admission: admission)]
         }
         if let redirect = listeners.redirect {
-            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, logger: logger))
+            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, connection: http1, maxConnections: maxConnections,
+                                                  admission: admission, logger: logger))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },

@@ -51,6 +51,31 @@ struct SilentConnectionTests {
         #expect(metrics.contains("plughost_connections_timed_out_total{stage=\"tls_handshake\"} 1"), "\(metrics)")
     }
 
+    /// The plain-HTTP redirect port (`[server] http_port`) shares the worker's descriptors, so a
+    /// silent connection there is closed at `request_head_timeout` too (with 408), and redirects
+    /// still work.
+    @Test func aSilentConnectionToTheRedirectPortIsClosedAtTheHeadTimeout() throws {
+        let httpPort = try freeLoopbackPort()
+        let site = try HostProcess.makeSite(config: "[tls]\nenabled = true\n\n[server]\nhttp_port = \(httpPort)\n\n[limits]\nrequest_head_timeout = 1\n") { _ in }
+        let host = try HostProcess(site: site)
+        #expect(host.scheme == "https")
+        let result = try wire(["send", "\(httpPort)", "", "6"])
+        #expect(result["status"] as? String == "HTTP/1.1 408 Request Timeout", "\(result)")
+        #expect(result["closed"] as? Bool == true, "\(result)")
+        let seconds = try #require(result["seconds"] as? Double)
+        #expect(seconds >= 0.9 && seconds < 3, "closed after \(seconds) s")
+        let request = Data("GET /x HTTP/1.1\r\nHost: a\r\n\r\n".utf8).map { String(format: "%02x", $0) }.joined()
+        #expect(try wire(["send", "\(httpPort)", request, "2"])["status"] as? String == "HTTP/1.1 308 Permanent Redirect")
+    }
+
+    @Test func theRedirectPortHoldsEachAddressToThePerClientLimitToo() throws {
+        let httpPort = try freeLoopbackPort()
+        let site = try HostProcess.makeSite(config: "[tls]\nenabled = true\n\n[server]\nhttp_port = \(httpPort)\n\n[limits]\nmax_connections_per_client = 3\n") { _ in }
+        let host = try HostProcess(site: site)
+        #expect(host.scheme == "https")
+        #expect(try wire(["hold", "\(httpPort)", "5"])["closed"] as? Int == 2)
+    }
+
     /// Past `max_connections_per_client` a connection is closed as soon as it is accepted, and
     /// counted; other addresses are not affected.
     @Test func pastThePerClientLimitAConnectionIsClosedAtOnceAndCounted() throws {
