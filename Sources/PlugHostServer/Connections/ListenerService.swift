@@ -50,9 +50,10 @@ struct ListenerService<Child: ServerChildChannel>: Service {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
-            // NIO accepts 4 connections per wake-up by default; under a flood of connections
-            // (most of them refused at once by the per-client limit) that let the kernel's listen
-            // queue overflow, and a dropped handshake costs any client a 1 s retransmission.
+            // NIO accepts 4 connections per wake-up by default. Under a flood of connections (most
+            // of them refused at once by the per-client limit) draining the listen queue faster
+            // keeps it from overflowing (see ListeningSocket.backlog): a handshake the kernel
+            // drops costs any client, not only the flooding one, a 1 s retransmission.
             .serverChannelOption(ChannelOptions.maxMessagesPerRead, value: 64)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
         let server = try await bootstrap.bind(socket.descriptor) { channel -> EventLoopFuture<Child.Value> in
