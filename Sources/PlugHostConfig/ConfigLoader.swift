@@ -221,6 +221,11 @@ public enum ConfigLoader {
         config.limits.maxHeaderCount = try limits.int("max_header_count", default: config.limits.maxHeaderCount, in: 8...10_000)
         config.limits.maxURILength = try limits.int("max_uri_length", default: config.limits.maxURILength, in: 256...(1 << 20))
         config.limits.maxConnections = try limits.int("max_connections", default: config.limits.maxConnections, in: 1...1_000_000)
+        config.limits.maxConnectionsPerClient = try limits.int(
+            "max_connections_per_client", default: min(LimitSettings.defaultMaxConnectionsPerClient, config.limits.maxConnections), in: 1...1_000_000)
+        if config.limits.maxConnectionsPerClient > config.limits.maxConnections {
+            throw limits.error("max_connections_per_client", "is \(config.limits.maxConnectionsPerClient), more than max_connections (\(config.limits.maxConnections)); one address can never hold more than the whole server: set it to at most \(config.limits.maxConnections)")
+        }
         config.limits.requestHeadTimeout = try limits.seconds("request_head_timeout", default: config.limits.requestHeadTimeout, in: 0.1...3600)
         config.limits.idleTimeout = try limits.seconds("idle_timeout", default: config.limits.idleTimeout, in: 0.1...86_400)
         config.limits.requestReadTimeout = try limits.seconds("request_read_timeout", default: config.limits.requestReadTimeout, in: 0.1...86_400)

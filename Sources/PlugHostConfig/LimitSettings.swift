@@ -15,7 +15,16 @@ public struct LimitSettings: Sendable {
     /// Most TCP connections open at once (any protocol); at the maximum the server stops
     /// accepting, and further connections wait in the kernel's backlog until one closes.
     public var maxConnections = 4096
-    /// Seconds from connection open to a complete first request head (slowloris); 408 past it.
+    /// Most TCP connections open at once from one client address (an IPv6 client: its /64); past
+    /// it a new connection from that address is closed as soon as it is accepted. One address
+    /// then holds at most a sixteenth of the default `maxConnections`, however many it opens.
+    /// Unset, it is `defaultMaxConnectionsPerClient` or `maxConnections`, whichever is lower.
+    public var maxConnectionsPerClient = LimitSettings.defaultMaxConnectionsPerClient
+    /// Far above what one browser opens (six HTTP/1.1 connections to a host, one for HTTP/2), so
+    /// an office behind one NAT address still gets in; far below `maxConnections`.
+    public static let defaultMaxConnectionsPerClient = 256
+    /// Seconds from connection open to a complete first request head (slowloris), TLS handshake
+    /// included; past it the connection is closed (with 408 once HTTP/1.1 is spoken).
     public var requestHeadTimeout: Double = 10
     /// Seconds a kept-alive connection may wait for its next complete request head; closed past it.
     public var idleTimeout: Double = 60

@@ -4,7 +4,8 @@ import Synchronization
 
 /// The host's Prometheus metrics: requests by plugin, route template, method and status class;
 /// in-flight requests; refusals by the rate limiter and by authentication; plugin load failures;
-/// handler timeouts and double answers; process figures; and the plugins' own metrics.
+/// handler timeouts and double answers; connections refused at accept or closed before their first
+/// request; process figures; and the plugins' own metrics.
 ///
 /// Labels only ever hold bounded values — route templates, never raw paths — so a client cannot
 /// grow the registry by inventing URLs.
@@ -20,6 +21,9 @@ public final class HostMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let inFlight: Gauge
     private let droppedLogLines: Counter
+    private let refusedOverPerClientLimit: Counter
+    private let timedOutInHandshake: Counter
+    private let timedOutBeforeRequestHead: Counter
     private let started = Date()
     /// Every plugin metric by exported name: who owns it, its kind, and its help (the first one given,
     /// since the registry refuses — fatally — one name with two help texts).
@@ -33,6 +37,13 @@ public final class HostMetrics: Sendable {
     init() {
         inFlight = registry.makeGauge(descriptor: HostMetrics.named("plughost_http_requests_in_flight", "Requests being answered right now."))
         droppedLogLines = registry.makeCounter(descriptor: HostMetrics.named("plughost_log_lines_dropped_total", "Log lines dropped because the log queue was full."))
+        refusedOverPerClientLimit = registry.makeCounter(
+            descriptor: HostMetrics.named("plughost_connections_refused_total", "Connections closed as soon as they were accepted, by the limit that refused them."),
+            labels: [("limit", "max_connections_per_client")])
+        let timedOut = HostMetrics.named("plughost_connections_timed_out_total",
+                                         "Connections closed because no complete first request head arrived within request_head_timeout, by how far they got.")
+        timedOutInHandshake = registry.makeCounter(descriptor: timedOut, labels: [("stage", "tls_handshake")])
+        timedOutBeforeRequestHead = registry.makeCounter(descriptor: timedOut, labels: [("stage", "request_head")])
     }
 
     private let routes = Mutex<[String: RouteMetrics]>([:])
@@ -97,6 +108,15 @@ public final class HostMetrics: Sendable {
 
     package func pluginsLoaded(_ count: Int) {
         registry.makeGauge(descriptor: HostMetrics.named("plughost_plugins_loaded", "Plugins serving.")).set(Double(count))
+    }
+
+    /// A connection was closed at accept: its address already had `max_connections_per_client` open.
+    package func connectionRefusedOverPerClientLimit() { refusedOverPerClientLimit.increment() }
+
+    /// A connection was closed at `request_head_timeout`: before its TLS handshake ended
+    /// (`inHandshake`), or after it but before a complete first request head.
+    package func connectionTimedOut(inHandshake: Bool) {
+        (inHandshake ? timedOutInHandshake : timedOutBeforeRequestHead).increment()
     }
 
     /// A log line did not fit in the log queue and was dropped.

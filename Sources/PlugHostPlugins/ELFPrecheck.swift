@@ -1,22 +1,25 @@
 import Foundation
 
-/// Checks that an ELF file is whole before `dlopen` maps it.
+/// Checks that an ELF file is whole, and built for this machine, before `dlopen` maps it.
 ///
 /// The dynamic loader maps segments straight from the file; a segment that runs past the end of a
 /// truncated file is mapped anyway, and the first touch of it kills the process with SIGBUS. So
 /// the host reads the headers itself and refuses a file whose segments or section table do not fit.
+/// A file for another machine it refuses too: glibc's `dlopen` skips such a file as if it were
+/// absent, and says "No such file or directory".
 enum ELFPrecheck {
-    /// Nil when the file looks whole (or is not 64-bit little-endian ELF, which dlopen then judges);
-    /// otherwise what is wrong with it.
-    static func problem(in url: URL) -> String? {
+    /// Nil when the file looks whole and native (or is not 64-bit little-endian ELF, which dlopen
+    /// then judges); otherwise why the plugin `file` is refused.
+    static func problem(in url: URL, file: String) -> PluginLoadError? {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd() else { return nil }
         try? handle.seek(toOffset: 0)
         guard let header = try? handle.read(upToCount: 64), header.count >= 4 else {
-            return "it is \(size) bytes long, too short for any shared library"
+            return incomplete("it is \(size) bytes long, too short for any shared library", file: file)
         }
         guard header.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { return nil }  // not ELF: dlopen explains
+        if header.count >= 20, let problem = otherMachine(header, file: file) { return problem }
         guard header.count == 64, header[4] == 2, header[5] == 1 else { return nil }  // ELF64 little-endian only
 
         func integer(_ bytes: Data, at offset: Int, size: Int) -> UInt64 {
@@ -33,10 +36,10 @@ enum ELFPrecheck {
 
         let truncated = "it is truncated: \(size) bytes, but its ELF headers describe"
         let programTableEnd = programHeaderOffset + programHeaderSize * programHeaderCount
-        guard programTableEnd <= size else { return "\(truncated) a program header table ending at byte \(programTableEnd)" }
+        guard programTableEnd <= size else { return incomplete("\(truncated) a program header table ending at byte \(programTableEnd)", file: file) }
         if sectionHeaderOffset > 0 {
             let sectionTableEnd = sectionHeaderOffset + sectionHeaderSize * sectionHeaderCount
-            guard sectionTableEnd <= size else { return "\(truncated) a section table ending at byte \(sectionTableEnd)" }
+            guard sectionTableEnd <= size else { return incomplete("\(truncated) a section table ending at byte \(sectionTableEnd)", file: file) }
         }
         try? handle.seek(toOffset: programHeaderOffset)
         guard programHeaderSize >= 56, let table = try? handle.read(upToCount: Int(programHeaderSize * programHeaderCount)) else { return nil }
@@ -45,8 +48,36 @@ enum ELFPrecheck {
             let type = integer(table, at: base, size: 4)
             guard type == 1 else { continue }  // PT_LOAD
             let end = integer(table, at: base + 0x08, size: 8) + integer(table, at: base + 0x20, size: 8)
-            guard end <= size else { return "\(truncated) a loadable segment ending at byte \(end)" }
+            guard end <= size else { return incomplete("\(truncated) a loadable segment ending at byte \(end)", file: file) }
         }
         return nil
+    }
+
+    private static func incomplete(_ cause: String, file: String) -> PluginLoadError {
+        PluginLoadError(file: file, reason: .notASharedLibrary, cause: cause,
+                        fix: "Copy the file again completely (a plugin must be installed whole, e.g. copied then renamed into place), or remove it")
+    }
+
+    /// ELF `e_machine` values by name, for the message.
+    private static let machines: [UInt16: String] = [3: "x86 (32-bit)", 8: "mips", 20: "ppc", 21: "ppc64", 22: "s390x", 40: "arm (32-bit)",
+                                                     62: "x86_64", 183: "aarch64", 243: "riscv", 258: "loongarch"]
+
+    #if arch(x86_64)
+    private static let hostMachine: UInt16? = 62
+    #elseif arch(arm64)
+    private static let hostMachine: UInt16? = 183
+    #else
+    private static let hostMachine: UInt16? = nil
+    #endif
+
+    /// The refusal of a file whose ELF header names a machine other than the host's.
+    private static func otherMachine(_ header: Data, file: String) -> PluginLoadError? {
+        let low = UInt16(header[header.startIndex + 18]), high = UInt16(header[header.startIndex + 19])
+        let machine = header[header.startIndex + 5] == 2 ? low << 8 | high : high << 8 | low  // EI_DATA 2: big-endian
+        guard let hostMachine, machine != hostMachine else { return nil }
+        let host = BuildSignature.host.target
+        return PluginLoadError(file: file, reason: .incompatibleBuild,
+                               cause: "it was built for another architecture: \(machines[machine] ?? "ELF machine \(machine)"), but this host runs on \(host)",
+                               fix: "Build it for \(host)")
     }
 }

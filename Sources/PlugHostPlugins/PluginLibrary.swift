@@ -14,10 +14,7 @@ struct PluginLibrary: @unchecked Sendable {
 
     /// Opens `path` and finds both entry points, or explains in the error why it cannot.
     static func open(_ path: String, displayName: String) throws(PluginLoadError) -> PluginLibrary {
-        if let problem = ELFPrecheck.problem(in: URL(filePath: path)) {
-            throw PluginLoadError(file: displayName, reason: .notASharedLibrary, cause: problem,
-                                  fix: "Copy the file again completely (a plugin must be installed whole, e.g. copied then renamed into place), or remove it")
-        }
+        if let problem = ELFPrecheck.problem(in: URL(filePath: path), file: displayName) { throw problem }
         let runtimeWasLoaded = ph_shared_swift_runtime_is_loaded() != 0
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw classify(dlerrorText(), file: displayName)

@@ -1,6 +1,7 @@
 /// Why one plugin file was refused. The description is one line: the file, the cause, the fix.
-public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
-    public enum Reason: String, Sendable {
+/// Codable: `plughost check` hands the refusals it made to its loader process.
+public struct PluginLoadError: Error, CustomStringConvertible, Sendable, Codable {
+    public enum Reason: String, Sendable, Codable {
         case notASharedLibrary = "not_a_shared_library"
         case missingDependency = "missing_dependency"
         case undefinedSymbol = "undefined_symbol"
@@ -17,6 +18,8 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
         case insecurePermissions = "insecure_permissions"
         case hashMismatch = "sha256_mismatch"
         case quarantined = "quarantined"
+        /// Its loading crashed, exited or hung the process loading it (`plughost check`).
+        case loadingDidNotReturn = "loading_did_not_return"
     }
 
     public let file: String
@@ -25,6 +28,13 @@ public struct PluginLoadError: Error, CustomStringConvertible, Sendable {
     public let cause: String
     /// What to do about it.
     public let fix: String
+
+    public init(file: String, reason: Reason, cause: String, fix: String) {
+        self.file = file
+        self.reason = reason
+        self.cause = cause
+        self.fix = fix
+    }
 
     public var description: String { "plugin \(file) refused: \(cause). \(fix)." }
 }

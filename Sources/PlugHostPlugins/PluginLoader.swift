@@ -54,6 +54,9 @@ public struct PluginLoader: Sendable {
     let allowInsecurePermissions: Bool
     let pinnedHashes: [String: String]
     let quarantined: [QuarantinedPlugin]
+    /// Files refused without being opened, by file name: `plughost check` names here each plugin
+    /// whose loading ended its loader process, and loads the others again.
+    let refusedUnopened: [String: PluginLoadError]
 
     /// Every `.so` directly in `directory`, sorted by name (PlugHost runs on Linux only).
     public static func pluginFiles(in directory: URL) throws -> [URL] {
@@ -61,7 +64,8 @@ public struct PluginLoader: Sendable {
         return names.filter { $0.hasSuffix(".so") && !$0.hasPrefix(".") }.sorted().map { directory.appending(path: $0) }
     }
 
-    public init(registry: RouteRegistry, settings: PluginSettings, logger: Logger) {
+    public init(registry: RouteRegistry, settings: PluginSettings, logger: Logger, refusing refusals: [PluginLoadError] = []) {
+        self.refusedUnopened = Dictionary(refusals.map { ($0.file, $0) }) { first, _ in first }
         self.registry = registry
         let json = settings.settingsJSON
         self.settingsJSON = { json[$0] ?? "{}" }
@@ -110,6 +114,7 @@ public struct PluginLoader: Sendable {
     /// hash shown and pinned is of the bytes checked, not of whatever the path holds later.
     public func load(_ url: URL, sha256 known: String? = nil, alreadyLoaded: [LoadedPlugin] = []) throws(PluginLoadError) -> LoadedPlugin {
         let file = url.lastPathComponent
+        if let refusal = refusedUnopened[file] { throw refusal }
         let sha256 = known ?? (try? Self.sha256(of: url)) ?? "unreadable"
         if let quarantine = quarantined.first(where: { $0.file == file && $0.sha256 == sha256 }) {
             throw PluginLoadError(file: file, reason: .quarantined, cause: "the supervisor quarantined it: \(quarantine.reason)",

@@ -49,6 +49,7 @@ int ph_record_create(const char *directory) {
     empty.magic = PH_RECORD_MAGIC;
     empty.size = sizeof empty;
     empty.crash_slot = PH_RECORD_NO_SLOT;
+    empty.exit_slot = PH_RECORD_NO_SLOT;
     if (pwrite(fd, &empty, sizeof empty, 0) != (ssize_t)sizeof empty) {
         int saved = errno;
         close(fd);
@@ -113,8 +114,17 @@ static void on_fatal_signal(int signal_number, siginfo_t *info, void *context) {
     if (info->si_code <= 0) raise(signal_number);
 }
 
+/* Runs on the thread that called exit(), before the process ends (not after _exit(), which runs
+ * no handler: the supervisor then knows only that exit() was not called). */
+static void on_exit_called(void) {
+    if (record == NULL) return;
+    if (thread_slot >= 0 && __atomic_load_n(&record->slots[thread_slot].active, __ATOMIC_ACQUIRE)) record->exit_slot = thread_slot;
+    __atomic_store_n(&record->exit_called, 1, __ATOMIC_RELEASE);
+}
+
 void ph_record_install_crash_handlers(void) {
     if (record == NULL) return;
+    atexit(on_exit_called);
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
         struct sigaction action;
         memset(&action, 0, sizeof action);
@@ -173,4 +183,9 @@ void ph_record_enter(int32_t index, const char *what) {
 void ph_record_leave(void) {
     if (record == NULL || thread_slot < 0) return;
     __atomic_store_n(&record->slots[thread_slot].active, 0, __ATOMIC_RELEASE);
+}
+
+void ph_record_note_host_exit(void) {
+    if (record == NULL) return;
+    __atomic_store_n(&record->host_exit, 1, __ATOMIC_RELEASE);
 }

@@ -95,8 +95,10 @@ public struct HostServer: Sendable {
     /// process has stopped accepting connections and finishes the ones it has.
     public func run(listeners: Listeners, onDraining: @escaping @Sendable () -> Void = {},
                     onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
+        DescriptorLimit.raise(for: config.limits.maxConnections, logger: logger)
+        let events = ConnectionEvents(logger: logger, metrics: config.metrics.enabled ? HostMetrics.shared : nil)
         let grace = ShutdownGrace(seconds: config.server.shutdownGrace, logger: logger)
-        let http1 = connectionConfiguration(grace: grace)
+        let http1 = connectionConfiguration(events: events, grace: grace)
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
         let watcher = KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval)
@@ -114,24 +116,29 @@ public struct HostServer: Sendable {
         }
         // Past max_connections the listening socket is not read until one closes: every TCP
         // connection counts, TLS and HTTP/2 included, and the rest wait in the kernel's backlog.
+        // A client address past max_connections_per_client is refused at once instead, and a
+        // connection without a first request head within request_head_timeout is closed.
         let maxConnections = config.limits.maxConnections
+        let admission = ConnectionAdmission(limits: config.limits, events: events)
         var services: [any Service]
         if config.tls.enabled {
-            let channel = try HTTP2UpgradeChannel(
+            let channel = try HTTPSChannel(
                 tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
                 // An HTTP/2 connection with no open stream is idle: closed like a kept-alive HTTP/1.1 one.
                 configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)), streamConfiguration: http1),
+                headerListBytes: config.limits.http2HeaderListBytes,
                 responder: responder
             )
-            services = [ListenerService(socket: listeners.main, child: FlushingHTTPSChannel(base: channel), maxConnections: maxConnections,
-                                        logger: logger, onRunning: onRunning, onStoppedAccepting: onDraining, grace: grace)]
+            services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
+                                        onRunning: onRunning, onStoppedAccepting: onDraining, admission: admission, grace: grace)]
         } else {
             let channel = HTTP1Channel(responder: responder, configuration: http1)
             services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
-                                        onRunning: onRunning, onStoppedAccepting: onDraining, grace: grace)]
+                                        onRunning: onRunning, onStoppedAccepting: onDraining, admission: admission, grace: grace)]
         }
         if let redirect = listeners.redirect {
-            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, grace: grace, logger: logger))
+            services.append(HTTPSRedirect.service(socket: redirect, httpsPort: mainPort, connection: http1, maxConnections: maxConnections,
+                                                  admission: admission, grace: grace, logger: logger))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
@@ -175,7 +182,7 @@ public struct HostServer: Sendable {
     /// `[limits]` on every connection: the decoder's head limits (431) and the ConnectionGuard's
     /// target length, timeouts and connection count; and what became of each response, for the
     /// request log (ResponseDelivery).
-    private func connectionConfiguration(grace: ShutdownGrace) -> HTTP1Channel.Configuration {
+    private func connectionConfiguration(events: ConnectionEvents, grace: ShutdownGrace) -> HTTP1Channel.Configuration {
         let limits = config.limits
         let securityHeaders = { () -> HTTPFields in
             var fields = HTTPFields()
@@ -184,13 +191,13 @@ public struct HostServer: Sendable {
         }()
         let logger = logger
         return HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger), ResponseDelivery(grace: grace)],
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger, events: events),
+                                        ResponseDelivery(grace: grace)],
             // The guard closes idle connections itself (idle_timeout), after a response has ended.
             idleTimeout: nil,
-            // The decoder's bound keeps memory in check; it counts the request line too, so it
-            // leaves room for the longest target. The guard applies the exact limits to each part.
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes + limits.maxURILength + 1024,
-                                            maxHeaderListSize: limits.maxHeaderBytes + limits.maxURILength + 1024,
+            // The decoder's bound keeps memory in check (HeaderDecodingBounds); the guard applies
+            // the exact limits to each part.
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.http1HeadBytes, maxHeaderListSize: limits.http1HeadBytes,
                                             maxHeaderFieldCount: limits.maxHeaderCount + 1)
         )
     }

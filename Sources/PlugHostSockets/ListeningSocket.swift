@@ -9,9 +9,13 @@ public struct ListeningSocket: Sendable {
     /// The port actually bound (the one the kernel chose when 0 was asked for).
     public let port: Int
 
-    /// Connections the kernel queues before one is accepted; nginx's default. The queue is what
-    /// carries clients over a worker restart.
-    package static let backlog: Int32 = 511
+    /// Connections the kernel queues before one is accepted (Linux caps it at
+    /// net.core.somaxconn, 4096 by default since 5.4). The queue is what carries clients over a
+    /// worker restart, and what absorbs a burst of connections: nginx's 511 overflowed under a
+    /// flood of connections from one client (refused at once, but each must be accepted first),
+    /// and a handshake the kernel drops costs any client, not only the flooding one, a 1 s
+    /// retransmission.
+    package static let backlog: Int32 = 4096
 
     /// Binds `host`:`port` (0 for any free port) and listens. The descriptor is close-on-exec: it
     /// reaches a worker only when handed over explicitly. Errors are `IOError`s with the errno,

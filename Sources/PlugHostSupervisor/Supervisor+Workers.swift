@@ -82,33 +82,37 @@ extension Supervisor {
         }
         replyToReloadIfDrained()
         let pid = worker.process.pid
+        // Read before deciding anything: an exit status may be a plugin's exit(), not the worker's.
+        let report = CrashReport.read(descriptor: worker.process.crashRecord, ended: status)
         switch worker.role {
         case .draining, .stopping:
             if let signal = status.signal, signal != SIGKILL {
-                logger.error("worker \(pid) (generation \(worker.process.generation)) crashed while draining: it was \(CrashReport.read(descriptor: worker.process.crashRecord, signal: signal))")
+                logger.error("worker \(pid) (generation \(worker.process.generation)) crashed while draining: it \(report)")
             } else {
-                logger.info("worker \(pid) (generation \(worker.process.generation)) finished draining and \(status)")
+                logger.info("worker \(pid) (generation \(worker.process.generation)) finished draining and \(report.culprit == nil ? "\(status)" : "\(report)")")
             }
         case .crashed:
             logger.info("crashed worker \(pid) \(status)")
         case .starting where failsReload:
-            let reason = worker.failure ?? crashDescription(worker, status)
-            failReload("the new worker \(pid) could not start: \(reason)")
-        case .starting where !everReady && status.signal == nil:
+            failReload("the new worker \(pid) could not start: \(whyEnded(worker, report))")
+        case .starting where !everReady && status.signal == nil && report.culprit == nil && (worker.failure != nil || report.isHostExit):
             // The host cannot start at all (bad plugin in strict mode, unreadable key file, ...):
-            // the worker said why; stop rather than restart it forever.
+            // the worker said why, or ended itself; stop rather than restart it forever. An exit
+            // the host did not decide on (plugin code's) restarts like a crash instead.
             logger.critical("the worker could not start (\(worker.failure ?? "it \(status)")); stopping")
             exitStatus = status.status.map { $0 == 0 ? 1 : $0 } ?? 1
             stop()
         case .starting, .serving:
             guard !stopping else { return }
-            restart(after: worker, status)
+            restart(after: worker, status, report)
         }
     }
 
-    private func crashDescription(_ worker: WorkerPool.Worker, _ status: WorkerExit) -> String {
-        guard let signal = status.signal else { return "it \(status)" }
-        return "it was \(CrashReport.read(descriptor: worker.process.crashRecord, signal: signal))"
+    /// Why a worker ended, for the log and `plughost reload`: what it said, and what its crash
+    /// record adds (always, when that names a plugin).
+    private func whyEnded(_ worker: WorkerPool.Worker, _ report: CrashReport) -> String {
+        guard let failure = worker.failure else { return "it \(report)" }
+        return report.culprit == nil ? failure : "\(failure); it \(report)"
     }
 
     /// The worker's crash handler reported a fatal signal. The worker may take seconds more to die
@@ -117,31 +121,27 @@ extension Supervisor {
         guard worker.role == .starting || worker.role == .serving else { return }
         workers[id]?.role = .crashed
         after(SupervisorTimeouts.crashedWorkerExit, .stopTimedOut(worker: id))
-        let report = CrashReport.read(descriptor: worker.process.crashRecord, signal: nil)
+        let report = CrashReport.read(descriptor: worker.process.crashRecord, ended: nil)
         if reload.awaits(id) {
-            failReload("the new worker \(worker.process.pid) crashed while starting: it was \(report)")
+            failReload("the new worker \(worker.process.pid) crashed while starting: it \(report)")
             return
         }
         guard !stopping else { return }
-        logger.error("worker \(worker.process.pid) (generation \(worker.process.generation)) crashed: it was \(report)")
+        logger.error("worker \(worker.process.pid) (generation \(worker.process.generation)) crashed: it \(report)")
         replace(worker, culprit: report.culprit)
     }
 
-    /// A worker died unasked without its crash handler saying so first (an exit, or a signal no
-    /// handler sees, such as SIGKILL): say why, then replace it.
-    private func restart(after worker: WorkerPool.Worker, _ status: WorkerExit) {
-        var culprit: CrashReport.Plugin?
-        let pid = worker.process.pid
-        if let signal = status.signal {
-            let report = CrashReport.read(descriptor: worker.process.crashRecord, signal: signal)
-            culprit = report.culprit
-            // A worker that never started, killed while one plugin was loading: that plugin hangs.
-            if worker.timedOut, report.otherCalls.count == 1, let loading = report.otherCalls.first, loading.what.hasPrefix("loading ") {
-                culprit = loading.plugin
-            }
-            logger.error("worker \(pid) (generation \(worker.process.generation)) crashed: it was \(report)\(worker.failure.map { " (\($0))" } ?? "")")
+    /// A worker died unasked without its crash handler saying so first: a signal no handler sees
+    /// (SIGKILL), or an exit. An exit the host did not decide on is a crash, of the plugin whose
+    /// call called exit(), or else of the only plugin call in flight (after an `_exit()`, or an
+    /// exit() from a thread a plugin started). Say why, then replace it.
+    private func restart(after worker: WorkerPool.Worker, _ status: WorkerExit, _ report: CrashReport) {
+        let culprit = report.culprit(killedForHanging: worker.timedOut)
+        let who = "worker \(worker.process.pid) (generation \(worker.process.generation))"
+        if report.isHostExit {
+            logger.error("\(who) \(status)\(worker.failure.map { ": \($0)" } ?? "") without being asked to stop")
         } else {
-            logger.error("worker \(pid) (generation \(worker.process.generation)) \(status)\(worker.failure.map { ": \($0)" } ?? "") without being asked to stop")
+            logger.error("\(who) crashed: it \(report)\(worker.failure.map { " (\($0))" } ?? "")")
         }
         replace(worker, culprit: culprit)
     }

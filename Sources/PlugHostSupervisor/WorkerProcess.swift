@@ -43,30 +43,25 @@ final class WorkerProcess: Sendable {
         }
         // Room for the lines written while the supervisor gathers (a worker blocks when it is full).
         _ = ph_pipe_set_size(logPipe[1], 1 << 20)
-        let recordDirectory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        let record = ph_record_create(recordDirectory)
-        guard record >= 0 else {
-            let message = String(cString: strerror(errno))
+        let record: Int32
+        do {
+            record = try makeCrashRecord()
+        } catch {
             [pair[0], pair[1], logPipe[0], logPipe[1]].forEach { close($0) }
-            throw SpawnFailure(description: "cannot make the worker's crash record in \(recordDirectory): \(message)")
+            throw error
         }
         // Order matters: index i becomes descriptor 3 + i in the worker (WorkerDescriptor).
         var descriptors = [pair[1], record, logPipe[1], listeners.main.descriptor]
         if let redirect = listeners.redirect { descriptors.append(redirect.descriptor) }
-        let executable = executablePath()
-        let argv = [executable, "worker"] + arguments
-        var pid: pid_t = 0
-        let result = withCStrings(argv) { argvPointer in
-            withCStrings(workerEnvironment()) { envPointer in
-                ph_spawn(executable, argvPointer, envPointer, descriptors, Int32(descriptors.count), &pid)
-            }
+        let pid: pid_t
+        do {
+            pid = try startSelf(["worker"] + arguments, descriptors: descriptors)
+        } catch {
+            [pair[0], pair[1], logPipe[0], logPipe[1], record].forEach { close($0) }
+            throw error
         }
         close(pair[1])
         close(logPipe[1])
-        guard result == 0 else {
-            [pair[0], logPipe[0], record].forEach { close($0) }
-            throw SpawnFailure(description: "cannot start a worker (\(executable)): \(String(cString: strerror(result)))")
-        }
         let worker = WorkerProcess(id: id, generation: generation, pid: pid, control: pair[0], crashRecord: record)
         worker.watch(logPipe: logPipe[0], logSink: logSink, events: events)
         return worker
@@ -110,19 +105,40 @@ final class WorkerProcess: Sendable {
         close(crashRecord)
     }
 
-    /// The supervisor's environment, with the Swift runtime's backtracer off unless the operator
+    /// A new crash record for a child that loads plugins: in /dev/shm, else the temporary directory.
+    static func makeCrashRecord() throws(SpawnFailure) -> Int32 {
+        let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let record = ph_record_create(directory)
+        guard record >= 0 else {
+            throw SpawnFailure(description: "cannot make a crash record in \(directory): \(String(cString: strerror(errno)))")
+        }
+        return record
+    }
+
+    /// Starts this very binary (children run the same build as their parent) with `arguments`,
+    /// `descriptors` becoming 3, 4, ... in the child; returns its pid.
+    static func startSelf(_ arguments: [String], descriptors: [Int32]) throws(SpawnFailure) -> pid_t {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var pid: pid_t = 0
+        let result = withCStrings([executable] + arguments) { argvPointer in
+            withCStrings(childEnvironment()) { envPointer in
+                ph_spawn(executable, argvPointer, envPointer, descriptors, Int32(descriptors.count), &pid)
+            }
+        }
+        guard result == 0 else {
+            throw SpawnFailure(description: "cannot start \(executable) \(arguments.first ?? ""): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// This process's environment, with the Swift runtime's backtracer off unless the operator
     /// set SWIFT_BACKTRACE: it keeps a crashed worker (and every connection it held) alive for
     /// seconds while it symbolicates, and its helper process inherits the client sockets. The
     /// crash record already names the plugin and the route (docs/OPERATIONS.md).
-    private static func workerEnvironment() -> [String] {
+    private static func childEnvironment() -> [String] {
         var environment = ProcessInfo.processInfo.environment
         if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
         return environment.map { "\($0.key)=\($0.value)" }
-    }
-
-    /// This very binary: workers run the same build as their supervisor.
-    private static func executablePath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }
 

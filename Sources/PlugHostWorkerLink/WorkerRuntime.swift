@@ -21,16 +21,28 @@ public enum WorkerRuntime {
         for descriptor in [WorkerDescriptor.control, WorkerDescriptor.crashRecord, WorkerDescriptor.logFile] {
             _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         }
-        // Before any plugin loads: from here on a fatal signal is reported with the plugin call it hit.
-        guard ph_record_attach(WorkerDescriptor.crashRecord, WorkerDescriptor.control) == 0 else {
-            throw AttachFailure(description: "the crash record (descriptor \(WorkerDescriptor.crashRecord)) cannot be mapped: \(String(cString: strerror(errno)))")
-        }
-        ph_record_install_crash_handlers()
+        try attachCrashRecord()
         return Listeners(
             main: try ListeningSocket.inherited(WorkerDescriptor.listener),
             // Handed over only when [server] http_port is set.
             redirect: try? ListeningSocket.inherited(WorkerDescriptor.redirectListener)
         )
+    }
+
+    /// Maps the crash record and installs the handlers that fill it. Call before loading plugins:
+    /// from then on a fatal signal, or an exit() from plugin code, is reported with the plugin
+    /// call it ended (`plughost check`'s loader process calls this alone).
+    public static func attachCrashRecord() throws {
+        guard ph_record_attach(WorkerDescriptor.crashRecord, WorkerDescriptor.control) == 0 else {
+            throw AttachFailure(description: "the crash record (descriptor \(WorkerDescriptor.crashRecord)) cannot be mapped: \(String(cString: strerror(errno)))")
+        }
+        ph_record_install_crash_handlers()
+    }
+
+    /// Notes in the crash record that the host itself ends this process now (its command returned
+    /// or failed). Any other exit is read as plugin code's (CrashReport, in the supervisor).
+    public static func noteHostExit() {
+        ph_record_note_host_exit()
     }
 
     /// Tells the supervisor something; a failed write means it is gone, which the lifeline handles.
@@ -42,6 +54,15 @@ public enum WorkerRuntime {
     /// Watches the control socket: when the supervisor exits (even by SIGKILL) its end closes, and
     /// this worker shuts down gracefully rather than serve on unsupervised.
     public static func startLifeline(logger: Logger) {
+        whenParentIsGone {
+            logger.warning("the supervisor is gone; shutting down")
+            kill(getpid(), SIGTERM)
+        }
+    }
+
+    /// Runs `action` on a thread of its own once the process at the other end of the control
+    /// socket has exited (even by SIGKILL): its end closes then.
+    public static func whenParentIsGone(_ action: @escaping @Sendable () -> Void) {
         Thread.detachNewThread {
             var byte: UInt8 = 0
             while true {
@@ -49,8 +70,7 @@ public enum WorkerRuntime {
                 if count < 0, errno == EINTR { continue }
                 if count <= 0 { break }
             }
-            logger.warning("the supervisor is gone; shutting down")
-            kill(getpid(), SIGTERM)
+            action()
         }
     }
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PlugHostDocs
+import PlugHostConfig
 import PlugHostKeys
 import PlugHostPlugins
+import PlugHostSupervisor
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,13 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.load()
+        // A directory that is not there is a wrong [plugins] dir (or a check run from the wrong
+        // place), not a host without plugins: `serve` would start with none.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: config.plugins.directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            printError("configuration error: the plugins directory \(config.plugins.directory.path) does not exist ([plugins] dir); create it, or set [plugins] dir in host.toml")
+            throw ExitCode(2)
+        }
         print("configuration: ok (\(config.plugins.directory.path))")
         do {
             let keys = try KeyStore(file: KeyFile(url: config.resolve(config.auth.keysFile)),
@@ -24,26 +32,37 @@ struct CheckCommand: ParsableCommand {
             printError("key file error: \(error)")
             throw ExitCode(2)
         }
-        let loader = PluginLoader(registry: RouteRegistry.withBuiltins(), settings: config.plugins, logger: quietLogger())
-        let report = loader.loadDirectory(config.plugins.directory)
-        for plugin in report.loaded {
-            let middlewares = plugin.middlewares.isEmpty ? "" : ", middleware \(plugin.middlewares.map(\.name).joined(separator: ", "))"
-            print("plugin \(plugin.file): ok, '\(plugin.name)' \(plugin.version), \(plugin.routes.count) route(s)\(middlewares)")
+        let status = try loadPluginsInLoaderProcess(timeLimit: config.supervisor.startTimeout)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Runs `plughost check-loader` (``CheckLoaderCommand``), which loads the plugins and prints the
+    /// rest of the report, in a process of its own: a plugin that crashes it, exits or does not
+    /// return within `timeLimit` is refused by name, and the others are loaded again without it.
+    /// Returns the loader's exit status.
+    private func loadPluginsInLoaderProcess(timeLimit: Double) throws -> Int32 {
+        var refusals: [PluginLoadError] = []
+        while true {
+            fflush(nil)  // this process's lines first (every stream: `stdout` is shared mutable state to Swift)
+            var arguments = ["check-loader", "--refuse", String(decoding: try JSONEncoder().encode(refusals), as: UTF8.self)]
+            if let path = options.config { arguments += ["--config", path] }
+            switch try LoaderProcess.run(arguments, timeLimit: timeLimit) {
+            case .finished(let status):
+                return status
+            case .ended(let report, let culprit, let timedOut):
+                let limit = "\(timeLimit) s ([supervisor] start_timeout)"
+                guard let culprit, !refusals.contains(where: { $0.file == culprit.file }) else {
+                    printError(timedOut ? "the plugins did not load within \(limit), and no single plugin was loading: it \(report)"
+                                        : "the process loading the plugins ended, and no plugin's code explains it: it \(report)")
+                    return 1
+                }
+                refusals.append(PluginLoadError(
+                    file: culprit.file, reason: .loadingDidNotReturn,
+                    cause: timedOut ? "its loading did not return within \(limit)" : "its loading ended the process loading it: it \(report)",
+                    fix: "A plugin must return from its initialisers and from ph_plugin_register, and never end the process; fix it, or remove it from the plugins directory"
+                ))
+            }
         }
-        for failure in report.failures {
-            print("\(failure)")
-        }
-        for warning in report.warnings {
-            print("warning: \(warning)")
-        }
-        // The same document `serve` builds, so broken plugin docs show up here, in CI, too.
-        let docsWarnings = config.docs.enabled
-            ? APIDocument.make(config: config, report: report) { $0.limited && config.rateLimit.enabled }.warnings : []
-        for warning in docsWarnings {
-            print("docs warning: \(warning)")
-        }
-        print("\(report.loaded.count) plugin(s) ok, \(report.failures.count) refused, \(docsWarnings.count) docs warning(s)")
-        if !report.failures.isEmpty || (config.plugins.strict && !docsWarnings.isEmpty) { throw ExitCode(1) }
     }
 }
 

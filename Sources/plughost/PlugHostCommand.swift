@@ -9,7 +9,8 @@ struct PlugHostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plughost",
         abstract: "A Swift server host that loads plugins (.so) at start and serves their routes under /api.",
-        subcommands: [ServeCommand.self, ReloadCommand.self, StatusCommand.self, CheckCommand.self, PluginsCommand.self, KeysCommand.self, WorkerCommand.self],
+        subcommands: [ServeCommand.self, ReloadCommand.self, StatusCommand.self, CheckCommand.self, PluginsCommand.self, KeysCommand.self, WorkerCommand.self,
+                      CheckLoaderCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -23,6 +23,8 @@ struct WorkerCommand: AsyncParsableCommand {
     var quarantine: String?
 
     func run() async throws {
+        // However this returns or throws, the host chose to end: an exit without this note is a plugin's.
+        defer { WorkerRuntime.noteHostExit() }
         var config: HostConfig
         do {
             config = try LaunchOptions(configPath: options.config, host: address.host, port: address.port, logLevel: nil).loadConfig()
@@ -39,6 +41,7 @@ struct WorkerCommand: AsyncParsableCommand {
             listeners = try WorkerRuntime.attach()
         } catch {
             printError("\(error)")
+            WorkerRuntime.send(WorkerMessage(event: .failed, error: "\(error)"))
             throw ExitCode(2)
         }
         let logger = try options.bootstrapLogging(config, toSupervisor: WorkerDescriptor.logFile)

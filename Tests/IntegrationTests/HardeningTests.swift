@@ -13,6 +13,8 @@ import Testing
             idle_timeout = 1
             request_read_timeout = 1
             max_connections = 600
+            # Every client of these tests, the 500 slowloris ones included, is 127.0.0.1.
+            max_connections_per_client = 600
 
             [rate_limit]
             enabled = false

@@ -46,6 +46,9 @@ typedef struct {
     uint32_t slot_count;   /* slots handed out so far (may exceed PH_RECORD_SLOTS: the rest untracked) */
     int32_t crash_signal;  /* 0 until a fatal signal arrives */
     int32_t crash_slot;    /* the crashing thread's slot, or PH_RECORD_NO_SLOT */
+    uint32_t exit_called;  /* 1 once exit() ran its handlers (0 after an _exit: none run) */
+    int32_t exit_slot;     /* the slot of the thread that called exit() from plugin code, or PH_RECORD_NO_SLOT */
+    uint32_t host_exit;    /* 1 once the host itself decided to end the process (ph_record_note_host_exit) */
     uint64_t fault_address;
     uint64_t crash_ns;     /* CLOCK_MONOTONIC at the crash */
     ph_record_plugin_t plugins[PH_RECORD_PLUGINS];
@@ -68,7 +71,9 @@ int ph_record_read(int fd, ph_crash_record_t *out);
 int ph_record_attach(int fd, int notify_fd);
 
 /* Worker: installs the fatal-signal handlers (SEGV, BUS, ILL, FPE, ABRT, TRAP, SYS) that note the
- * crashing thread before the previous handler (or the default action) runs. Call once, after
+ * crashing thread before the previous handler (or the default action) runs, and an atexit handler
+ * that notes whether exit() was called and, if from plugin code, on which thread: a plugin that
+ * ends the process with exit() is named like one that crashes it. Call once, after
  * ph_record_attach and before loading plugins. */
 void ph_record_install_crash_handlers(void);
 
@@ -89,6 +94,10 @@ void ph_record_enter(int32_t index, const char *what);
 
 /* Worker: the calling thread has returned from plugin code. */
 void ph_record_leave(void);
+
+/* Worker: the host itself is about to end the process (its command returned or failed). An exit
+ * without this note was not the host's decision: plugin code, or a thread a plugin started. */
+void ph_record_note_host_exit(void);
 
 /* The log queue (log_queue.c). Log lines are rendered once and appended here by any thread; one
  * writer thread takes them in batches and writes each batch to every sink, so no request waits

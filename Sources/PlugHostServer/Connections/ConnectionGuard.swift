@@ -8,7 +8,8 @@ import PlugHostPlugins
 import Synchronization
 
 /// Holds each connection to the `[limits]`: answers 431 for a head the decoder refused as too
-/// large, 414 for a too-long target, 408 for a first head that does not arrive in time; closes a
+/// large, 414 for a too-long target, 408 for a first head that does not arrive in time (its
+/// deadline runs from the accept: see ``FirstRequestDeadline``); closes a
 /// kept-alive connection that waits too long for its next head and a request whose body does not
 /// arrive in time. Slow clients cost a timer, never a thread. (The connection count is kept at the
 /// listening socket, by Hummingbird's MaximumAvailableConnections: see HostServer.)
@@ -26,6 +27,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The security headers, for the answers this handler gives itself.
     private let securityHeaders: HTTPFields
     private let logger: Logger
+    private let events: ConnectionEvents
     /// When a request head must have arrived: the first one (`headIsFirst`), or the next one on an
     /// idle kept-alive connection. Nil while a request is in progress.
     private var headDeadline: NIODeadline?
@@ -52,17 +54,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// stream's end is not a connection's, so only the head checks apply.
     private var isStream = false
 
-    init(limits: LimitSettings, securityHeaders: HTTPFields, logger: Logger) {
+    init(limits: LimitSettings, securityHeaders: HTTPFields, logger: Logger, events: ConnectionEvents) {
         self.limits = limits
         self.securityHeaders = securityHeaders
         self.logger = logger
+        self.events = events
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         // An HTTP/2 stream's parent is its connection, whose parent is the server.
         isStream = context.channel.parent?.parent != nil
         if isStream { return }
-        armHeadTimer(context: context, seconds: limits.requestHeadTimeout, first: true)
+        armHeadTimer(context: context, seconds: limits.requestHeadTimeout, first: true,
+                     deadline: FirstRequestDeadline.takeOver(on: context.pipeline))
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -79,6 +83,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             headDeadline = nil
+            if isStream, let connection = context.channel.parent {
+                FirstRequestDeadline.requestHeadArrived(on: connection.pipeline)
+            }
             if let target = head.path, target.utf8.count > limits.maxURILength {
                 refuse(context: context, status: .uriTooLong,
                        detail: "The request target is longer than \(limits.maxURILength) bytes ([limits] max_uri_length).")
@@ -176,8 +183,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         "The request header fields are larger than \(limits.maxHeaderBytes) bytes or more than \(limits.maxHeaderCount) ([limits] max_header_size, max_header_count)."
     }
 
-    private func armHeadTimer(context: ChannelHandlerContext, seconds: Double, first: Bool) {
-        headDeadline = .now() + .nanoseconds(Int64(seconds * 1e9))
+    /// `deadline`: when it is not `seconds` from now (the first head's runs from the accept).
+    private func armHeadTimer(context: ChannelHandlerContext, seconds: Double, first: Bool, deadline: NIODeadline? = nil) {
+        headDeadline = deadline ?? .now() + .nanoseconds(Int64(seconds * 1e9))
         headIsFirst = first
         headSeconds = seconds
         scheduleTimer(context: context)
@@ -209,7 +217,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let headDeadline, headDeadline <= now, openRequests == 0 {
             if headIsFirst, !servedOne {
-                logger.info("closing a connection from \(Self.peer(context)): no complete request head within \(headSeconds) s ([limits] request_head_timeout)")
+                events.timedOutBeforeFirstRequest(address: Self.peer(context), inHandshake: false, seconds: headSeconds)
                 refuse(context: context, status: .requestTimeout, detail: "No complete request head arrived within \(headSeconds) seconds.")
             } else {
                 // An idle kept-alive connection: closed quietly, as clients expect.

@@ -8,13 +8,19 @@ import ServiceLifecycle
 import Synchronization
 
 /// The optional plain-HTTP listener (`[server] http_port`): every request is answered with a
-/// permanent redirect to the same path over HTTPS, and nothing else.
+/// permanent redirect to the same path over HTTPS, and nothing else. Its connections are held to
+/// the same `[limits]` as the HTTPS port's (`connection`, `maxConnections`, `admission`): it shares
+/// the process's descriptors, so connections held open there would lock the HTTPS port out too.
 enum HTTPSRedirect {
-    static func service(socket: ListeningSocket, httpsPort: ListeningPort, grace: ShutdownGrace, logger: Logger) -> some Service {
+    static func service(socket: ListeningSocket, httpsPort: ListeningPort, connection: HTTP1Channel.Configuration,
+                        maxConnections: Int, admission: ConnectionAdmission, grace: ShutdownGrace, logger: Logger) -> some Service {
         let router = Router()
         router.add(middleware: RedirectMiddleware(httpsPort: httpsPort))
-        let channel = HTTP1Channel(responder: ConnectionResponder.make(router.buildResponder(), logger: logger))
-        return ListenerService(socket: socket, child: channel, maxConnections: nil, logger: logger, onRunning: { _ in }, grace: grace)
+        let channel = HTTP1Channel(responder: ConnectionResponder.make(router.buildResponder(), logger: logger), configuration: connection)
+        var service = ListenerService(socket: socket, child: channel, maxConnections: maxConnections, logger: logger, onRunning: { _ in })
+        service.admission = admission
+        service.grace = grace
+        return service
     }
 
     private struct RedirectMiddleware: RouterMiddleware {

@@ -24,6 +24,9 @@ struct ListenerService<Child: ServerChildChannel>: Service {
     let onRunning: @Sendable (any Channel) async -> Void
     /// Called once this process no longer accepts from the socket (graceful shutdown began).
     var onStoppedAccepting: @Sendable () -> Void = {}
+    /// The limits on connections that have not sent a request yet: how many one client address
+    /// may hold, and how long a connection may take to its first request head. Nil: none.
+    var admission: ConnectionAdmission? = nil
     /// Started when graceful shutdown begins; closes the connections still open when it runs out.
     var grace: ShutdownGrace?
 
@@ -33,10 +36,16 @@ struct ListenerService<Child: ServerChildChannel>: Service {
         let maxConnections = maxConnections
         let logger = logger
         let child = child
+        let admission = admission
         let grace = grace
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // First: a connection refused here is never counted in max_connections.
+                    if let admission {
+                        try channel.pipeline.syncOperations.addHandler(
+                            PerClientConnectionLimit(limit: admission.maxConnectionsPerClient, events: admission.events))
+                    }
                     if let maxConnections {
                         try channel.pipeline.syncOperations.addHandler(
                             AvailableConnectionsChannelHandler(delegate: MaximumAvailableConnections(maxConnections, logger: logger)))
@@ -44,9 +53,23 @@ struct ListenerService<Child: ServerChildChannel>: Service {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
+            // NIO accepts 4 connections per wake-up by default. Under a flood of connections (most
+            // of them refused at once by the per-client limit) draining the listen queue faster
+            // keeps it from overflowing (see ListeningSocket.backlog): a handshake the kernel
+            // drops costs any client, not only the flooding one, a 1 s retransmission.
+            .serverChannelOption(ChannelOptions.maxMessagesPerRead, value: 64)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-        let server = try await bootstrap.bind(socket.descriptor) { channel in
-            child.setup(channel: channel, logger: logger)
+        let server = try await bootstrap.bind(socket.descriptor) { channel -> EventLoopFuture<Child.Value> in
+            if let admission {
+                do {
+                    // Before the child's handlers, so that its clock starts at the accept.
+                    try channel.pipeline.syncOperations.addHandler(
+                        FirstRequestDeadline(seconds: admission.requestHeadTimeout, events: admission.events))
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            return child.setup(channel: channel, logger: logger)
         }
         // NIO listens again on a socket it is given, with its default backlog of 128, and its
         // backlog option does not reach a socket that is already bound: restore the queue that

@@ -36,6 +36,7 @@ struct EffectiveConfig: Encodable, Sendable {
         limits = ["max_body_size": .int(config.limits.maxBodyBytes), "max_route_body_size": .int(config.limits.maxRouteBodyBytes),
                   "max_header_size": .int(config.limits.maxHeaderBytes), "max_header_count": .int(config.limits.maxHeaderCount),
                   "max_uri_length": .int(config.limits.maxURILength), "max_connections": .int(config.limits.maxConnections),
+                  "max_connections_per_client": .int(config.limits.maxConnectionsPerClient),
                   "request_head_timeout": .double(config.limits.requestHeadTimeout), "idle_timeout": .double(config.limits.idleTimeout),
                   "request_read_timeout": .double(config.limits.requestReadTimeout)]
         tls = ["enabled": .bool(config.tls.enabled), "cert_file": .string(config.resolve(config.tls.certFile).path),

@@ -5,6 +5,7 @@ Every command talks to 127.0.0.1 only, is bounded in time and count, and prints 
   wire.py send PORT HEX [WAIT]        send bytes, read until close or WAIT s: status line, seconds, closed
   wire.py drip PORT TEXT INTERVAL MAX  send TEXT one byte per INTERVAL s until the server closes or MAX s pass
   wire.py idle PORT WAIT               one keep-alive request, then wait up to WAIT s for the server to close
+  wire.py hold PORT COUNT              open COUNT connections that send nothing, wait half a second, count those the server closed
   wire.py cap PORT COUNT               hold COUNT idle connections; is one more answered while they stay, and once one closes?
   wire.py slowloris PORT SLOW DURATION REQUESTS
                                        SLOW connections dripping a header byte a second for DURATION s,
@@ -17,11 +18,19 @@ Every command talks to 127.0.0.1 only, is bounded in time and count, and prints 
   wire.py numbered PORT PATH CONNECTIONS SECONDS
                                        like load, but each request asks PATH?n=N with its own N; prints the
                                        Ns answered 200 (so a test can look for each one's log line)
+  wire.py silent PORT COUNT SECONDS SCHEME
+                                       COUNT connections from 127.0.0.1 that never send a byte, opened within
+                                       SECONDS s, while a normal client on 127.0.0.2 opens a new connection
+                                       every 0.1 s for SECONDS + 2 s and GETs /api/health (SCHEME http or
+                                       https: over TLS, certificate not checked); prints the connections
+                                       opened and the requests answered, failed, and the slowest in ms
 """
 import http.client
 import json
 import os
+import resource
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -95,6 +104,22 @@ def idle(port, wait):
     started = time.monotonic()
     _, closed = read_until_close(sock, wait)
     return {"status": status_line(first), "closed": closed, "seconds": round(time.monotonic() - started, 3)}
+
+
+def hold(port, count):
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    time.sleep(0.5)
+    closed = 0
+    for sock in held:
+        sock.setblocking(False)
+        try:
+            closed += sock.recv(1) == b""
+        except BlockingIOError:
+            pass
+        except ConnectionResetError:
+            closed += 1
+        sock.close()
+    return {"closed": closed}
 
 
 def cap(port, count):
@@ -274,6 +299,59 @@ def numbered(port, path, connections, seconds):
     return {"answered": sorted(answered), "failed": failed[0]}
 
 
+def silent(port, count, seconds, scheme):
+    # Each silent connection is a descriptor of this process: raise the soft limit as far as the
+    # hard one allows, and say so if that is not enough (CI machines often start at 1024).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count + 200
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            raise SystemExit(f"RLIMIT_NOFILE hard limit {hard} is below the {wanted} descriptors this test needs")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    context = None
+    if scheme == "https":
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    started = time.monotonic()
+    stop = started + seconds + 2
+    held = []
+    latencies = []
+    failures = []
+
+    def normal_client():
+        while time.monotonic() < stop:
+            begun = time.monotonic()
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=3, source_address=("127.0.0.2", 0))
+                if context:
+                    sock = context.wrap_socket(sock)
+                sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                data, _ = read_until_close(sock, 3)
+                sock.close()
+                if status_line(data).startswith("HTTP/1.1 200"):
+                    latencies.append(time.monotonic() - begun)
+                else:
+                    failures.append(status_line(data) or "no answer")
+            except OSError as error:
+                failures.append(f"{type(error).__name__}: {error}")
+            time.sleep(max(0.0, 0.1 - (time.monotonic() - begun)))
+
+    client = threading.Thread(target=normal_client)
+    client.start()
+    while len(held) < count and time.monotonic() < started + seconds:
+        try:
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=0.2))
+        except OSError:
+            pass
+    opened = len(held)
+    client.join(seconds + 10)
+    for sock in held:
+        sock.close()
+    return {"opened": opened, "answered": len(latencies), "failed": len(failures), "failures": failures[:5],
+            "slowest_ms": round(max(latencies, default=0) * 1000, 1)}
+
+
 def main():
     command, port, rest = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     if command == "send":
@@ -282,12 +360,16 @@ def main():
         result = drip(port, rest[0].encode().decode("unicode_escape"), float(rest[1]), float(rest[2]))
     elif command == "idle":
         result = idle(port, float(rest[0]))
+    elif command == "hold":
+        result = hold(port, int(rest[0]))
     elif command == "cap":
         result = cap(port, int(rest[0]))
     elif command == "load":
         result = load(port, rest[0], int(rest[1]), float(rest[2]), rest[3] if len(rest) > 3 else None)
     elif command == "numbered":
         result = numbered(port, rest[0], int(rest[1]), float(rest[2]))
+    elif command == "silent":
+        result = silent(port, int(rest[0]), float(rest[1]), rest[2])
     elif command == "slowloris":
         result = slowloris(port, int(rest[0]), float(rest[1]), int(rest[2]))
     else:

@@ -60,10 +60,12 @@ final class RunningCommand: @unchecked Sendable {
             try? FileManager.default.removeItem(at: outputFile)
             try? FileManager.default.removeItem(at: errorFile)
         }
+        // Decoded leniently: a command may print bytes that are not UTF-8 (openssl s_client prints
+        // what the server sent, such as binary HTTP/2 frames), and the rest must still be read.
         return CommandResult(
             status: process.terminationStatus,
-            output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
-            error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+            output: (try? Data(contentsOf: outputFile)).map { String(decoding: $0, as: UTF8.self) } ?? "",
+            error: (try? Data(contentsOf: errorFile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         )
     }
 }
