@@ -91,13 +91,14 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
             status = head.status.code
             context.write(data, promise: promise)
         case .end:
-            guard var line else {
+            guard var held = line else {
                 context.write(data, promise: promise)
                 return
             }
             // Held before the end can reach the client: a worker that crashes once the client
             // has its answer still writes the line (the log queue's crash handler waits for it).
-            line.hold()
+            held.hold()
+            let line = held
             let written = promise ?? context.eventLoop.makePromise()
             let (status, clientLeft, grace) = (self.status, self.clientLeft, self.grace)
             self.line = nil
