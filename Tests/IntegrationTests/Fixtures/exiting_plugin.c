@@ -21,21 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const ph_magic_t magic = {
-    .struct_size = sizeof(ph_magic_t),
-    .abi_major = PH_ABI_MAJOR,
-    .abi_minor = PH_ABI_MINOR,
-    .name = "exiting",
-    .version = "0.0.1",
-    .description = "integration-test fixture that ends its process",
-    .swift_runtime = PH_RUNTIME_NONE,
-    .swift_version = 0,
-    .target = PH_BUILD_TARGET,
-};
+PH_PLUGIN_MAGIC("exiting", "0.0.1", "integration-test fixture that ends its process")
 
 static const ph_host_api_t *host;
-
-PH_EXPORT const ph_magic_t *ph_plugin_magic(void) { return &magic; }
 
 static void exit_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
     (void)call; (void)request; (void)user_data;

@@ -19,22 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const ph_magic_t magic = {
-    .struct_size = sizeof(ph_magic_t),
-    .abi_major = PH_ABI_MAJOR,
-    .abi_minor = PH_ABI_MINOR,
-    .name = "hostile",
-    .version = "1.0\n2026-01-01T00:00:00Z [error] forged-by-version",
-    .description = "answers\r\n2026-01-01T00:00:00Z [error] forged-by-description \x1b[31mred",
-    .swift_runtime = PH_RUNTIME_NONE,
-    .swift_version = 0,
-    .target = PH_BUILD_TARGET,
-};
+PH_PLUGIN_MAGIC("hostile", "1.0\n2026-01-01T00:00:00Z [error] forged-by-version",
+                "answers\r\n2026-01-01T00:00:00Z [error] forged-by-description \x1b[31mred")
 
 static const ph_host_api_t *host;
 static ph_plugin_t *self;
-
-PH_EXPORT const ph_magic_t *ph_plugin_magic(void) { return &magic; }
 
 static ph_str_t text(const char *value) { return (ph_str_t){value, strlen(value)}; }
 
