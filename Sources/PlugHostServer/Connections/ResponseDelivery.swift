@@ -6,15 +6,16 @@ import NIOHTTPTypes
 /// `status=200` although its answer was dropped).
 ///
 /// It sits on every HTTP/1.1 connection and every HTTP/2 stream, next to the connection guard.
-/// Before writing a response, ``ConnectionResponder`` sends the request's ``ResponseLogLine``
-/// down the pipeline (``expect(_:on:grace:)``). It goes first on purpose: sent after the write,
-/// it could find an HTTP/2 stream already closed by its own END_STREAM and its pipeline torn
-/// down, since the event loop runs the write while the request's task goes on. The handler keeps
-/// the line, notes the status of the response head written, and writes the line once the write
-/// of the response's end has completed: that write succeeds once the last byte was handed to the
-/// socket (through TLS). A channel that closes first, or a write that fails, makes the line say
-/// `status=aborted`. The line is held in the log queue before the end is written
-/// (``ResponseLogLine/hold()``), so a crash after the client got its answer does not lose it.
+/// Before writing a response, ``ConnectionResponder`` leaves the request's ``ResponseLogLine`` in
+/// the channel's ``ResponseLineMailbox`` (``expect(_:on:grace:)``). It goes first on purpose:
+/// handed over after the write, it could find an HTTP/2 stream already closed by its own
+/// END_STREAM, since the event loop runs the write while the request's task goes on. The handler
+/// takes the line when the response's end is written, notes the status of the response head,
+/// and writes the line once the write of the end has completed: that write succeeds once the
+/// last byte was handed to the socket (through TLS). A channel that closes first, or a write that
+/// fails, makes the line say `status=aborted`. The line is held in the log queue before the end
+/// is written (``ResponseLogLine/hold()``), so a crash after the client got its answer does not
+/// lose it.
 ///
 /// A write into a TCP connection the client has already closed still succeeds (the kernel takes
 /// the bytes; the client's reset comes later), so on HTTP/1.1 a response whose end is written
@@ -27,15 +28,9 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// What travels down the pipeline ahead of a response: its log line.
-    struct Expected: Sendable {
-        let line: ResponseLogLine
-    }
-
     private let grace: ShutdownGrace?
-    /// The line of the response being written, until the write of its end is issued.
-    private var line: ResponseLogLine?
-    /// The status of that response, once its head has been written.
+    private let mailbox = ResponseLineMailbox()
+    /// The status of the response being written, once its head has been written.
     private var status: Int?
     /// The client closed its side of the connection (HTTP/1.1 only: on a stream that is a request's end).
     private var clientLeft = false
@@ -45,20 +40,25 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
         self.grace = grace
     }
 
-    /// Sends `line` ahead of the response about to be written on `channel`. If the channel is
-    /// gone already, the line is written at once as not delivered.
+    /// Leaves `line` for the response about to be written on `channel`. If the channel is gone
+    /// already, the line is written at once as not delivered.
     static func expect(_ line: ResponseLogLine, on channel: any Channel, grace: ShutdownGrace?) {
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenFailure { _ in line.write(.notDelivered(.lostResponse(grace: grace))) }
-        channel.triggerUserOutboundEvent(Expected(line: line), promise: promise)
+        guard let mailbox = ResponseLineMailboxes.mailbox(of: channel) else {
+            return line.write(.notDelivered(.lostResponse(grace: grace)))
+        }
+        let (refused, stale) = mailbox.put(line)
+        stale?.write(.notDelivered(.lostResponse(grace: grace)))
+        refused?.write(.notDelivered(.lostResponse(grace: grace)))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         // An HTTP/2 stream's parent is its connection, whose parent is the server.
         isStream = context.channel.parent?.parent != nil
+        ResponseLineMailboxes.register(mailbox, for: context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        ResponseLineMailboxes.unregister(context.channel)
         writeUndelivered()
     }
 
@@ -72,26 +72,13 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        guard let expected = event as? Expected else {
-            context.triggerUserOutboundEvent(event, promise: promise)
-            return
-        }
-        // Responses on one connection are written one after the other: a line still here belongs
-        // to a response whose end never came this way.
-        writeUndelivered()
-        line = expected.line
-        status = nil
-        promise?.succeed()
-    }
-
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.status.kind != .informational:
             status = head.status.code
             context.write(data, promise: promise)
         case .end:
-            guard var held = line else {
+            guard var held = mailbox.take() else {
                 context.write(data, promise: promise)
                 return
             }
@@ -101,7 +88,6 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
             let line = held
             let written = promise ?? context.eventLoop.makePromise()
             let (status, clientLeft, grace) = (self.status, self.clientLeft, self.grace)
-            self.line = nil
             self.status = nil
             written.futureResult.whenComplete { result in
                 if case .success = result, let status, !clientLeft {
@@ -116,12 +102,10 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The response the line was waiting for will not be written here: the channel closed, or the
-    /// write failed before its end.
+    /// The channel is going away: the line waiting for its response's end, if any, says the
+    /// response was not delivered, and a line left later is written so at once (``expect``).
     private func writeUndelivered() {
-        guard let line else { return }
-        self.line = nil
         status = nil
-        line.write(.notDelivered(.lostResponse(grace: grace)))
+        mailbox.close()?.write(.notDelivered(.lostResponse(grace: grace)))
     }
 }
