@@ -194,7 +194,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Makes sure the timer fires no later than the earliest deadline. A timer due earlier than
     /// needed is left alone: when it fires it finds nothing due and is set again.
     private func scheduleTimer(context: ChannelHandlerContext) {
-        guard let earliest = [headDeadline, readDeadline].compactMap({ $0 }).min() else { return }
+        // Without arrays: this runs on every request.
+        let earliest: NIODeadline
+        switch (headDeadline, readDeadline) {
+        case (nil, nil): return
+        case (let head?, nil): earliest = head
+        case (nil, let read?): earliest = read
+        case (let head?, let read?): earliest = min(head, read)
+        }
         if let timerFiresAt, timer != nil, timerFiresAt <= earliest { return }
         timer?.cancel()
         timerFiresAt = earliest

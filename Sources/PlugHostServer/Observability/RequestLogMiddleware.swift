@@ -49,7 +49,10 @@ struct RequestLogMiddleware: RouterMiddleware {
         record(request, context, status: response.status.code, duration: elapsed)
         guard logs else { return response }
         // In key order, as the text format writes them; the line adds `aborted` and `status`.
-        var fields = [("duration_ms", FastLogger.milliseconds(elapsed))]
+        // Room for the line's own `aborted` and `status` too: one allocation for the whole line.
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(5)
+        fields.append(("duration_ms", FastLogger.milliseconds(elapsed)))
         if let key = context.logFields.key { fields.append(("key", key)) }
         if let plugin = context.logFields.plugin { fields.append(("plugin", plugin)) }
         context.logFields.responseLine = ResponseLogLine(logger: fast, message: "response \(request.method.rawValue) \(target)",

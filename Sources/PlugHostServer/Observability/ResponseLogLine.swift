@@ -49,7 +49,8 @@ struct ResponseLogLine: Sendable {
         held = logger.hold(.info)
     }
 
-    func write(_ outcome: ResponseOutcome) {
+    /// Consuming: the line is written once, and its fields become the written line's without a copy.
+    consuming func write(_ outcome: ResponseOutcome) {
         let status: String
         var reason = aborted
         switch outcome {
@@ -60,10 +61,8 @@ struct ResponseLogLine: Sendable {
             reason = reason ?? why
         }
         // In key order, as the text format writes them: aborted, duration_ms, key, plugin, status.
-        var all: [(String, String)] = []
-        all.reserveCapacity(fields.count + 2)
-        if let reason { all.append(("aborted", reason.rawValue)) }
-        all.append(contentsOf: fields)
+        var all = fields
+        if let reason { all.insert(("aborted", reason.rawValue), at: 0) }
         all.append(("status", status))
         if held {
             logger.logHeld(.info, message, fields: all)

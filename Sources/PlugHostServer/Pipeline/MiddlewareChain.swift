@@ -16,6 +16,10 @@ struct MiddlewareChain: Sendable {
 
     /// The middlewares that act on a request for `path` served by `routePlugin` (nil: built-in).
     func applicable(to path: String, routePlugin: String?) -> [PluginMiddleware] {
-        ordered.filter { $0.applies(to: path, routePlugin: routePlugin) }
+        // Usually every middleware applies: then the list made at start is shared, not copied.
+        guard ordered.allSatisfy({ $0.applies(to: path, routePlugin: routePlugin) }) else {
+            return ordered.filter { $0.applies(to: path, routePlugin: routePlugin) }
+        }
+        return ordered
     }
 }
