@@ -12,13 +12,19 @@ struct PluginRequestFields: Sendable {
     func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: RoutePipeline.Route, keyName: String?,
                 forHook: Bool = false) -> RequestView.Fields {
         let rawPath = request.uri.path
+        // One pass, one allocation (this runs for the route and for every hook call).
+        var pairs: [(String, String)] = []
+        pairs.reserveCapacity(headers.count)
+        for field in headers where field.name != keyHeader {
+            pairs.append((field.name.canonicalName, field.value))
+        }
         return RequestView.Fields(
             method: request.method.rawValue,
             path: PercentDecoding.decode(rawPath),
             route: forHook ? route.servedPath : route.templateText,
             query: request.uri.query ?? "",
             parameters: route.parameterNames.map { name in (name, PercentDecoding.decode(context.parameters.get(name) ?? "")) },
-            headers: headers.filter { $0.name != keyHeader }.map { ($0.name.canonicalName, $0.value) },
+            headers: pairs,
             clientAddress: context.logFields.client,
             keyName: keyName ?? ""
         )
