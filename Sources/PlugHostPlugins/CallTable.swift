@@ -18,8 +18,6 @@ package final class CallTable: Sendable {
     /// every call still waiting got, and every later call gets without reaching its plugin.
     private let shutdownAnswerIsSet = Atomic<Bool>(false)
     private let shutdownAnswerValue = Mutex<PluginAnswer?>(nil)
-    /// Calls executing on a blocking-pool thread now, by plugin: such a thread cannot be stopped.
-    private let runningOnPool = Mutex<[String: Int]>([:])
 
     /// Registers `call` and returns its handle for the plugin.
     package func add(_ call: PendingCall) -> CallHandle {
@@ -121,21 +119,6 @@ package final class CallTable: Sendable {
         guard shutdownAnswerIsSet.load(ordering: .acquiring) else { return nil }
         return shutdownAnswerValue.withLock { $0 }
     }
-
-    /// Runs `body`, a plugin call on a blocking-pool thread, counted for ``pluginsRunningOnPool``.
-    package func runOnPool(_ plugin: String, _ body: () -> Void) {
-        runningOnPool.withLock { $0[plugin, default: 0] += 1 }
-        defer {
-            runningOnPool.withLock { running in
-                running[plugin, default: 1] -= 1
-                if running[plugin] == 0 { running[plugin] = nil }
-            }
-        }
-        body()
-    }
-
-    /// The plugins with a call executing on a pool thread now, and how many each.
-    package var pluginsRunningOnPool: [String: Int] { runningOnPool.withLock { $0 } }
 
     /// The handler did not answer in time: the client gets 504; the call stays in the table
     /// (its request view still valid) until the plugin answers after all.

@@ -38,8 +38,8 @@ package struct PluginCaller: Sendable {
         if let refusal = CallTable.shared.shutdownAnswer { return .answered(.respond(refusal)) }
         let call = PendingCall(owner: owner, view: view)
         let handle = CallTable.shared.add(call)
-        return .waiting(WaitingCall(call: call, handle: handle, onPool: { handle in
-            CallTable.shared.runOnPool(owner.plugin) {
+        return .waiting(WaitingCall(call: call, handle: handle, onPool: { [shares] handle in
+            shares.run(owner.plugin) {
                 CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle) }
             }
         }))

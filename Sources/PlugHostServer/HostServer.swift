@@ -24,6 +24,8 @@ public struct HostServer: Sendable {
     let logger: Logger
     public let keys: KeyStore
     let gate: RouteGate
+    /// Each plugin's share of the blocking pool, and its calls running there (for shutdown).
+    let blockingShares: BlockingShares
     /// The aggregated OpenAPI document; nil when `[docs] enabled = false`.
     public let apiDocument: APIDocument?
     /// Logged once the plugins' shutdown hooks have run; a worker names itself.
@@ -47,6 +49,9 @@ public struct HostServer: Sendable {
         signal(SIGHUP, SIG_IGN)
         self.config = config
         self.logger = logger
+        blockingShares = BlockingShares { [plugins = config.plugins, threads = config.server.blockingThreads] name in
+            plugins.blockingShare(of: name, blockingThreads: threads)
+        }
         keys = try KeyStore(
             file: KeyFile(url: config.resolve(config.auth.keysFile)),
             environmentHash: KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile)),
@@ -166,10 +171,10 @@ public struct HostServer: Sendable {
     @discardableResult
     private func stopPool(_ pool: NIOThreadPool, grace: ShutdownGrace) async -> [String: Int] {
         grace.begin()
-        while !CallTable.shared.pluginsRunningOnPool.isEmpty, !grace.hasExpired {
+        while !blockingShares.pluginsRunning.isEmpty, !grace.hasExpired {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let stillRunning = CallTable.shared.pluginsRunningOnPool
+        let stillRunning = blockingShares.pluginsRunning
         if stillRunning.isEmpty {
             try? await pool.shutdownGracefully()
         } else {
@@ -246,9 +251,7 @@ public struct HostServer: Sendable {
         }
         let pipeline = RoutePipeline(
             gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
-            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout, shares: BlockingShares { [plugins = config.plugins, threads = config.server.blockingThreads] name in
-                plugins.blockingShare(of: name, blockingThreads: threads)
-            }), logger: logger
+            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout, shares: blockingShares), logger: logger
         )
         let docs: DocsRoutes? = if let apiDocument, let docsPages { DocsRoutes(document: apiDocument, pages: docsPages) } else { nil }
         BuiltinRouteHandlers.add(to: router, pipeline: pipeline, inventory: .init(config: config, report: report), docs: docs)
