@@ -2,7 +2,22 @@ import Glibc
 
 /// The log's timestamp, `2026-12-05T17:41:14.123Z` (ISO 8601, UTC, milliseconds), made without
 /// Foundation's date formatting: `gmtime_r` once per second, cached per thread, then the fraction.
-enum LogTimestamp {
+package enum LogTimestamp {
+    /// The current second's text, `2026-12-05T17:41:14Z`, for answers that carry a time to the
+    /// second (the status messages): the same cached text as the log's, without the fraction.
+    package static func currentSecond() -> String {
+        secondText(seconds: time(nil))
+    }
+
+    static func secondText(seconds: Int) -> String {
+        let prefix = SecondCache.prefix(for: seconds)
+        return String(unsafeUninitializedCapacity: prefix.count + 1) { buffer in
+            _ = buffer.initialize(fromContentsOf: prefix)
+            buffer[prefix.count] = UInt8(ascii: "Z")
+            return prefix.count + 1
+        }
+    }
+
     /// The current time's text.
     static func now() -> String {
         var time = timespec()

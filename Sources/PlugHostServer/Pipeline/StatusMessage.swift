@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PlugHostObservability
 
 /// The seed's BaseResponse, `{"message":"…","timestamp":"…"}`: always in that key order (an
 /// encoder backed by a dictionary may change the order from one answer to the next, which breaks
@@ -11,11 +12,8 @@ enum StatusMessage {
         body.writeStaticString("{\"message\":\"")
         body.writeStaticString(message)
         body.writeStaticString("\",\"timestamp\":\"")
-        body.writeString(iso8601Second.now)
+        body.writeString(LogTimestamp.currentSecond())
         body.writeStaticString("\"}")
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }
-
-/// The current second as `2026-12-05T20:19:53Z`.
-let iso8601Second = PerSecondText("%Y-%m-%dT%H:%M:%SZ")
