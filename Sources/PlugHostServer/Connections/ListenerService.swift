@@ -83,7 +83,8 @@ struct ListenerService<Child: ServerChildChannel>: Service {
                 do {
                     try await server.executeThenClose { inbound in
                         for try await connection in inbound {
-                            connections.addTask {
+                            let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                            connections.addTask(executorPreference: executor) {
                                 guard let grace else { return await child.handle(value: connection, logger: logger) }
                                 await grace.tracking(connection.channel) { await child.handle(value: connection, logger: logger) }
                             }
