@@ -169,6 +169,7 @@ let package = Package(
         .target(
             name: "PlugHostServer",
             dependencies: [
+                "PlugHostProcess",
                 "PlugHostConfig",
                 "PlugHostObservability",
                 "PlugHostTLS",

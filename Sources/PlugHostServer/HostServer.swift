@@ -47,6 +47,7 @@ public struct HostServer: Sendable {
     public init(config: HostConfig, logger: Logger) throws {
         // SIGHUP reloads keys once serving; until then it must not end the process (its default).
         signal(SIGHUP, SIG_IGN)
+        HeapReturn.limitArenas()
         self.config = config
         self.logger = logger
         blockingShares = BlockingShares { [plugins = config.plugins, threads = config.server.blockingThreads] name in
@@ -101,6 +102,7 @@ public struct HostServer: Sendable {
     public func run(listeners: Listeners, onDraining: @escaping @Sendable () -> Void = {},
                     onListening: @escaping @Sendable (Listening) -> Void = { _ in }) async throws {
         DescriptorLimit.raise(for: config.limits.maxConnections, logger: logger)
+        HeapReturn.start(logger: logger)
         let events = ConnectionEvents(logger: logger, metrics: config.metrics.enabled ? HostMetrics.shared : nil)
         let grace = ShutdownGrace(seconds: config.server.shutdownGrace, logger: logger)
         let http1 = connectionConfiguration(events: events, grace: grace)

@@ -158,10 +158,10 @@ import Testing
     @Test func workersKilledFromOutsideFiveTimesAMinuteMakeACrashLoopThatBacksOff() throws {
         let host = try HostProcess(site: try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) })
         for attempt in 1...5 {
-            let worker = try #require(servingWorker(host), "attempt \(attempt)")
+            let worker = try #require(host.servingWorker(), "attempt \(attempt)")
             kill(worker, SIGKILL)
             let deadline = Date().addingTimeInterval(attempt == 5 ? 10 : 5)
-            while Date() < deadline, servingWorker(host).map({ $0 == worker }) ?? true { Thread.sleep(forTimeInterval: 0.05) }
+            while Date() < deadline, host.servingWorker().map({ $0 == worker }) ?? true { Thread.sleep(forTimeInterval: 0.05) }
         }
         // SIGKILL blames no plugin: the fifth kill is a crash loop, and the next worker waits.
         #expect(host.output.contains("crash loop: 5 or more worker crashes within 60 s that no single plugin explains; next worker in 1 s"), "\(host.output)")
@@ -169,20 +169,12 @@ import Testing
         #expect(try HTTP.get("\(host.baseURL)/api/hello").status == 200)
     }
 
-    /// The pid of the (only) serving worker, from `plughost status`; nil while none serves.
-    private func servingWorker(_ host: HostProcess) -> Int32? {
-        guard let output = try? host.command(["status"]).output,
-              let status = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return nil }
-        let serving = (status["workers"] as? [[String: Any]])?.first { $0["state"] as? String == "serving" }
-        return (serving?["pid"] as? Int).map { Int32($0) }
-    }
-
     @Test func theSupervisorMapsNoPluginAndTheWorkerMapsThemAll() throws {
         let host = try HostProcess(site: try HostProcess.makeSite { plugins in
             try FixturePlugins.build(name: "fixture", into: plugins)
             try FixturePlugins.installExample(into: plugins)
         })
-        let worker = try #require(servingWorker(host))
+        let worker = try #require(host.servingWorker())
         // Through cat: Foundation reads a /proc file only as far as its reported size.
         let supervisorMaps = try run("cat", ["/proc/\(host.pid)/maps"]).output
         let workerMaps = try run("cat", ["/proc/\(worker)/maps"]).output
@@ -194,7 +186,7 @@ import Testing
 
     @Test func aWorkerWhoseSupervisorDiesExits() throws {
         let host = try HostProcess(site: try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) })
-        let worker = try #require(servingWorker(host))
+        let worker = try #require(host.servingWorker())
         #expect(isAlive(worker))
         host.send(SIGKILL)
         let deadline = Date().addingTimeInterval(5)

@@ -11,6 +11,7 @@
 #ifndef PLUGHOST_PROCESS_H
 #define PLUGHOST_PROCESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -144,6 +145,16 @@ int ph_pipe_set_size(int fd, int bytes);
  * calling thread had.
  * Returns 0 and sets *pid, or an errno value. Thread-safe. */
 int ph_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, pid_t *pid);
+
+/*
+ * The allocator's free memory (heap_return.c). A long-running worker calls ph_heap_limit_arenas
+ * once, before its threads start, and ph_heap_trim when ph_heap_free_bytes has grown: glibc
+ * otherwise keeps what a burst of load freed for as long as the process lives. Any thread.
+ */
+void ph_heap_limit_arenas(int arenas);
+size_t ph_heap_free_bytes(void);
+/* malloc_trim(0): 1 when memory was given back. Holds the allocator's locks while it works. */
+int ph_heap_trim(void);
 
 #ifdef __cplusplus
 }

@@ -82,6 +82,14 @@ final class HostProcess: Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// Sends `signal` (e.g. SIGHUP) to the host.
+    /// The pid of the (only) serving worker, from `plughost status`; nil while none serves.
+    func servingWorker() -> Int32? {
+        guard let output = try? command(["status"]).output,
+              let status = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return nil }
+        let serving = (status["workers"] as? [[String: Any]])?.first { $0["state"] as? String == "serving" }
+        return (serving?["pid"] as? Int).map { Int32($0) }
+    }
+
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Runs `plughost ARGS --config <site>/host.toml` to completion, as an operator would beside the host.
