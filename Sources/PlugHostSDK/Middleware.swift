@@ -41,13 +41,12 @@ public struct HeaderChanges: Sendable, ExpressibleByDictionaryLiteral {
 
 /// The answer as a response hook sees it.
 public struct ResponseHead: Sendable {
-    public let status: Int
-    public let headers: Headers
+    let source: RequestSource
 
-    init(copying view: ph_response_view_t) {
-        status = Int(view.status)
-        headers = Headers(copying: view.headers, count: view.header_count)
-    }
+    init(source: RequestSource) { self.source = source }
+
+    public var status: Int { source.read({ Int($1?.status ?? 0) }, \.responseStatus) }
+    public var headers: Headers { Headers(source: source, list: .response) }
 }
 
 /// How the host runs a middleware.
@@ -87,7 +86,7 @@ let requestHookTrampoline: ph_request_hook_fn = { call, request, userData in
     guard let hook = box.onRequest else { return box.proceed(call, HeaderChanges()) }
     let decision: MiddlewareDecision
     do {
-        decision = try hook(Request(copying: request.pointee))
+        decision = try RequestSource.lend(request) { request, _ in try hook(request) }
     } catch {
         decision = .respond(.problem(status: 500, detail: "\(error)"))
     }
@@ -100,6 +99,7 @@ let requestHookTrampoline: ph_request_hook_fn = { call, request, userData in
 let responseHookTrampoline: ph_response_hook_fn = { call, request, response, userData in
     guard let call, let request, let response, let userData else { return }
     let box = Unmanaged<MiddlewareBox>.fromOpaque(userData).takeUnretainedValue()
-    let changes = box.onResponse?(Request(copying: request.pointee), ResponseHead(copying: response.pointee)) ?? HeaderChanges()
+    guard let onResponse = box.onResponse else { return box.proceed(call, HeaderChanges()) }
+    let changes = RequestSource.lend(request, response: response) { request, head in onResponse(request, head!) }
     box.proceed(call, changes)
 }

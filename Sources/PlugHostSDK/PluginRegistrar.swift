@@ -238,7 +238,7 @@ private final class RouteBox: Sendable {
 private let routeTrampoline: ph_handler_fn = { call, request, userData in
     guard let call, let request, let userData else { return }
     let box = Unmanaged<RouteBox>.fromOpaque(userData).takeUnretainedValue()
-    box.run(Request(copying: request.pointee), Responder(host: box.host, call: call))
+    RequestSource.lend(request) { request, _ in box.run(request, Responder(host: box.host, call: call)) }
 }
 
 private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
