@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+/// The plugin kit as a plugin author meets it: `plughost plugins new` outside the repository,
+/// the project's own build and test, then a real host serving and documenting it; and
+/// `plughost plugins test` on each way a plugin can fail.
+@Suite struct PluginKitTests {
+    /// The acceptance path of issue #21, for a Swift and a C plugin.
+    @Test(.timeLimit(.minutes(30)))
+    func scaffoldedPluginsBuildPassTheirTestsAndAreServedAndDocumented() throws {
+        let workspace = try makeTemporaryDirectory("plughost-kit")
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        #expect(!workspace.path.hasPrefix(Paths.repository.path), "the projects must live outside the repository")
+
+        let swiftProject = workspace.appending(path: "kit-swift")
+        let newSwift = try run(Paths.plughost.path, ["plugins", "new", "kit-swift", "--dir", swiftProject.path])
+        #expect(newSwift.status == 0, "\(newSwift.combined)")
+        #expect(newSwift.output.contains("depends on PlugHostSDK and PlugHostTesting by path: \(Paths.repository.path)"))
+        let cProject = workspace.appending(path: "kit-c")
+        let newC = try run(Paths.plughost.path, ["plugins", "new", "kit-c", "--lang", "c", "--dir", cProject.path])
+        #expect(newC.status == 0, "\(newC.combined)")
+        #expect(newC.output.contains("include/plughost.h"))
+
+        // C: one command builds it, its test runs through plughost plugins test --script.
+        let make = try run("make", ["-s", "-C", cProject.path])
+        #expect(make.status == 0, "\(make.combined)")
+        let cTest = try run("make", ["-s", "-C", cProject.path, "test", "PLUGHOST=\(Paths.plughost.path)"])
+        #expect(cTest.status == 0, "\(cTest.combined)")
+        #expect(cTest.output.contains(#""request":"GET /api/kit-c/hello","status":200"#), "\(cTest.combined)")
+        #expect(cTest.error.contains("plugins test: 2 request(s), 2 as expected, 0 not"), "\(cTest.combined)")
+
+        // Swift: one command builds it, its test runs through PlugHostTesting. The build folder is
+        // kept between runs (.build-kit-scaffold, ignored by git): the SDK's dependencies are
+        // compiled once per machine, not on every run.
+        let scratch = ["--scratch-path", Paths.repository.appending(path: ".build-kit-scaffold").path]
+        let build = try run("timeout", ["1200", "swift", "build", "--package-path", swiftProject.path] + scratch)
+        #expect(build.status == 0, "\(build.combined)")
+        let swiftTest = try run("timeout", ["1200", "swift", "test", "--package-path", swiftProject.path] + scratch)
+        #expect(swiftTest.status == 0, "\(swiftTest.combined)")
+        #expect(swiftTest.combined.contains("Test greetsByName() passed"), "\(swiftTest.combined)")
+
+        // Both served by a real host, and documented.
+        let binPath = try run("swift", ["build", "--package-path", swiftProject.path, "--show-bin-path"] + scratch).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let site = try HostProcess.makeSite { plugins in
+            try FileManager.default.copyItem(at: URL(filePath: binPath).appending(path: "libKitSwift.so"), to: plugins.appending(path: "libKitSwift.so"))
+            try FileManager.default.copyItem(at: cProject.appending(path: "libkit_c.so"), to: plugins.appending(path: "libkit_c.so"))
+        }
+        let host = try HostProcess(site: site)
+        #expect(try HTTP.get("\(host.baseURL)/api/kit-swift/hello/Ada").json()["message"] as? String == "Hello, Ada!")
+        #expect(try HTTP.get("\(host.baseURL)/api/kit-c/hello").json()["message"] as? String == "Hello from kit-c")
+        let document = try HTTP.get("\(host.baseURL)/api/openapi.json").json()
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        #expect(paths["/api/kit-swift/hello/{who}"] != nil)
+        #expect(paths["/api/kit-c/hello"] != nil)
+        let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
+        #expect(schemas["kit-swift.Greeting"] != nil && schemas["kit-c.Greeting"] != nil)
+    }
+
+    @Test func newRefusesABadNameAndAFullDirectory() throws {
+        let bad = try run(Paths.plughost.path, ["plugins", "new", "Bad Name"])
+        #expect(bad.status == 2)
+        #expect(bad.error.contains("the name must be 1-64 of a-z, 0-9, '-' and '_', starting with a letter"))
+        let directory = try makeTemporaryDirectory("kit-full")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "mine\n".write(to: directory.appending(path: "keep.txt"), atomically: true, encoding: .utf8)
+        let full = try run(Paths.plughost.path, ["plugins", "new", "ok", "--dir", directory.path])
+        #expect(full.status == 2)
+        #expect(full.error.contains("exists and is not empty"))
+        #expect(try String(contentsOf: directory.appending(path: "keep.txt"), encoding: .utf8) == "mine\n", "nothing of the user's is overwritten")
+    }
+
+    // MARK: - plughost plugins test on the loader tests' adversarial cases
+
+    /// A site (for its host.toml) and a plugin built into it; runs `plughost plugins test FILE ARGS`.
+    private func pluginsTest(config: String = "", build: (URL) throws -> URL, _ arguments: [String]) throws -> CommandResult {
+        let site = try HostProcess.makeSite(config: config) { _ in }
+        defer { try? FileManager.default.removeItem(at: site) }
+        let file = try build(site.appending(path: "plugins"))
+        return try run(Paths.plughost.path, ["plugins", "test", file.path, "--config", site.appending(path: "host.toml").path] + arguments)
+    }
+
+    @Test func notAnELFFileIsRefusedWithServesMessage() throws {
+        let result = try pluginsTest(build: { plugins in
+            let file = plugins.appending(path: "libnotes.so")
+            try "just some text\n".write(to: file, atomically: true, encoding: .utf8)
+            return file
+        }, ["--request", "GET /api/hello"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("plugin libnotes.so refused: it is not a shared library (empty, truncated or another kind of file)"), "\(result.combined)")
+        #expect(result.error.contains("plugins test: 1 plugin(s) refused; no request sent"))
+        #expect(result.output.isEmpty, "no answer is printed")
+    }
+
+    @Test func wrongABIIsRefusedWithServesMessage() throws {
+        let result = try pluginsTest(build: { plugins in
+            try FixturePlugins.build(name: "future", defines: ["FIXTURE_NAME=\"future\"", "FIXTURE_ABI_MAJOR=2", "FIXTURE_ABI_MINOR=0"], into: plugins)
+        }, ["--request", "GET /api/fixture/config"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("plugin libfuture.so refused: incompatible ABI: the plugin has abi_major = 2 (ABI 2.0), this host has abi_major = 1 (ABI 1.4)"), "\(result.combined)")
+    }
+
+    @Test func crashInAHandlerIsReportedLikeServesCrashedWorker() throws {
+        let result = try pluginsTest(build: { plugins in
+            try FixturePlugins.build(name: "fixture", defines: ["FIXTURE_CRASH"], into: plugins)
+        }, ["--request", "GET /api/fixture/crash"])
+        #expect(result.status == 1)
+        // The supervisor logs "worker N (generation G) crashed: it was killed by …" for the same crash.
+        #expect(result.error.contains("plugins test: the process serving the plugins crashed: it was killed by SIGSEGV (segmentation fault) at address 0x0 in plugin 'fixture' (libfixture.so), GET /api/fixture/crash"),
+                "\(result.combined)")
+        #expect(!FileManager.default.fileExists(atPath: "core"), "no core dump of the tool")
+    }
+
+    @Test func handlerThatNeverAnswersIsATimeout() throws {
+        let result = try pluginsTest(config: "[server]\nhandler_timeout = 1\n", build: { plugins in
+            try FixturePlugins.build(name: "fixture", into: plugins)
+        }, ["--request", "GET /api/fixture/never"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("plugin 'fixture' did not answer GET /api/fixture/never within 1.0 s; sent 504"), "\(result.combined)")
+        #expect(result.error.contains("plugins test: GET /api/fixture/never: the plugin did not answer within [server] handler_timeout (1.0 s)"))
+        #expect(result.output.hasPrefix("HTTP/1.1 504 Gateway Timeout\n"))
+    }
+
+    @Test func scriptChecksEveryExpectedStatus() throws {
+        let script = try makeTemporaryDirectory("kit-script").appending(path: "requests.jsonl")
+        defer { try? FileManager.default.removeItem(at: script.deletingLastPathComponent()) }
+        try """
+            # the fixture's routes
+            {"request": "GET /api/fixture/config", "status": 200}
+            {"request": "GET /api/fixture/async", "status": 201}
+            {"request": "POST /api/fixture/config", "status": 405, "headers": {"X-Test": "1"}, "body": "x"}
+            """.write(to: script, atomically: true, encoding: .utf8)
+        let result = try pluginsTest(build: { plugins in try FixturePlugins.build(name: "fixture", into: plugins) }, ["--script", script.path])
+        #expect(result.status == 1, "one expectation does not hold")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.first?.contains(#""ok":true,"request":"GET /api/fixture/config","status":200"#) == true, "\(result.output)")
+        #expect(result.error.contains("plugins test: GET /api/fixture/async: expected status 201, got 200"))
+        #expect(result.error.contains("plugins test: 3 request(s), 2 as expected, 1 not"))
+    }
+
+    @Test func badScriptLineIsAUsageError() throws {
+        let script = try makeTemporaryDirectory("kit-script").appending(path: "bad.jsonl")
+        defer { try? FileManager.default.removeItem(at: script.deletingLastPathComponent()) }
+        try "{\"request\": \"GET /api/x\", \"status\": 200}\n{\"request\": \"GET\\r\\n/api/x\", \"status\": 200}\n".write(to: script, atomically: true, encoding: .utf8)
+        let result = try pluginsTest(build: { plugins in try FixturePlugins.build(name: "fixture", into: plugins) }, ["--script", script.path])
+        #expect(result.status == 2)
+        #expect(result.error.contains("\(script.path):2: \"request\" must be 'METHOD /path'"), "\(result.combined)")
+    }
+}
