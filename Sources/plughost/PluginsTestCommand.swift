@@ -123,8 +123,10 @@ struct PluginTestRunnerCommand: AsyncParsableCommand {
         // First: a crash in plugin code is recorded with the call; an end this command chooses is its own.
         try WorkerRuntime.attachCrashRecord()
         defer { WorkerRuntime.noteHostExit() }
-        let config = try test.options.load()
+        var config = try test.options.load()
         WorkerRuntime.whenParentIsGone { kill(getpid(), SIGKILL) }
+        // A test run writes into no log file of the site's: every line goes to stderr.
+        config.logging.file = ""
         let requests = try test.requests()
         // stdout carries the answers; the host's log, the same lines serve writes, goes to stderr.
         let logger = try test.options.bootstrapLogging(config, console: STDERR_FILENO)
@@ -186,7 +188,8 @@ struct PluginTestRunnerCommand: AsyncParsableCommand {
     private func writeAnswer(_ answer: InProcessHost.Answer, to request: ScriptedRequest, ok: Bool) {
         var text: String
         if test.script == nil {
-            text = "HTTP/1.1 \(answer.status) \(answer.head.status.reasonPhrase)\n"
+            let phrase = answer.head.status.reasonPhrase
+            text = "HTTP/1.1 \(answer.status)\(phrase.isEmpty ? "" : " " + phrase)\n"
             for (name, value) in answer.headers { text += "\(name): \(value)\n" }
             text += "\n" + String(decoding: answer.body, as: UTF8.self)
             if !text.hasSuffix("\n") { text += "\n" }

@@ -118,7 +118,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.error.contains("plugin 'fixture' did not answer GET /api/fixture/never within 1.0 s; sent 504"), "\(result.combined)")
         #expect(result.error.contains("plugins test: GET /api/fixture/never: the plugin did not answer within [server] handler_timeout (1.0 s)"))
-        #expect(result.output.hasPrefix("HTTP/1.1 504 Gateway Timeout\n"))
+        #expect(result.output.hasPrefix("HTTP/1.1 504"))
     }
 
     @Test func scriptChecksEveryExpectedStatus() throws {
