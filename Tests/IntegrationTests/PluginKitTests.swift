@@ -30,9 +30,10 @@ import Testing
         #expect(cTest.error.contains("plugins test: 2 request(s), 2 as expected, 0 not"), "\(cTest.combined)")
 
         // Swift: one command builds it, its test runs through PlugHostTesting. The build folder is
-        // kept between runs (.build-kit-scaffold, ignored by git): the SDK's dependencies are
-        // compiled once per machine, not on every run.
-        let scratch = ["--scratch-path", Paths.repository.appending(path: ".build-kit-scaffold").path]
+        // kept between runs, outside any checkout (~/.cache/plughost/kit-scaffold, or
+        // PLUGHOST_KIT_SCRATCH): the server's dependencies, which PlugHostTesting links, are
+        // compiled once per machine, not on every run. SwiftPM locks it, so parallel runs wait.
+        let scratch = ["--scratch-path", Self.scaffoldScratch.path]
         let build = try run("timeout", ["1200", "swift", "build", "--package-path", swiftProject.path] + scratch)
         #expect(build.status == 0, "\(build.combined)")
         let swiftTest = try run("timeout", ["1200", "swift", "test", "--package-path", swiftProject.path] + scratch)
@@ -55,6 +56,11 @@ import Testing
         #expect(paths["/api/kit-c/hello"] != nil)
         let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
         #expect(schemas["kit-swift.Greeting"] != nil && schemas["kit-c.Greeting"] != nil)
+    }
+
+    static var scaffoldScratch: URL {
+        if let path = ProcessInfo.processInfo.environment["PLUGHOST_KIT_SCRATCH"] { return URL(filePath: path) }
+        return FileManager.default.homeDirectoryForCurrentUser.appending(path: ".cache/plughost/kit-scaffold")
     }
 
     @Test func newRefusesABadNameAndAFullDirectory() throws {
