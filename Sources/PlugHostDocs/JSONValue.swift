@@ -1,7 +1,7 @@
 import Foundation
 
 /// A parsed JSON value, kinds kept apart (a boolean is never a number), for checking answers
-/// against schemas (``DocumentedAnswers``).
+/// against schemas (``DocumentedResponses``).
 public enum JSONValue: Sendable, Equatable, Decodable {
     case null
     case bool(Bool)

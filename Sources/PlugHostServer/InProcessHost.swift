@@ -20,7 +20,7 @@ package final class InProcessHost: Sendable {
     private let loop = NIOAsyncTestingEventLoop()
 
     /// A response as the client would have read it.
-    package struct Answer: Sendable {
+    package struct CollectedResponse: Sendable {
         package let head: HTTPResponse
         package let body: [UInt8]
 
@@ -44,9 +44,9 @@ package final class InProcessHost: Sendable {
     }
 
     /// Sends `method path` with `headers` and `body` from `client` (an IP address, which the gate
-    /// and the request log see) and returns the answer once the whole response has been written.
+    /// and the request log see) and returns it once the whole response has been written.
     package func send(method: String, path: String, headers: [(name: String, value: String)], body: [UInt8],
-                      client: String = "127.0.0.1") async throws -> Answer {
+                      client: String = "127.0.0.1") async throws -> CollectedResponse {
         guard let httpMethod = HTTPRequest.Method(method) else { throw InvalidRequest(description: "'\(method)' is not an HTTP method") }
         guard path.hasPrefix("/") else { throw InvalidRequest(description: "the path '\(path)' does not start with '/'") }
         var fields = HTTPFields()
@@ -62,8 +62,8 @@ package final class InProcessHost: Sendable {
         return try await send(head, body: body, client: address)
     }
 
-    /// Sends one request from `client` and returns its answer once the whole response has been written.
-    private func send(_ head: HTTPRequest, body: [UInt8], client: SocketAddress?) async throws -> Answer {
+    /// Sends one request from `client` and returns it once the whole response has been written.
+    private func send(_ head: HTTPRequest, body: [UInt8], client: SocketAddress?) async throws -> CollectedResponse {
         let channel = NIOAsyncTestingChannel(loop: loop)
         channel.remoteAddress = client
         // The request log's response line, as ResponseDelivery would take it on a connection.
@@ -86,7 +86,7 @@ package final class InProcessHost: Sendable {
         }
         guard let responseHead else { throw NoResponse() }
         mailbox.take()?.write(.delivered(status: responseHead.status.code))
-        return Answer(head: responseHead, body: responseBody)
+        return CollectedResponse(head: responseHead, body: responseBody)
     }
 
     private struct NoResponse: Error, CustomStringConvertible {

@@ -11,14 +11,14 @@ import PlugHostServer
 /// A PlugHost in the test's own process, serving one or more plugins without a socket.
 ///
 /// It is the real host from the connection's responder inwards: the request log, security
-/// headers, CORS, error answers, the gate (rate limit, API key, scope), the plugin middlewares,
+/// headers, CORS, error responses, the gate (rate limit, API key, scope), the plugin middlewares,
 /// the plugin call (inline or on the blocking pool, with the handler timeout) and the aggregated
 /// OpenAPI document. Plugins are loaded by the same loader as `plughost serve`. Left out: TLS,
 /// HTTP/2 and the connection's own limits and timeouts (`[limits]` on heads and idle connections).
 ///
-/// Every answer is checked against the route's OpenAPI response description: a status the route
+/// Every response is checked against the route's OpenAPI response description: a status the route
 /// does not document, or a JSON body that does not match the documented schema, makes the request
-/// throw ``DocumentationMismatch`` (set `checksDocs: false` to look at such answers anyway).
+/// throw ``DocumentationMismatch`` (set `checksDocs: false` to look at such responses anyway).
 ///
 /// ```swift
 /// let host = try TestHost(plugin: Greeter.self)
@@ -31,9 +31,9 @@ public final class TestHost: Sendable {
     private let host: InProcessHost
     private let log: CapturedLog
     private let site: URL
-    private let documentedAnswers: DocumentedAnswers?
+    private let documentedResponses: DocumentedResponses?
     private let linked: LinkedType?
-    /// Whether answers are checked against the routes' OpenAPI descriptions.
+    /// Whether responses are checked against the routes' OpenAPI descriptions.
     public let checksDocs: Bool
 
     /// A host serving the plugin files at `pluginFiles` (built `.so` files), loaded as `serve`
@@ -53,36 +53,41 @@ public final class TestHost: Sendable {
     private init(source: PluginSource?, linked: (any PlugHostPlugin.Type)?, config: String, checksDocs: Bool, logLevel: Logger.Level) throws {
         site = FileManager.default.temporaryDirectory.appending(path: "plughost-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
-        let configFile = site.appending(path: "host.toml")
-        try config.write(to: configFile, atomically: true, encoding: .utf8)
-        let hostConfig = try ConfigLoader.load(path: configFile.path)
         log = CapturedLog()
-        let logger = log.logger(level: logLevel)
         let server: HostServer
-        if let linked {
-            server = try LinkedEntryPoints.loading(linked) { plugin in
-                try HostServer(config: hostConfig, logger: logger, plugins: .linked([plugin]))
+        do {
+            let configFile = site.appending(path: "host.toml")
+            try config.write(to: configFile, atomically: true, encoding: .utf8)
+            let hostConfig = try ConfigLoader.load(path: configFile.path)
+            let logger = log.logger(level: logLevel)
+            if let linked {
+                server = try LinkedEntryPoints.loading(linked) { plugin in
+                    try HostServer(config: hostConfig, logger: logger, plugins: .linked([plugin]))
+                }
+            } else {
+                server = try HostServer(config: hostConfig, logger: logger, plugins: source)
             }
-        } else {
-            server = try HostServer(config: hostConfig, logger: logger, plugins: source)
-        }
-        if !server.report.failures.isEmpty {
-            throw PluginRefused(failures: server.report.failures.map(\.description))
+            if !server.report.failures.isEmpty {
+                throw PluginRefused(failures: server.report.failures.map(\.description))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: site)
+            throw error
         }
         self.linked = linked.map(LinkedType.init)
         host = InProcessHost(server: server)
-        documentedAnswers = server.apiDocument.flatMap { DocumentedAnswers(document: $0.json) }
+        documentedResponses = server.apiDocument.flatMap { DocumentedResponses(document: $0.json) }
         self.checksDocs = checksDocs
     }
 
-    /// Sends a request, as a client at `client` would, and returns the answer once it is
+    /// Sends a request, as a client at `client` would, and returns the response once it is
     /// complete, however late the plugin answers (up to `[server] handler_timeout`, then 504).
     public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
                         client: String = "127.0.0.1") async throws -> TestResponse {
-        let answer = try await host.send(method: method, path: path, headers: headers.map { ($0.key, $0.value) }, body: body, client: client)
-        let response = TestResponse(status: answer.status, headers: answer.headers, body: answer.body)
-        if checksDocs, let documentedAnswers,
-           let problem = documentedAnswers.problem(method: method, path: path, status: response.status,
+        let collected = try await host.send(method: method, path: path, headers: headers.map { ($0.key, $0.value) }, body: body, client: client)
+        let response = TestResponse(status: collected.status, headers: collected.headers, body: collected.body)
+        if checksDocs, let documentedResponses,
+           let problem = documentedResponses.problem(method: method, path: path, status: response.status,
                                                    contentType: response.header("Content-Type"), body: response.body) {
             throw DocumentationMismatch(description: problem, response: response)
         }
@@ -156,8 +161,8 @@ public struct PluginRefused: Error, CustomStringConvertible {
     public var description: String { failures.joined(separator: "\n") }
 }
 
-/// An answer that differs from the route's own OpenAPI response description. The description
-/// names the route, the status and the field; `response` is the answer itself.
+/// A response that differs from the route's own OpenAPI response description. The description
+/// names the route, the status and the field; `response` is the response itself.
 public struct DocumentationMismatch: Error, CustomStringConvertible {
     public let description: String
     public let response: TestResponse

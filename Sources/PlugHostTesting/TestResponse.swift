@@ -1,6 +1,6 @@
 public import PlugHostDocs
 
-/// An answer as the client got it: status, headers (in order) and body.
+/// A response as the client got it: status, headers (in order) and body.
 public struct TestResponse: Sendable {
     public let status: Int
     public let headers: [(name: String, value: String)]

@@ -28,7 +28,7 @@ struct PluginTestOptions: ParsableArguments {
     @Option(help: "A JSON-lines file: one request and its expected status per line, {\"request\": \"GET /api/x\", \"status\": 200}.")
     var script: String?
 
-    @Flag(name: .customLong("no-docs-check"), help: "Do not check answers against the routes' OpenAPI descriptions.")
+    @Flag(name: .customLong("no-docs-check"), help: "Do not check responses against the routes' OpenAPI descriptions.")
     var noDocsCheck = false
 
     /// The requests to send, or the usage error (status 2).
@@ -81,9 +81,9 @@ struct PluginTestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Load plugin files as serve does and send them requests in process, without a socket.",
         discussion: """
-            Answers go to stdout, the host's log to stderr. Exit status: 0 when every answer is as \
+            Responses go to stdout, the host's log to stderr. Exit status: 0 when every response is as \
             expected, 1 for a refused plugin, a crash, a handler that did not answer within \
-            [server] handler_timeout, a status other than the expected one, or an answer its \
+            [server] handler_timeout, a status other than the expected one, or a response its \
             route's OpenAPI description does not allow; 2 for a usage or configuration error.
             """
     )
@@ -128,7 +128,7 @@ struct PluginTestRunnerCommand: AsyncParsableCommand {
         // A test run writes into no log file of the site's: every line goes to stderr.
         config.logging.file = ""
         let requests = try test.requests()
-        // stdout carries the answers; the host's log, the same lines serve writes, goes to stderr.
+        // stdout carries the responses; the host's log, the same lines serve writes, goes to stderr.
         let logger = try test.options.bootstrapLogging(config, console: STDERR_FILENO)
         defer { LoggingSetup.flush() }
         let server: HostServer
@@ -144,28 +144,28 @@ struct PluginTestRunnerCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let host = InProcessHost(server: server)
-        let docs = test.noDocsCheck ? nil : server.apiDocument.flatMap { DocumentedAnswers(document: $0.json) }
+        let docs = test.noDocsCheck ? nil : server.apiDocument.flatMap { DocumentedResponses(document: $0.json) }
         var failed = 0
         for request in requests {
-            let answer: InProcessHost.Answer
+            let response: InProcessHost.CollectedResponse
             do {
-                answer = try await host.send(method: request.method, path: request.path, headers: request.headers, body: request.body)
+                response = try await host.send(method: request.method, path: request.path, headers: request.headers, body: request.body)
             } catch {
                 printError("plugins test: \(request.shown): \(error)")
                 throw ExitCode(2)
             }
             var problems: [String] = []
-            if Self.isHostTimeout(answer) {
+            if Self.isHostTimeout(response) {
                 problems.append("the plugin did not answer within [server] handler_timeout (\(config.server.handlerTimeout) s); the host answered 504")
             }
-            if let expected = request.expectedStatus, expected != answer.status {
-                problems.append("expected status \(expected), got \(answer.status)")
+            if let expected = request.expectedStatus, expected != response.status {
+                problems.append("expected status \(expected), got \(response.status)")
             }
-            if let docs, let problem = docs.problem(method: request.method, path: request.path, status: answer.status,
-                                                    contentType: answer.contentType, body: answer.body) {
+            if let docs, let problem = docs.problem(method: request.method, path: request.path, status: response.status,
+                                                    contentType: response.contentType, body: response.body) {
                 problems.append("docs: \(problem)")
             }
-            writeAnswer(answer, to: request, ok: problems.isEmpty)
+            writeResponse(response, to: request, ok: problems.isEmpty)
             LoggingSetup.flush()
             for problem in problems { printError("plugins test: \(request.shown): \(problem)") }
             if !problems.isEmpty { failed += 1 }
@@ -176,26 +176,26 @@ struct PluginTestRunnerCommand: AsyncParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
-    /// The host's own 504 for a handler that did not answer in time (CallTable.expire), told from
+    /// The host's own 504 for a handler that did not response in time (CallTable.expire), told from
     /// a 504 the plugin chose by its detail.
-    private static func isHostTimeout(_ answer: InProcessHost.Answer) -> Bool {
-        guard answer.status == 504, let detail = JSONValue.parse(answer.body)?["detail"]?.stringValue else { return false }
+    private static func isHostTimeout(_ response: InProcessHost.CollectedResponse) -> Bool {
+        guard response.status == 504, let detail = JSONValue.parse(response.body)?["detail"]?.stringValue else { return false }
         return detail.hasPrefix("The plugin '") && (detail.contains("' did not answer within ") || detail.contains("' was not called: "))
     }
 
-    /// `--request`: the answer as `curl -i` shows it. A script: one JSON line per answer.
-    /// Written at once (not buffered), so that answers before a crash are not lost with it.
-    private func writeAnswer(_ answer: InProcessHost.Answer, to request: ScriptedRequest, ok: Bool) {
+    /// `--request`: the response as `curl -i` shows it. A script: one JSON line per response.
+    /// Written at once (not buffered), so that responses before a crash are not lost with it.
+    private func writeResponse(_ response: InProcessHost.CollectedResponse, to request: ScriptedRequest, ok: Bool) {
         var text: String
         if test.script == nil {
-            let phrase = answer.head.status.reasonPhrase
-            text = "HTTP/1.1 \(answer.status)\(phrase.isEmpty ? "" : " " + phrase)\n"
-            for (name, value) in answer.headers { text += "\(name): \(value)\n" }
-            text += "\n" + String(decoding: answer.body, as: UTF8.self)
+            let phrase = response.head.status.reasonPhrase
+            text = "HTTP/1.1 \(response.status)\(phrase.isEmpty ? "" : " " + phrase)\n"
+            for (name, value) in response.headers { text += "\(name): \(value)\n" }
+            text += "\n" + String(decoding: response.body, as: UTF8.self)
             if !text.hasSuffix("\n") { text += "\n" }
         } else {
-            let line = ScriptAnswer(request: request.shown, status: answer.status, expected: request.expectedStatus, ok: ok,
-                                    body: String(decoding: answer.body, as: UTF8.self))
+            let line = ScriptLine(request: request.shown, status: response.status, expected: request.expectedStatus, ok: ok,
+                                    body: String(decoding: response.body, as: UTF8.self))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             text = String(decoding: (try? encoder.encode(line)) ?? Data(), as: UTF8.self) + "\n"
@@ -203,7 +203,7 @@ struct PluginTestRunnerCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    private struct ScriptAnswer: Encodable {
+    private struct ScriptLine: Encodable {
         let request: String
         let status: Int
         let expected: Int?

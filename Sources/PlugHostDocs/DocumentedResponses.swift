@@ -1,14 +1,14 @@
 import Foundation
 
-/// Checks answers against the routes' own response descriptions in the aggregated OpenAPI
+/// Checks responses against the routes' own response descriptions in the aggregated OpenAPI
 /// document (the bytes `/api/openapi.json` serves): the status must be documented (exactly, as
 /// `2XX`, or by `default`), and a JSON body must be valid against the documented schema. Used by
-/// the test kit and `plughost plugins test`, so a plugin's docs cannot drift from its answers
-/// unnoticed. The host itself never checks answers while it serves (docs/API-DOCS.md).
+/// the test kit and `plughost plugins test`, so a plugin's docs cannot drift from its responses
+/// unnoticed. The host itself never checks responses while it serves (docs/API-DOCS.md).
 ///
 /// It reads the served JSON, not OpenAPIKit's model, so that it checks exactly what clients get,
 /// and follows `$ref`s as it meets them (a recursive schema is fine).
-public struct DocumentedAnswers: Sendable {
+public struct DocumentedResponses: Sendable {
     private let document: JSONValue
 
     /// The request methods OpenAPI names as path item members.
@@ -20,7 +20,7 @@ public struct DocumentedAnswers: Sendable {
         self.document = document
     }
 
-    /// Why the answer differs from the route's description, in one line naming the route, the
+    /// Why the response differs from the route's description, in one line naming the route, the
     /// status and the field; nil when it matches, or when no documented route serves `path`.
     public func problem(method: String, path: String, status: Int, contentType: String?, body: [UInt8]) -> String? {
         guard let (template, item) = pathItem(for: path) else { return nil }

@@ -3,7 +3,7 @@ import Testing
 
 /// The check of answers against their routes' OpenAPI descriptions (test kit, plugins test),
 /// on documents written by hand: the hostile ones included.
-@Suite struct DocumentedAnswersTests {
+@Suite struct DocumentedResponsesTests {
     private static let document = Array("""
         {"openapi": "3.1.1", "paths": {
           "/api/tree/{id}": {"get": {"responses": {
@@ -25,7 +25,7 @@ import Testing
         """.utf8)
 
     private func problem(_ path: String, _ status: Int, _ body: String, method: String = "GET", type: String? = "application/json") -> String? {
-        DocumentedAnswers(document: Self.document)!.problem(method: method, path: path, status: status, contentType: type, body: Array(body.utf8))
+        DocumentedResponses(document: Self.document)!.problem(method: method, path: path, status: status, contentType: type, body: Array(body.utf8))
     }
 
     @Test func recursiveSchemaIsFollowedAndTheDeepFieldNamed() {
@@ -65,6 +65,6 @@ import Testing
     @Test func unknownPathsAndMethodsAreNotChecked() {
         #expect(problem("/api/nothing", 500, "x") == nil)
         #expect(problem("/api/tree/1", 405, "x", method: "DELETE") == nil)
-        #expect(DocumentedAnswers(document: Array("[1, 2]".utf8)) == nil)
+        #expect(DocumentedResponses(document: Array("[1, 2]".utf8)) == nil)
     }
 }
