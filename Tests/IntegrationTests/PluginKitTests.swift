@@ -145,6 +145,56 @@ import Testing
         #expect(result.error.contains("plugins test: 3 request(s), 2 as expected, 1 not"))
     }
 
+    @Test func requestWithHeadersAndBodyIsAnsweredOnStdout() throws {
+        let result = try pluginsTest(build: { plugins in
+            let file = plugins.appending(path: "libExamplePlugin.so")
+            try FileManager.default.copyItem(at: Paths.examplePlugin, to: file)
+            return file
+        }, ["--request", "POST /api/echo", "--header", "Content-Type: text/plain", "--body", "echo me", "--expect-status", "200"])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.output.hasPrefix("HTTP/1.1 200"))
+        #expect(result.output.lowercased().contains("\ncontent-type: text/plain\n"))
+        #expect(result.output.hasSuffix("\n\necho me\n"), "\(result.output)")
+        #expect(result.error.contains("info plughost: response POST /api/echo"), "serve's request log, on stderr")
+    }
+
+    /// A C plugin whose answer does not match its own documentation fails its test.
+    @Test func answerAgainstItsDocumentationFailsTheRun() throws {
+        let result = try pluginsTest(build: { plugins in
+            let source = plugins.appending(path: "drift.c")
+            try #"""
+                #include "plughost.h"
+                PH_PLUGIN_MAGIC("drift", "1", "")
+                static const ph_host_api_t *host;
+                static void h(ph_call_t *c, const ph_request_t *r, void *u) {
+                    (void)r; (void)u;
+                    const ph_pair_t hs[] = {{{"Content-Type", 12}, {"application/json", 16}}};
+                    ph_response_t a = {sizeof(ph_response_t), 200, hs, 1, {"{\"message\": 5}", 14}};
+                    host->respond(c, &a);
+                }
+                PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *p) {
+                    host = api;
+                    ph_route_t r = {sizeof(ph_route_t), "GET", "/drift", PH_ROUTE_NON_BLOCKING, h, 0,
+                        "{\"responses\": {\"200\": {\"description\": \"ok\", \"content\": {\"application/json\": {\"schema\":"
+                        " {\"type\": \"object\", \"required\": [\"message\"], \"properties\": {\"message\": {\"type\": \"string\"}}}}}}}}", 0, 1, 0};
+                    return api->register_route(p, &r);
+                }
+                """#.write(to: source, atomically: true, encoding: .utf8)
+            let library = plugins.appending(path: "libdrift.so")
+            let compiled = try run("cc", ["-std=c11", "-shared", "-fPIC", "-I", Paths.abiInclude.path, "-o", library.path, source.path])
+            guard compiled.status == 0 else { throw FixtureError(message: "cc failed: \(compiled.combined)") }
+            return library
+        }, ["--request", "GET /api/drift", "--expect-status", "200"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("plugins test: GET /api/drift: docs: GET /api/drift answered 200 with a body that does not match its documented schema: $.message: expected string, got integer 5"),
+                "\(result.combined)")
+        let unchecked = try pluginsTest(build: { plugins in
+            try FileManager.default.copyItem(at: Paths.examplePlugin, to: plugins.appending(path: "libExamplePlugin.so"))
+            return plugins.appending(path: "libExamplePlugin.so")
+        }, ["--request", "GET /api/hello", "--no-docs-check"])
+        #expect(unchecked.status == 0, "\(unchecked.combined)")
+    }
+
     @Test func badScriptLineIsAUsageError() throws {
         let script = try makeTemporaryDirectory("kit-script").appending(path: "bad.jsonl")
         defer { try? FileManager.default.removeItem(at: script.deletingLastPathComponent()) }
