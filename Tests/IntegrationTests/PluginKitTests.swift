@@ -117,6 +117,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "core"), "no core dump of the tool")
     }
 
+    /// exit() in a handler, exit(0) at load and a hang at load end the child, not the command,
+    /// and are reported with the supervisor's own words for the same ending.
+    @Test(arguments: [
+        (nil, "GET /api/exiting/exit", "plugins test: the process serving the plugins crashed: it exited with status 3, calling exit() in plugin 'exiting' (libexiting.so), GET /api/exiting/exit"),
+        ("EXITING_EXIT_AT_LOAD=0", "GET /api/exiting/ok", "plugins test: the process serving the plugins crashed: it exited with status 0, calling exit() in plugin 'exiting' (libexiting.so), loading libexiting.so"),
+        ("EXITING_HANG_AT_LOAD", "GET /api/exiting/ok", "plugins test: the process serving the plugins did not finish within"),
+    ] as [(String?, String, String)])
+    func pluginThatEndsOrHangsTheProcessIsReported(define: String?, request: String, message: String) throws {
+        let result = try pluginsTest(config: "[supervisor]\nstart_timeout = 2\n[server]\nhandler_timeout = 1\nshutdown_grace = 1\n", build: { plugins in
+            try FixturePlugins.build("exiting_plugin.c", name: "exiting", defines: define.map { [$0] } ?? [], into: plugins)
+        }, ["--request", request])
+        #expect(result.status == 1, "\(result.combined)")
+        #expect(result.error.contains(message), "\(result.combined)")
+    }
+
     @Test func handlerThatNeverAnswersIsATimeout() throws {
         let result = try pluginsTest(config: "[server]\nhandler_timeout = 1\n", build: { plugins in
             try FixturePlugins.build(name: "fixture", into: plugins)
