@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .executable(name: "plughost", targets: ["plughost"]),
         .library(name: "PlugHostSDK", targets: ["PlugHostSDK"]),
+        // The test kit for plugin authors: a host in the test's process, without sockets.
+        .library(name: "PlugHostTesting", targets: ["PlugHostTesting"]),
         // SwiftPM names the file libExamplePlugin.so; it is dropped into plugins/ as it is.
         .library(name: "ExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
     ],
@@ -184,6 +186,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -209,6 +212,24 @@ let package = Package(
                 "PlugHostWorkerLink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The test kit plugin authors link into their tests: the host from the responder inwards,
+        // in process, plus the check of answers against their OpenAPI descriptions. Never linked
+        // by the host.
+        .target(
+            name: "PlugHostTesting",
+            dependencies: [
+                "PlugHostABI",
+                "PlugHostSDK",
+                "PlugHostConfig",
+                "PlugHostObservability",
+                "PlugHostPlugins",
+                "PlugHostKeys",
+                "PlugHostDocs",
+                "PlugHostServer",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -263,6 +284,7 @@ let package = Package(
             dependencies: [
                 "PlugHostABI", "PlugHostConfig", "PlugHostObservability", "PlugHostSockets", "PlugHostWorkerLink", "PlugHostPlugins",
                 "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostServer", "PlugHostSupervisor", "PlugHostSDK",
+                "PlugHostTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -59,10 +59,12 @@ extension LogSink {
     }
 }
 
-/// Standard output.
+/// Standard output, or standard error for a command whose standard output is its answer
+/// (`plughost plugins test`).
 struct ConsoleSink: LogSink {
-    func write(_ lines: UnsafeRawBufferPointer) { DescriptorSink.writeAll(STDOUT_FILENO, lines) }
-    var crashDescriptor: Int32? { STDOUT_FILENO }
+    var descriptor = STDOUT_FILENO
+    func write(_ lines: UnsafeRawBufferPointer) { DescriptorSink.writeAll(descriptor, lines) }
+    var crashDescriptor: Int32? { descriptor }
 }
 
 extension LogLineFormat {

@@ -9,10 +9,12 @@ public enum LoggingSetup {
     /// Call once, before any logger is made. Throws when the log file cannot be opened.
     /// `toSupervisor`: a worker's descriptor for its `[logging] file` lines, which the supervisor
     /// writes to the file, so that one process alone appends to it and rotates it.
-    public static func bootstrap(_ settings: LoggingSettings, baseDirectory: URL, toSupervisor: Int32? = nil) throws -> Logger {
+    /// `console`: where console lines go, standard output unless a command answers there.
+    public static func bootstrap(_ settings: LoggingSettings, baseDirectory: URL, toSupervisor: Int32? = nil,
+                                 console: Int32 = STDOUT_FILENO) throws -> Logger {
         let level = Logger.Level(rawValue: settings.level) ?? .info
         let format = LogLineFormat(format: settings.format)
-        var sinks: [any LogSink] = [ConsoleSink()]
+        var sinks: [any LogSink] = [ConsoleSink(descriptor: console)]
         let writerBox = Mutex<LogWriter?>(nil)
         if !settings.file.isEmpty {
             let file: any LogSink = if let toSupervisor {

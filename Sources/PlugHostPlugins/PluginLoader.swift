@@ -43,6 +43,35 @@ public struct PluginLoadReport: Sendable {
     public var warnings: [String] = []
     /// SHA-256 of every file looked at, refused ones included, by file name.
     public var fileHashes: [String: String] = [:]
+
+    public init() {}
+}
+
+/// Where a host takes its plugins from.
+public enum PluginSource: Sendable {
+    /// Every `.so` in the directory, in name order: `serve` and `check`, from `[plugins] dir`.
+    case directory(URL)
+    /// These files, in this order: `plughost plugins test` and the test kit.
+    case files([URL])
+    /// Plugins linked into this process (the test kit, for a Swift plugin type).
+    case linked([LinkedPlugin])
+}
+
+/// A plugin's entry points in this process, as a file's would be found by `dlsym`.
+public struct LinkedPlugin: @unchecked Sendable {
+    // C function pointers: immutable, valid for the life of the process.
+    public let displayName: String
+    let magic: ph_plugin_magic_fn
+    let register: ph_plugin_register_fn
+    let shutdown: ph_plugin_shutdown_fn?
+
+    /// `displayName` stands where a file name would in messages (e.g. `Greeter (linked)`).
+    package init(displayName: String, magic: ph_plugin_magic_fn, register: ph_plugin_register_fn, shutdown: ph_plugin_shutdown_fn?) {
+        self.displayName = displayName
+        self.magic = magic
+        self.register = register
+        self.shutdown = shutdown
+    }
 }
 
 /// Loads plugin files: checks each one's magic block and build, lets it register its routes,
@@ -75,6 +104,27 @@ public struct PluginLoader: Sendable {
         self.quarantined = settings.quarantined
     }
 
+    /// Loads what `source` names: a plugins directory (`serve`), chosen files, or plugins
+    /// linked into this process (the test kit).
+    public func load(_ source: PluginSource) -> PluginLoadReport {
+        switch source {
+        case .directory(let directory):
+            return loadDirectory(directory)
+        case .files(let files):
+            return loadFiles(files)
+        case .linked(let plugins):
+            var report = PluginLoadReport()
+            for plugin in plugins {
+                do {
+                    report.loaded.append(try load(plugin, alreadyLoaded: report.loaded))
+                } catch {
+                    report.failures.append(error)
+                }
+            }
+            return report
+        }
+    }
+
     /// Loads every plugin file in `directory`; a missing directory is logged and loads nothing.
     public func loadDirectory(_ directory: URL) -> PluginLoadReport {
         var report = PluginLoadReport()
@@ -99,9 +149,18 @@ public struct PluginLoader: Sendable {
             logger.error("\(warning)")
             return report
         }
+        return loadFiles(files, into: report)
+    }
+
+    /// Loads `files` in the order given, as the plugins directory's would be (`plugins test`, the
+    /// test kit): each file's own trust checks apply, its directory's do not.
+    public func loadFiles(_ files: [URL], into report: PluginLoadReport = PluginLoadReport()) -> PluginLoadReport {
+        var report = report
         for file in files {
+            let name = file.lastPathComponent
+            if report.fileHashes[name] == nil { report.fileHashes[name] = try? Self.sha256(of: file) }
             do {
-                report.loaded.append(try load(file, sha256: report.fileHashes[file.lastPathComponent], alreadyLoaded: report.loaded))
+                report.loaded.append(try load(file, sha256: report.fileHashes[name], alreadyLoaded: report.loaded))
             } catch {
                 report.failures.append(error)
             }
@@ -131,8 +190,23 @@ public struct PluginLoader: Sendable {
         }
     }
 
+    /// Loads a plugin linked into this process (the test kit's `TestHost(plugin:)`): no file to
+    /// open, the rest as for a file, from its magic block on.
+    public func load(_ plugin: LinkedPlugin, alreadyLoaded: [LoadedPlugin] = []) throws(PluginLoadError) -> LoadedPlugin {
+        let recordIndex = CrashRecord.addPlugin(file: plugin.displayName, sha256: "linked")
+        let library = PluginLibrary(magic: plugin.magic, register: plugin.register, shutdown: plugin.shutdown)
+        return try CrashRecord.running(recordIndex, "loading \(plugin.displayName)") { () throws(PluginLoadError) -> LoadedPlugin in
+            try register(library, path: plugin.displayName, file: plugin.displayName, sha256: "linked", recordIndex: recordIndex, alreadyLoaded: alreadyLoaded)
+        }
+    }
+
     private func register(_ url: URL, file: String, sha256: String, recordIndex: Int32, alreadyLoaded: [LoadedPlugin]) throws(PluginLoadError) -> LoadedPlugin {
         let library = try PluginLibrary.open(url.path, displayName: file)
+        return try register(library, path: url.path, file: file, sha256: sha256, recordIndex: recordIndex, alreadyLoaded: alreadyLoaded)
+    }
+
+    private func register(_ library: PluginLibrary, path: String, file: String, sha256: String, recordIndex: Int32,
+                          alreadyLoaded: [LoadedPlugin]) throws(PluginLoadError) -> LoadedPlugin {
         let magic = try MagicBlock.read(library.magic, file: file)
         CrashRecord.setName(recordIndex, magic.name)
         if let pinned = pinnedHashes[magic.name] {
@@ -169,7 +243,7 @@ public struct PluginLoader: Sendable {
                                   fix: "Remove one of the two plugins, or change one plugin's path")
         }
         return LoadedPlugin(
-            file: file, path: url.path, name: magic.name, version: magic.version, description: magic.description,
+            file: file, path: path, name: magic.name, version: magic.version, description: magic.description,
             abiMajor: magic.abiMajor, abiMinor: magic.abiMinor, build: magic.build,
             sha256: sha256, routes: registration.routes, openAPIComponents: registration.openAPIComponents,
             openAPIComponentsProblem: registration.openAPIComponentsProblem,

@@ -43,8 +43,9 @@ public struct HostServer: Sendable {
         }
     }
 
-    /// Loads the plugins named by `config`. Each refused plugin is logged as one line.
-    public init(config: HostConfig, logger: Logger) throws {
+    /// Loads the plugins of `[plugins] dir`, or of `plugins` when given (`plughost plugins test`,
+    /// the test kit). Each refused plugin is logged as one line.
+    public init(config: HostConfig, logger: Logger, plugins: PluginSource? = nil) throws {
         // SIGHUP reloads keys once serving; until then it must not end the process (its default).
         signal(SIGHUP, SIG_IGN)
         HeapReturn.limitArenas()
@@ -64,7 +65,7 @@ public struct HostServer: Sendable {
         )
         registry = .withBuiltins()
         let loader = PluginLoader(registry: registry, settings: config.plugins, logger: logger)
-        report = loader.loadDirectory(config.plugins.directory)
+        report = loader.load(plugins ?? .directory(config.plugins.directory))
         for failure in report.failures {
             logger.error("\(failure)")
             if config.metrics.enabled { HostMetrics.shared.pluginLoadFailed(reason: failure.reason.rawValue) }
@@ -115,7 +116,7 @@ public struct HostServer: Sendable {
         let scheme = config.tls.enabled ? "https" : "http"
         let redirectPort = listeners.redirect?.port
         let mainPort = ListeningPort()
-        let responder = ConnectionResponder.make(makeRouter(blockingPool: pool).buildResponder(), grace: grace, logger: logger)
+        let responder = makeResponder(blockingPool: pool, grace: grace)
         let onRunning: @Sendable (any Channel) async -> Void = { channel in
             let port = channel.localAddress?.port ?? 0
             mainPort.set(port)
@@ -165,13 +166,19 @@ public struct HostServer: Sendable {
         shutDownPlugins(except: stillRunning)
     }
 
+    /// What answers every request, from the connection's responder inwards: the same for a
+    /// listening host and for one answering in process (``InProcessHost``).
+    func makeResponder(blockingPool: NIOThreadPool, grace: ShutdownGrace?) -> HTTPChannelHandler.Responder {
+        ConnectionResponder.make(makeRouter(blockingPool: blockingPool).buildResponder(), grace: grace, logger: logger)
+    }
+
     /// Shuts the blocking pool down. Its threads are waited for while the grace lasts (a handler
     /// may still run after its request was answered: a 504 at handler_timeout, or the moment
     /// between its answer and its return); one still inside a plugin when the grace has run out
     /// cannot be stopped, and the process must exit anyway, so the pool is then not waited for.
     /// Returns the plugins with a call still running, and how many.
     @discardableResult
-    private func stopPool(_ pool: NIOThreadPool, grace: ShutdownGrace) async -> [String: Int] {
+    func stopPool(_ pool: NIOThreadPool, grace: ShutdownGrace) async -> [String: Int] {
         grace.begin()
         while !blockingShares.pluginsRunning.isEmpty, !grace.hasExpired {
             try? await Task.sleep(for: .milliseconds(20))
@@ -212,7 +219,7 @@ public struct HostServer: Sendable {
     /// Lets each plugin clean up, in the reverse of load order, once nothing calls it any more. A
     /// plugin with a call still running on a pool thread (`stillRunning`) is not shut down: its
     /// hook could free what that call still uses.
-    private func shutDownPlugins(except stillRunning: [String: Int]) {
+    func shutDownPlugins(except stillRunning: [String: Int]) {
         for plugin in report.loaded.reversed() where plugin.shutdownHook != nil {
             if let calls = stillRunning[plugin.name] {
                 logger.warning("not shutting down plugin '\(plugin.name)': \(calls) of its call(s) still running after shutdown_grace; a plugin thread cannot be stopped, and the process exits with it")

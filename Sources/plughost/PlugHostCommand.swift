@@ -10,7 +10,7 @@ struct PlugHostCommand: AsyncParsableCommand {
         commandName: "plughost",
         abstract: "A Swift server host that loads plugins (.so) at start and serves their routes under /api.",
         subcommands: [ServeCommand.self, ReloadCommand.self, StatusCommand.self, CheckCommand.self, PluginsCommand.self, KeysCommand.self, WorkerCommand.self,
-                      CheckLoaderCommand.self],
+                      CheckLoaderCommand.self, PluginTestRunnerCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
@@ -34,7 +34,7 @@ struct ConfigOption: ParsableArguments {
     }
 
     /// Installs console and file logging from `[logging]`, with `--log-level` applied.
-    func bootstrapLogging(_ config: HostConfig, toSupervisor: Int32? = nil) throws -> Logger {
+    func bootstrapLogging(_ config: HostConfig, toSupervisor: Int32? = nil, console: Int32 = STDOUT_FILENO) throws -> Logger {
         var settings = config.logging
         if let logLevel {
             guard Logger.Level(rawValue: logLevel) != nil else {
@@ -44,7 +44,7 @@ struct ConfigOption: ParsableArguments {
             settings.level = logLevel
         }
         do {
-            return try LoggingSetup.bootstrap(settings, baseDirectory: config.baseDirectory, toSupervisor: toSupervisor)
+            return try LoggingSetup.bootstrap(settings, baseDirectory: config.baseDirectory, toSupervisor: toSupervisor, console: console)
         } catch {
             printError("configuration error: \(error)")
             throw ExitCode(2)

@@ -6,7 +6,7 @@ struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "Work with plugin files.",
-        subcommands: [InspectCommand.self]
+        subcommands: [InspectCommand.self, PluginNewCommand.self, PluginTestCommand.self]
     )
 }
 
