@@ -47,7 +47,7 @@ struct HTTP2AbuseTests {
         let after = try Self.workerMemory(host)
         #expect(result["reset"] as? Int == 1000, "\(result)")
         let resetAfter = try #require(result["reset_after_s"] as? Double)
-        #expect(resetAfter < 3 + 2, "the last stream was reset \(resetAfter) s after its request: \(result)")
+        #expect(resetAfter >= 3 && resetAfter < 3 + 1.5, "a stream was reset \(resetAfter) s after its response head: \(result)")
         let growth = max(after.peak, after.rss) - before.rss
         #expect(growth < 100_000_000, "the worker grew by \(growth / 1_000_000) MB (\(before.rss / 1_000_000) → peak \(after.peak / 1_000_000) MB)")
         #expect(host.waitForOutput("reset an HTTP/2 stream from 127.0.0.1: the client took none of its response for 3.0 s ([limits] send_timeout)"),
@@ -64,7 +64,7 @@ struct HTTP2AbuseTests {
     /// silent one is closed within `request_head_timeout`.
     @Test func idleHTTP2ConnectionsAreClosedAtTheHeadTimeoutAndLockNobodyOut() throws {
         let host = try HostProcess(site: try Self.site("request_head_timeout = 2"))
-        let result = try abuse(["idle", "\(host.port)", "4096", "20"])
+        let result = try abuse(["idle", "\(host.port)", "4096", "8"])
         #expect(result["attempted"] as? Int == 4096, "\(result)")
         #expect(result["still_open"] as? Int == 0, "\(result)")
         let longest = try #require(result["longest_open_s"] as? Double)

@@ -43,7 +43,10 @@ struct HTTP2Connection: ServerChildChannel {
         stream = HTTP2Stream(configuration: streamConfiguration) { request, writer, channel in
             // The client reset the stream before its handler could run (rapid reset sends
             // thousands of these): nothing to answer, so nothing reaches the router or a plugin.
-            guard channel.isActive else {
+            // This task may start on another core while the event loop is still reading the
+            // frames that came with the request's HEADERS, its RST_STREAM among them: asking the
+            // event loop lets it finish that read first.
+            guard try await channel.eventLoop.submit({ channel.isActive }).get() else {
                 events.cancelledBeforeHandler()
                 return
             }

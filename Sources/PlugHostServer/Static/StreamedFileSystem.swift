@@ -5,19 +5,25 @@ import NIOPosix
 import _NIOFileSystem
 
 /// Hummingbird's `LocalFileSystem` for the file middleware, except how a file's bytes are sent:
-/// one ``chunkBytes`` chunk read from disk at a time, the next only once the previous one has been
-/// taken by the connection (the response writer waits while the stream or socket is not writable).
+/// one ``chunkBytes`` chunk read from disk at a time, the next only once the connection has
+/// taken the previous one.
 ///
 /// Hummingbird reads with `readChunks`, which reads ahead of the writer into a buffer of several
-/// 128 KiB chunks: a client that does not read (an HTTP/2 stream whose window stays shut) made each
-/// stream of a large file hold about 1.15 MB for as long as it stayed open. Here a stalled stream
-/// holds at most one chunk in hand and one on its way, until `[limits] send_timeout` resets it
-/// (``HTTP2StreamWatch``).
+/// 128 KiB chunks, and its response writer waits for the channel to be writable only as the
+/// writer last heard of it: each write is a hop to the event loop, and a task that reads from disk
+/// faster than a busy event loop writes queues chunk after chunk before it learns that the stream
+/// is not writable. A client that does not read (an HTTP/2 stream whose window stays shut) made
+/// each stream of a large file hold more than a megabyte, and the rest of the file was still read
+/// (and thrown away) after the stream was reset. Here, after each chunk, the writer asks the
+/// channel's event loop whether the channel is still open: the answer comes after the chunk's
+/// write, so the writer's next write waits if that one left the channel unwritable. A stalled
+/// stream holds one chunk on its way and one in hand, until `[limits] send_timeout` resets it
+/// (``HTTP2StreamWatch``), and reading stops when the channel closes.
 struct StreamedFileSystem: FileProvider {
     typealias FileAttributes = LocalFileSystem.FileAttributes
     typealias FileIdentifier = LocalFileSystem.FileIdentifier
 
-    static let chunkBytes = 32 * 1024
+    static let chunkBytes = 16 * 1024
 
     private let files: LocalFileSystem
     private let fileSystem: FileSystem
@@ -34,16 +40,16 @@ struct StreamedFileSystem: FileProvider {
     func loadFile(id: FileIdentifier, context: some RequestContext) async throws -> ResponseBody {
         guard let attributes = try await files.getAttributes(id: id), !attributes.isFolder else { throw HTTPError(.notFound) }
         guard attributes.size > 0 else { return ResponseBody() }
-        return body(path: id, range: 0...(attributes.size - 1))
+        return body(path: id, range: 0...(attributes.size - 1), channel: (context as? HostRequestContext)?.channel)
     }
 
     func loadFile(id: FileIdentifier, range: ClosedRange<Int>, context: some RequestContext) async throws -> ResponseBody {
         guard let attributes = try await files.getAttributes(id: id), !attributes.isFolder else { throw HTTPError(.notFound) }
         guard attributes.size > 0 else { return ResponseBody() }
-        return body(path: id, range: range.clamped(to: 0...(attributes.size - 1)))
+        return body(path: id, range: range.clamped(to: 0...(attributes.size - 1)), channel: (context as? HostRequestContext)?.channel)
     }
 
-    private func body(path: String, range: ClosedRange<Int>) -> ResponseBody {
+    private func body(path: String, range: ClosedRange<Int>, channel: (any Channel)?) -> ResponseBody {
         let fileSystem = fileSystem
         return ResponseBody(contentLength: range.count) { writer in
             try await fileSystem.withFileHandle(forReadingAt: FilePath(path)) { file in
@@ -56,6 +62,9 @@ struct StreamedFileSystem: FileProvider {
                     guard chunk.readableBytes > 0 else { throw HTTPError(.internalServerError) }
                     offset += Int64(chunk.readableBytes)
                     try await writer.write(chunk)
+                    if let channel, offset < end {
+                        guard try await channel.eventLoop.submit({ channel.isActive }).get() else { throw ChannelError.ioOnClosedChannel }
+                    }
                 }
             }
             try await writer.finish(nil)

@@ -6,11 +6,11 @@ Certificates are not checked; ALPN is h2. Needs the `h2` package (scripts/instal
   h2_abuse.py stall PORT PATH CONNECTIONS STREAMS SECONDS
       CONNECTIONS connections announce a stream window of 0 (SETTINGS_INITIAL_WINDOW_SIZE) and
       never open it; each GETs PATH on STREAMS streams. Reads for up to SECONDS s or until every
-      stream was reset: the streams answered (a response head), reset (RST_STREAM, with the
-      seconds from the request to the last reset), DATA bytes received, GOAWAYs.
+      stream was reset: the streams answered (a response head), reset (RST_STREAM, with the most
+      seconds from a stream's response head to its reset), DATA bytes received, GOAWAYs.
   h2_abuse.py idle PORT COUNT SECONDS
       COUNT connections from 127.0.0.1 that finish TLS and the HTTP/2 preface and then say nothing,
-      opened within SECONDS s, while a normal HTTP/2 client on 127.0.0.2 makes a new connection
+      opened by 16 threads within SECONDS s, while a normal HTTP/2 client on 127.0.0.2 makes a new connection
       every 0.1 s for SECONDS + 2 s and GETs /api/health. Prints the connections opened, refused
       (at accept or handshake), how long the longest-lived silent one stayed open, those still
       open at the end, and the normal client's requests answered, failed and the slowest in ms.
@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 
+import hpack
 import h2.config
 import h2.connection
 import h2.errors
@@ -43,12 +44,16 @@ import h2.events
 import h2.settings
 
 
-def tls_context():
-    context = ssl.create_default_context()
+def make_tls_context():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     context.set_alpn_protocols(["h2"])
     return context
+
+
+# One for every connection: making a context loads the system's CA store, milliseconds each time.
+TLS = make_tls_context()
 
 
 def request_headers(path, method="GET"):
@@ -59,13 +64,69 @@ def error_name(code):
     return getattr(code, "name", str(code))
 
 
+def code_name(number):
+    try:
+        return h2.errors.ErrorCodes(number).name
+    except ValueError:
+        return str(number)
+
+
+class RawFrames:
+    """Reads the server's frames itself. The h2 package stops reading at a GOAWAY (every later frame
+    is a protocol error to it), but a server's GOAWAY promises answers to the streams below its
+    last_stream_id, and those are what a test must see."""
+
+    def __init__(self):
+        self.buffer = b""
+        self.decoder = hpack.Decoder()
+        self.decoder.max_allowed_table_size = 65536
+        self.block = None  # (stream, bytes) of a header block awaiting CONTINUATION
+
+    def feed(self, data):
+        """('headers', stream, {name: value}), ('rst', stream, code), ('goaway', last, code), ('data', stream, n), ('ping', ack)."""
+        self.buffer += data
+        events = []
+        while len(self.buffer) >= 9:
+            length = int.from_bytes(self.buffer[0:3], "big")
+            if len(self.buffer) < 9 + length:
+                break
+            kind, flags = self.buffer[3], self.buffer[4]
+            stream = int.from_bytes(self.buffer[5:9], "big") & 0x7FFFFFFF
+            payload = self.buffer[9:9 + length]
+            self.buffer = self.buffer[9 + length:]
+            if kind == 0:
+                events.append(("data", stream, length))
+            elif kind in (1, 9):
+                if kind == 1:
+                    if flags & 0x8:
+                        payload = payload[1:len(payload) - payload[0]]
+                    if flags & 0x20:
+                        payload = payload[5:]
+                    self.block = (stream, payload)
+                else:
+                    self.block = (stream, self.block[1] + payload)
+                if flags & 0x4:
+                    headers = dict((n.decode() if isinstance(n, bytes) else n, v.decode() if isinstance(v, bytes) else v)
+                                   for n, v in self.decoder.decode(self.block[1]))
+                    events.append(("headers", self.block[0], headers))
+                    self.block = None
+            elif kind == 3:
+                events.append(("rst", stream, code_name(int.from_bytes(payload[0:4], "big"))))
+            elif kind == 6:
+                events.append(("ping", bool(flags & 0x1)))
+            elif kind == 7:
+                last = int.from_bytes(payload[0:4], "big") & 0x7FFFFFFF
+                events.append(("goaway", last, code_name(int.from_bytes(payload[4:8], "big"))))
+        return events
+
+
 class Client:
     """One TLS connection speaking HTTP/2 with the h2 state machine."""
 
     def __init__(self, port, source=None, window=None, timeout=5):
         sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
                                         source_address=(source, 0) if source else None)
-        self.sock = tls_context().wrap_socket(sock)
+        self.sock = TLS.wrap_socket(sock)
         if self.sock.selected_alpn_protocol() != "h2":
             raise SystemExit(f"the server chose {self.sock.selected_alpn_protocol()!r}, not h2")
         self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -74,6 +135,7 @@ class Client:
                 h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window})
         self.h2.initiate_connection()
         self.closed = False
+        self.raw = RawFrames()
         self.flush()
 
     def flush(self):
@@ -105,6 +167,27 @@ class Client:
         if answer:
             self.flush()
         return events
+
+    def read_raw(self, timeout):
+        """Like read, but the frames as RawFrames reads them; h2 still answers SETTINGS while it can."""
+        if self.closed:
+            return []
+        self.sock.settimeout(max(0.001, timeout))
+        try:
+            data = self.sock.recv(65536)
+        except (socket.timeout, TimeoutError):
+            return []
+        except (OSError, ssl.SSLError):
+            data = b""
+        if not data:
+            self.closed = True
+            return []
+        try:
+            self.h2.receive_data(data)
+            self.flush()
+        except h2.exceptions.ProtocolError:
+            pass
+        return self.raw.feed(data)
 
     def close(self):
         try:
@@ -142,6 +225,8 @@ def stall(port, path, connections, streams, seconds):
             for event in client.read(0.01, answer=False):
                 if isinstance(event, h2.events.ResponseReceived):
                     answered += 1
+                    # The stall starts when the response does: the time to answer is not the server's stall.
+                    started[(id(client), event.stream_id)] = time.monotonic()
                 elif isinstance(event, h2.events.DataReceived):
                     data_bytes += len(event.data)
                 elif isinstance(event, h2.events.StreamReset):
@@ -197,45 +282,61 @@ def idle(port, count, seconds):
 
     thread = threading.Thread(target=normal_client)
     thread.start()
-    selector = selectors.DefaultSelector()
-    opened_at = {}
+    lock = threading.Lock()
+    tally = {"attempts": 0, "refused": 0, "still_open": 0}
     lifetimes = []
-    refused = 0
 
-    def reap(timeout):
-        for key, _ in selector.select(timeout=timeout):
-            sock = key.fileobj
+    def opener():
+        # Each opener has its own selector: a TLS handshake blocks, so several run at once.
+        selector = selectors.DefaultSelector()
+        opened_at = {}
+
+        def reap(timeout):
+            for key, _ in selector.select(timeout=timeout):
+                sock = key.fileobj
+                try:
+                    sock.settimeout(0)
+                    data = sock.recv(65536)
+                except (BlockingIOError, ssl.SSLWantReadError):
+                    continue
+                except (OSError, ssl.SSLError):
+                    data = b""
+                if not data:
+                    selector.unregister(sock)
+                    with lock:
+                        lifetimes.append(time.monotonic() - opened_at.pop(sock))
+                    sock.close()
+
+        while time.monotonic() < started + seconds:
+            with lock:
+                if tally["attempts"] >= count:
+                    break
+                tally["attempts"] += 1
             try:
-                sock.settimeout(0)
-                data = sock.recv(65536)
-            except (BlockingIOError, ssl.SSLWantReadError):
-                continue
+                client = Client(port, timeout=2)
+                opened_at[client.sock] = time.monotonic()
+                selector.register(client.sock, selectors.EVENT_READ)
             except (OSError, ssl.SSLError):
-                data = b""
-            if not data:
-                selector.unregister(sock)
-                lifetimes.append(time.monotonic() - opened_at.pop(sock))
-                sock.close()
+                with lock:
+                    tally["refused"] += 1
+            reap(0)
+        # The rest must be closed by the server: wait for them, at most 5 s after the last was opened.
+        last_opened = max(opened_at.values(), default=0)
+        while opened_at and time.monotonic() < max(stop, last_opened + 5):
+            reap(0.2)
+        with lock:
+            tally["still_open"] += len(opened_at)
+        for sock in list(opened_at):
+            sock.close()
 
-    attempts = 0
-    while attempts < count and time.monotonic() < started + seconds:
-        attempts += 1
-        try:
-            client = Client(port, timeout=2)
-            opened_at[client.sock] = time.monotonic()
-            selector.register(client.sock, selectors.EVENT_READ)
-        except (OSError, ssl.SSLError):
-            refused += 1
-        reap(0)
-    # Wait for the rest to be closed: at most the connection's timeout plus a margin, by the caller.
-    while opened_at and time.monotonic() < stop:
-        reap(0.2)
-    still_open = len(opened_at)
-    for sock in list(opened_at):
-        sock.close()
+    openers = [threading.Thread(target=opener) for _ in range(16)]
+    for opener_thread in openers:
+        opener_thread.start()
+    for opener_thread in openers:
+        opener_thread.join(seconds + 15)
     thread.join(seconds + 10)
-    return {"attempted": attempts, "opened": attempts - refused, "refused": refused,
-            "longest_open_s": round(max(lifetimes, default=0), 2), "still_open": still_open,
+    return {"attempted": tally["attempts"], "opened": tally["attempts"] - tally["refused"], "refused": tally["refused"],
+            "longest_open_s": round(max(lifetimes, default=0), 2), "still_open": tally["still_open"],
             "answered": len(latencies), "failed": len(failures), "failures": failures[:5],
             "slowest_ms": round(max(latencies, default=0) * 1000, 1)}
 
@@ -273,21 +374,25 @@ def ping_flood(port, path):
     client = Client(port)
     client.h2.send_headers(1, request_headers(path), end_stream=True)
     client.flush()
-    # Let the request reach its handler before the flood.
-    time.sleep(0.3)
+    # Let the request reach its handler before the flood (what arrives meanwhile is kept).
+    early = []
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        early += client.read_raw(end - time.monotonic())
     for index in range(6):
         client.h2.ping(b"flood%03d" % index)
     client.flush()
     statuses, resets, goaways = {}, {}, []
     deadline = time.monotonic() + 8
     while not client.closed and time.monotonic() < deadline:
-        for event in client.read(deadline - time.monotonic()):
-            if isinstance(event, h2.events.ResponseReceived):
-                statuses[str(event.stream_id)] = int(dict(event.headers)[":status"])
-            elif isinstance(event, h2.events.StreamReset):
-                resets[str(event.stream_id)] = error_name(event.error_code)
-            elif isinstance(event, h2.events.ConnectionTerminated):
-                goaways.append({"last_stream_id": event.last_stream_id, "error": error_name(event.error_code)})
+        for event in early + client.read_raw(deadline - time.monotonic()):
+            if event[0] == "headers":
+                statuses[str(event[1])] = int(event[2][":status"])
+            elif event[0] == "rst":
+                resets[str(event[1])] = event[2]
+            elif event[0] == "goaway":
+                goaways.append({"last_stream_id": event[1], "error": event[2]})
+        early = []
     closed = client.closed
     client.close()
     return {"statuses": statuses, "resets": resets, "goaways": goaways, "closed": closed}
@@ -310,17 +415,17 @@ def rapid_reset(port, path, method, seconds):
             client.flush()
             if not client.closed:
                 sent = stream
-            for event in client.read(0.0005):
-                if isinstance(event, h2.events.ResponseReceived):
+            for event in client.read_raw(0.0005):
+                if event[0] == "headers":
                     answered += 1
-                elif isinstance(event, h2.events.ConnectionTerminated):
-                    goaway = {"last_stream_id": event.last_stream_id, "error": error_name(event.error_code)}
+                elif event[0] == "goaway":
+                    goaway = {"last_stream_id": event[1], "error": event[2]}
         # Whatever is still on its way: responses, the GOAWAY.
         end = time.monotonic() + 2
         while goaway is None and not client.closed and time.monotonic() < end:
-            for event in client.read(0.2, answer=False):
-                if isinstance(event, h2.events.ConnectionTerminated):
-                    goaway = {"last_stream_id": event.last_stream_id, "error": error_name(event.error_code)}
+            for event in client.read_raw(0.2):
+                if event[0] == "goaway":
+                    goaway = {"last_stream_id": event[1], "error": event[2]}
         client.close()
         connections.append({"highest_sent": sent, "answered": answered, "goaway": goaway})
         if seconds == 0 or time.monotonic() - started >= seconds:
