@@ -216,6 +216,7 @@ let package = Package(
         .executableTarget(
             name: "plughost",
             dependencies: [
+                "PlugHostProcess",
                 "PlugHostConfig",
                 "PlugHostObservability",
                 "PlugHostSockets",

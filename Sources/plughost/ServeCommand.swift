@@ -75,6 +75,7 @@ func serveHost(config: HostConfig, logger: Logger, listeners: Listeners,
                stoppedMessage: String = "PlugHost stopped",
                onFailure: (String) -> Void = { _ in }, onDraining: @escaping @Sendable () -> Void = {},
                onListening: @escaping @Sendable (Listening, Int) -> Void) async throws {
+    AllocatorTuning.apply()
     var server: HostServer
     do {
         server = try HostServer(config: config, logger: logger)

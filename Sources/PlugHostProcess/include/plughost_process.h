@@ -145,6 +145,12 @@ int ph_pipe_set_size(int fd, int bytes);
  * Returns 0 and sets *pid, or an errno value. Thread-safe. */
 int ph_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, pid_t *pid);
 
+/* glibc's allocator (malloc.h, which Swift's Glibc module does not export): at most `arenas`
+ * malloc arenas (mallopt M_ARENA_MAX; returns mallopt's result), and malloc_trim(0), which
+ * returns the free pages of every arena to the system (returns 1 if any memory was released). */
+int ph_malloc_limit_arenas(int arenas);
+int ph_malloc_trim(void);
+
 #ifdef __cplusplus
 }
 #endif
