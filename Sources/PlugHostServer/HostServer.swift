@@ -129,7 +129,6 @@ public struct HostServer: Sendable {
             let channel = try HTTPSChannel(
                 tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
                 limits: config.limits,
-                headerListBytes: config.limits.http2HeaderListBytes,
                 events: events,
                 streamConfiguration: http1,
                 responder: responder

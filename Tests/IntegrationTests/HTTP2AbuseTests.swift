@@ -147,4 +147,24 @@ struct HTTP2AbuseTests {
             #expect(text == "older log \(index)\n", "server.log.\(index) is now: \(text?.prefix(200) ?? "gone")")
         }
     }
+
+    /// Item 4, bounded (the full four rounds of `h2load -c100 -m100 -n200000` on a release build
+    /// are in docs/PERFORMANCE.md): rounds of HTTP/2 load on `/api/hello`, then the worker's RSS
+    /// must come back to within twice its idle RSS once the allocator has trimmed
+    /// (`AllocatorTuning.trimInterval`, 10 s). glibc alone kept what the load had used.
+    @Test func theWorkersMemoryComesBackAfterLoad() throws {
+        let site = try Self.site { site in try FixturePlugins.installExample(into: site.appending(path: "plugins")) }
+        let host = try HostProcess(site: site)
+        #expect(try run("curl", ["-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "\(host.baseURL)/api/hello"]).output == "200")
+        Thread.sleep(forTimeInterval: 1)
+        let idle = try Self.workerMemory(host).rss
+        for _ in 1...2 {
+            let load = try run("h2load", ["-c50", "-m20", "-n10000", "\(host.baseURL)/api/hello"])
+            #expect(load.output.contains("10000 succeeded"), "h2load: \(load.output.suffix(600))")
+        }
+        let loaded = try Self.workerMemory(host)
+        Thread.sleep(forTimeInterval: 12)
+        let after = try Self.workerMemory(host).rss
+        #expect(after < 2 * idle, "idle \(idle / 1_000_000) MB, peak \(loaded.peak / 1_000_000) MB, 12 s after the load \(after / 1_000_000) MB")
+    }
 }

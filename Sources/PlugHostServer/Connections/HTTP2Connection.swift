@@ -16,7 +16,8 @@ import PlugHostConfig
 ///   `[limits] send_timeout`.
 /// - NIOHTTP2's own rapid-reset limit raised above the manager's (which says which streams it took).
 /// - The header list limit from `[limits]`: NIOHTTP2 starts with a fixed 16 KiB
-///   SETTINGS_MAX_HEADER_LIST_SIZE; a second SETTINGS frame announces `headerListBytes`, which
+///   SETTINGS_MAX_HEADER_LIST_SIZE; a second SETTINGS frame announces `http2HeaderListBytes`
+///   (``HeaderDecodingBounds``), which
 ///   NIOHTTP2's decoder applies once the client acknowledges it. A header block within it is
 ///   decoded, so the connection's HPACK state stays whole, and reaches the ``ConnectionGuard`` on
 ///   its stream, which answers 431 past `max_header_size` on that stream alone.
@@ -35,10 +36,9 @@ struct HTTP2Connection: ServerChildChannel {
 
     private let stream: HTTP2Stream
     private let limits: LimitSettings
-    private let headerListBytes: Int
     private let events: ConnectionEvents
 
-    init(limits: LimitSettings, headerListBytes: Int, events: ConnectionEvents, streamConfiguration: HTTP1Channel.Configuration,
+    init(limits: LimitSettings, events: ConnectionEvents, streamConfiguration: HTTP1Channel.Configuration,
          responder: @escaping HTTPChannelHandler.Responder) {
         stream = HTTP2Stream(configuration: streamConfiguration) { request, writer, channel in
             // The client reset the stream before its handler could run (rapid reset sends
@@ -53,7 +53,6 @@ struct HTTP2Connection: ServerChildChannel {
             try await responder(request, writer, channel)
         }
         self.limits = limits
-        self.headerListBytes = headerListBytes
         self.events = events
     }
 
@@ -67,7 +66,7 @@ struct HTTP2Connection: ServerChildChannel {
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let stream = stream, limits = limits, events = events, headerListBytes = headerListBytes
+        let stream = stream, limits = limits, events = events
         return channel.eventLoop.makeCompletedFuture {
             let manager = HTTP2ConnectionManager(idleSeconds: limits.idleTimeout, pingAckSeconds: limits.requestHeadTimeout, events: events)
             let boundManager = NIOLoopBound(manager, eventLoop: channel.eventLoop)
@@ -85,7 +84,7 @@ struct HTTP2Connection: ServerChildChannel {
                 return stream.setup(channel: streamChannel, logger: logger)
             }
             try channel.pipeline.syncOperations.addHandler(manager)
-            let settings = HTTP2Settings([HTTP2Setting(parameter: .maxHeaderListSize, value: headerListBytes)])
+            let settings = HTTP2Settings([HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2HeaderListBytes)])
             channel.writeAndFlush(HTTP2Frame(streamID: .rootStream, payload: .settings(.settings(settings))), promise: nil)
             return Value(streams: streams, channel: channel)
         }

@@ -21,14 +21,13 @@ struct HTTPSChannel: ServerChildChannel {
     private let http1: HTTP1Channel
     private let http2: HTTP2Connection
 
-    init(tlsConfiguration: TLSConfiguration, limits: LimitSettings, headerListBytes: Int, events: ConnectionEvents,
+    init(tlsConfiguration: TLSConfiguration, limits: LimitSettings, events: ConnectionEvents,
          streamConfiguration: HTTP1Channel.Configuration, responder: @escaping HTTPChannelHandler.Responder) throws {
         var tlsConfiguration = tlsConfiguration
         tlsConfiguration.applicationProtocols = NIOHTTP2SupportedALPNProtocols
         sslContext = try NIOSSLContext(configuration: tlsConfiguration)
         http1 = HTTP1Channel(responder: responder, configuration: streamConfiguration)
-        http2 = HTTP2Connection(limits: limits, headerListBytes: headerListBytes, events: events,
-                                streamConfiguration: streamConfiguration, responder: responder)
+        http2 = HTTP2Connection(limits: limits, events: events, streamConfiguration: streamConfiguration, responder: responder)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
