@@ -148,10 +148,13 @@ struct HTTP2AbuseTests {
         }
     }
 
-    /// Item 4, bounded (the full four rounds of `h2load -c100 -m100 -n200000` on a release build
-    /// are in docs/PERFORMANCE.md): rounds of HTTP/2 load on `/api/hello`, then the worker's RSS
-    /// must come back to within twice its idle RSS once the allocator has trimmed
-    /// (`AllocatorTuning.trimInterval`, 10 s). glibc alone kept what the load had used.
+    /// Item 4, bounded (the full four rounds of `h2load -c100 -m100 -n200000` on a release build,
+    /// within 2× of idle one minute after, are in docs/PERFORMANCE.md): two smaller rounds of
+    /// HTTP/2 load on `/api/hello`, then the worker's RSS must come back to within 1.5× its idle
+    /// RSS once the allocator has trimmed (`AllocatorTuning.trimInterval`, 10 s). With glibc alone
+    /// the debug worker kept more than twice its idle RSS after this load; trimmed, it is back
+    /// within a few MB. (1.5×, not the acceptance's 2×: at this small load 2× is too close to
+    /// what the untrimmed worker keeps to tell the two apart.)
     @Test func theWorkersMemoryComesBackAfterLoad() throws {
         let site = try Self.site { site in try FixturePlugins.installExample(into: site.appending(path: "plugins")) }
         let host = try HostProcess(site: site)
@@ -165,6 +168,6 @@ struct HTTP2AbuseTests {
         let loaded = try Self.workerMemory(host)
         Thread.sleep(forTimeInterval: 12)
         let after = try Self.workerMemory(host).rss
-        #expect(after < 2 * idle, "idle \(idle / 1_000_000) MB, peak \(loaded.peak / 1_000_000) MB, 12 s after the load \(after / 1_000_000) MB")
+        #expect(after < idle * 3 / 2, "idle \(idle / 1_000_000) MB, peak \(loaded.peak / 1_000_000) MB, 12 s after the load \(after / 1_000_000) MB")
     }
 }
