@@ -36,6 +36,10 @@ final class HTTP2ConnectionManager: ChannelDuplexHandler {
     static let maxPingStrikes = 2
     /// How long the streams below an abuse GOAWAY may take to finish before they are reset.
     static let abuseDrainSeconds = 5.0
+    /// How long a connection ended for abuse stays open (reading, taking nothing new) after its
+    /// last stream: an abusive client keeps sending, and closing a socket with unread bytes sends
+    /// a TCP reset, which can destroy the GOAWAY before the client has read it.
+    static let abuseLingerSeconds = 1.0
 
     private enum Phase {
         case active
@@ -58,6 +62,8 @@ final class HTTP2ConnectionManager: ChannelDuplexHandler {
     private var peerResets: [NIODeadline] = []
     private var lastPing: NIODeadline?
     private var pingStrikes = 0
+    /// Ended for abuse: the close waits ``abuseLingerSeconds`` after the last stream.
+    private var lingering = false
     private var inReadLoop = false
     private var flushPending = false
     /// Response bytes written on this connection's streams that the client has not taken yet.
@@ -129,6 +135,7 @@ final class HTTP2ConnectionManager: ChannelDuplexHandler {
         switch phase {
         case .active: startTimer(seconds: idleSeconds) { $0.beginGracefulClose() }
         case .awaitingPingAck: break
+        case .closing where lingering: startTimer(seconds: Self.abuseLingerSeconds) { $0.closeNow() }
         case .closing: closeNow()
         }
     }
@@ -178,18 +185,25 @@ final class HTTP2ConnectionManager: ChannelDuplexHandler {
     }
 
     /// Ends the connection for abuse: GOAWAY with the last stream taken, then the streams below it
-    /// get ``abuseDrainSeconds`` to finish before they are reset and the connection closes.
+    /// get ``abuseDrainSeconds`` to finish before they are reset, and the connection closes
+    /// ``abuseLingerSeconds`` after its last stream.
     private func endForAbuse(_ reason: HTTP2ConnectionEnd) {
-        guard sendFinalGoAway(code: .enhanceYourCalm, reason: reason) else { return }
-        guard !streams.isEmpty else { return }
+        if case .closing = phase { return }
+        lingering = true
+        sendFinalGoAway(code: .enhanceYourCalm, reason: reason)
+        guard !streams.isEmpty else {
+            startTimer(seconds: Self.abuseLingerSeconds) { $0.closeNow() }
+            return
+        }
         startTimer(seconds: Self.abuseDrainSeconds) { manager in
             for stream in manager.streams.values { stream.close(promise: nil) }
-            manager.closeNow()
+            manager.startTimer(seconds: Self.abuseLingerSeconds) { $0.closeNow() }
         }
     }
 
     /// The GOAWAY that names the last stream this connection takes; the connection closes once the
-    /// streams below it are done. False if one was sent already.
+    /// streams below it are done (``abuseLingerSeconds`` later after abuse). False if one was
+    /// sent already.
     @discardableResult
     private func sendFinalGoAway(code: HTTP2ErrorCode, reason: HTTP2ConnectionEnd?) -> Bool {
         if case .closing = phase { return false }
@@ -202,7 +216,7 @@ final class HTTP2ConnectionManager: ChannelDuplexHandler {
         if let reason {
             events.endedConnection(address: context.channel.remoteAddress?.ipAddress ?? "unknown", reason: reason, lastStreamID: Int(lastStreamID))
         }
-        if streams.isEmpty { closeNow() }
+        if streams.isEmpty, !lingering { closeNow() }
         return true
     }
 

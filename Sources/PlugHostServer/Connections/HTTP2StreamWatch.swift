@@ -73,8 +73,9 @@ final class HTTP2StreamWatch: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // NIOHTTP2 reports the client's RST_STREAM as this error; the host's own resets are not.
-        if error is NIOHTTP2Errors.StreamClosed { connection.streamResetByPeer() }
+        // NIOHTTP2 reports a stream closed with an error code as this error: the client's
+        // RST_STREAM, unless this handler reset the stream itself.
+        if error is NIOHTTP2Errors.StreamClosed, !reset { connection.streamResetByPeer() }
         context.fireErrorCaught(error)
     }
 

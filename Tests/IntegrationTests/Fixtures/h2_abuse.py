@@ -135,16 +135,18 @@ class Client:
                 h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window})
         self.h2.initiate_connection()
         self.closed = False
+        self.send_failed = False
         self.raw = RawFrames()
         self.flush()
 
     def flush(self):
         data = self.h2.data_to_send()
-        if data and not self.closed:
+        if data and not self.closed and not self.send_failed:
             try:
                 self.sock.sendall(data)
             except OSError:
-                self.closed = True
+                # What the server sent before it closed may still be waiting to be read.
+                self.send_failed = True
 
     def read(self, timeout, answer=True):
         """Events from what arrives within `timeout` s ([] on a timeout); sets `closed` at the end."""
@@ -405,7 +407,7 @@ def rapid_reset(port, path, method, seconds):
         client = Client(port)
         sent, answered, goaway = 0, 0, None
         deadline = time.monotonic() + 10
-        while goaway is None and not client.closed and time.monotonic() < deadline:
+        while goaway is None and not client.closed and not client.send_failed and time.monotonic() < deadline:
             try:
                 stream = client.h2.get_next_available_stream_id()
                 client.h2.send_headers(stream, request_headers(path, method), end_stream=True)
@@ -413,7 +415,7 @@ def rapid_reset(port, path, method, seconds):
             except h2.exceptions.ProtocolError:
                 break
             client.flush()
-            if not client.closed:
+            if not client.send_failed:
                 sent = stream
             for event in client.read_raw(0.0005):
                 if event[0] == "headers":
