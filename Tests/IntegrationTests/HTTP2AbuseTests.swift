@@ -47,7 +47,7 @@ struct HTTP2AbuseTests {
         let after = try Self.workerMemory(host)
         #expect(result["reset"] as? Int == 1000, "\(result)")
         let resetAfter = try #require(result["reset_after_s"] as? Double)
-        #expect(resetAfter >= 3 && resetAfter < 3 + 1.5, "a stream was reset \(resetAfter) s after its response head: \(result)")
+        #expect(resetAfter >= 3 && resetAfter < 3 * 2, "a stream was reset \(resetAfter) s after its response head: \(result)")
         let growth = max(after.peak, after.rss) - before.rss
         #expect(growth < 100_000_000, "the worker grew by \(growth / 1_000_000) MB (\(before.rss / 1_000_000) → peak \(after.peak / 1_000_000) MB)")
         #expect(host.waitForOutput("reset an HTTP/2 stream from 127.0.0.1: the client took none of its response for 3.0 s ([limits] send_timeout)"),
