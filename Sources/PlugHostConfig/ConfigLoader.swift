@@ -229,6 +229,7 @@ public enum ConfigLoader {
         config.limits.requestHeadTimeout = try limits.seconds("request_head_timeout", default: config.limits.requestHeadTimeout, in: 0.1...3600)
         config.limits.idleTimeout = try limits.seconds("idle_timeout", default: config.limits.idleTimeout, in: 0.1...86_400)
         config.limits.requestReadTimeout = try limits.seconds("request_read_timeout", default: config.limits.requestReadTimeout, in: 0.1...86_400)
+        config.limits.sendTimeout = try limits.seconds("send_timeout", default: config.limits.sendTimeout, in: 0.1...86_400)
         try limits.finish()
     }
 

@@ -30,4 +30,8 @@ public struct LimitSettings: Sendable {
     public var idleTimeout: Double = 60
     /// Seconds from a request head to the end of its body; the connection is closed past it.
     public var requestReadTimeout: Double = 30
+    /// Seconds an HTTP/2 stream may hold response bytes that the client does not take (its flow-
+    /// control window stays shut) before the stream is reset (RST_STREAM): without it a client
+    /// that never reads holds the server's buffers for ever. nginx calls the same bound `send_timeout`.
+    public var sendTimeout: Double = 30
 }

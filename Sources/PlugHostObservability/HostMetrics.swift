@@ -119,6 +119,20 @@ public final class HostMetrics: Sendable {
         (inHandshake ? timedOutInHandshake : timedOutBeforeRequestHead).increment()
     }
 
+    /// The host reset an HTTP/2 stream (`send_timeout`: the client left its window shut; or a
+    /// stream over the buffered-bytes bound), or the client cancelled one before its handler ran.
+    package func http2StreamEnded(reason: String) {
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_http2_streams_reset_total", "HTTP/2 streams reset by the host, or cancelled by the client before their handler ran, by reason."),
+                             labels: [("reason", reason)]).increment()
+    }
+
+    /// The host ended an HTTP/2 connection for abuse (`too_many_pings`, `too_many_resets`) or an
+    /// unanswered PING after its idle GOAWAY (`ping_timeout`).
+    package func http2ConnectionEnded(reason: String) {
+        registry.makeCounter(descriptor: HostMetrics.named("plughost_http2_goaways_total", "HTTP/2 connections the host ended early with GOAWAY, by reason."),
+                             labels: [("reason", reason)]).increment()
+    }
+
     /// A log line did not fit in the log queue and was dropped.
     package func logLinesDropped() { droppedLogLines.increment() }
 

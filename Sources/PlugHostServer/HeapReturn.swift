@@ -18,8 +18,10 @@ final class HeapReturn: Sendable {
     static let growth = 32 << 20
 
     /// Fewer heaps to keep free memory in: one per core instead of glibc's eight per core. Before
-    /// the serving threads start, as an arena once made is kept.
+    /// the serving threads start, as an arena once made is kept. An operator who set
+    /// `MALLOC_ARENA_MAX` keeps that choice.
     static func limitArenas() {
+        guard getenv("MALLOC_ARENA_MAX") == nil else { return }
         ph_heap_limit_arenas(Int32(max(2, System.coreCount)))
     }
 

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdHTTP2
 public import Logging
 import NIOCore
 import NIOPosix
@@ -132,9 +131,9 @@ public struct HostServer: Sendable {
         if config.tls.enabled {
             let channel = try HTTPSChannel(
                 tlsConfiguration: TLSSetup.configuration(config.tls, config: config, logger: logger),
-                // An HTTP/2 connection with no open stream is idle: closed like a kept-alive HTTP/1.1 one.
-                configuration: .init(idleTimeout: .nanoseconds(Int64(config.limits.idleTimeout * 1e9)), streamConfiguration: http1),
-                headerListBytes: config.limits.http2HeaderListBytes,
+                limits: config.limits,
+                events: events,
+                streamConfiguration: http1,
                 responder: responder
             )
             services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,

@@ -14,12 +14,12 @@ struct HeapReturnTests {
             try FixturePlugins.installExample(into: plugins)
         }
         let host = try HostProcess(site: site)
-        let worker = try #require(host.servingWorker())
+        let worker = host.servingWorker()
         Thread.sleep(forTimeInterval: 1)
-        let idle = try Self.residentBytes(worker)
+        let idle = try host.workerMemory().rss
 
         let load = try run("h2load", ["-c100", "-m100", "-n10000", "\(host.baseURL)/api/hello"])
-        let peak = try Self.residentBytes(worker)
+        let peak = try host.workerMemory().rss
         #expect(load.output.contains("succeeded"), "h2load: \(load.combined)")
         // Without growth there would be nothing to give back, and the test would prove nothing.
         #expect(peak > idle + 64 << 20, "idle \(idle >> 20) MiB, after the load \(peak >> 20) MiB: the load did not grow the heap")
@@ -28,16 +28,9 @@ struct HeapReturnTests {
         var resident = peak
         while Date() < deadline, resident > 2 * idle {
             Thread.sleep(forTimeInterval: 0.5)
-            resident = try Self.residentBytes(worker)
+            resident = try host.workerMemory().rss
         }
         #expect(resident <= 2 * idle, "idle \(idle >> 20) MiB, after the load \(peak >> 20) MiB, 20 s later \(resident >> 20) MiB")
         #expect(host.servingWorker() == worker, "the same worker served throughout")
-    }
-
-    static func residentBytes(_ pid: Int32) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-        let kibibytes = try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
-        return kibibytes << 10
     }
 }

@@ -1,23 +1,16 @@
 import HummingbirdCore
-import HummingbirdHTTP2
 import Logging
 import NIOCore
 import NIOHTTP2
 import NIOSSL
 import NIOTLS
+import PlugHostConfig
 
-/// HTTPS with HTTP/2 or HTTP/1.1 chosen by ALPN: Hummingbird's `HTTP2UpgradeChannel`, with the
-/// HTTP/2 header list limit taken from `[limits]`.
-///
-/// Hummingbird sets its HTTP/2 handler up with NIO's fixed 16 KiB SETTINGS_MAX_HEADER_LIST_SIZE and
-/// no way to change it, and a header block over it ends the connection (GOAWAY). Here, as soon as
-/// the HTTP/2 handler is in place, a second SETTINGS frame announces `headerListBytes` instead;
-/// NIO's decoder applies it once the client acknowledges it (until then, in the client's first
-/// flight, NIO's 16 KiB still holds). A header block within it is decoded, so the connection's
-/// HPACK state stays whole, and reaches the ``ConnectionGuard`` on its stream, which answers 431
-/// past `max_header_size` on that stream alone.
+/// HTTPS with HTTP/2 or HTTP/1.1 chosen by ALPN, as Hummingbird's `HTTP2UpgradeChannel` does it,
+/// with our HTTP/2 connection (``HTTP2Connection``: the `[limits]` and the abuse bounds of
+/// docs/SECURITY.md) in place of Hummingbird's.
 struct HTTPSChannel: ServerChildChannel {
-    typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Channel.Value, HTTP2Channel.Value>
+    typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Channel.Value, HTTP2Connection.Value>
 
     struct Value: ServerChildChannelValue {
         let negotiated: EventLoopFuture<Negotiated>
@@ -26,21 +19,19 @@ struct HTTPSChannel: ServerChildChannel {
 
     private let sslContext: NIOSSLContext
     private let http1: HTTP1Channel
-    private let http2: HTTP2Channel
-    private let headerListBytes: Int
+    private let http2: HTTP2Connection
 
-    init(tlsConfiguration: TLSConfiguration, configuration: HTTP2ChannelConfiguration, headerListBytes: Int,
-         responder: @escaping HTTPChannelHandler.Responder) throws {
+    init(tlsConfiguration: TLSConfiguration, limits: LimitSettings, events: ConnectionEvents,
+         streamConfiguration: HTTP1Channel.Configuration, responder: @escaping HTTPChannelHandler.Responder) throws {
         var tlsConfiguration = tlsConfiguration
         tlsConfiguration.applicationProtocols = NIOHTTP2SupportedALPNProtocols
         sslContext = try NIOSSLContext(configuration: tlsConfiguration)
-        http1 = HTTP1Channel(responder: responder, configuration: configuration.streamConfiguration)
-        http2 = HTTP2Channel(responder: responder, configuration: configuration)
-        self.headerListBytes = headerListBytes
+        http1 = HTTP1Channel(responder: responder, configuration: streamConfiguration)
+        http2 = HTTP2Connection(limits: limits, events: events, streamConfiguration: streamConfiguration, responder: responder)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let http1 = http1, http2 = http2, headerListBytes = headerListBytes
+        let http1 = http1, http2 = http2
         do {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
             // Right behind TLS, so that no close overtakes bytes already written (FlushBeforeClose).
@@ -48,11 +39,7 @@ struct HTTPSChannel: ServerChildChannel {
             let negotiation = NIOTypedApplicationProtocolNegotiationHandler<Negotiated> { result, channel in
                 switch result {
                 case .negotiated("h2"):
-                    return http2.setup(channel: channel, logger: logger).map { connection in
-                        let settings = HTTP2Settings([HTTP2Setting(parameter: .maxHeaderListSize, value: headerListBytes)])
-                        channel.writeAndFlush(HTTP2Frame(streamID: .rootStream, payload: .settings(.settings(settings))), promise: nil)
-                        return .http2(connection)
-                    }
+                    return http2.setup(channel: channel, logger: logger).map { .http2($0) }
                 case .negotiated("http/1.1"), .fallback:
                     return http1.setup(channel: channel, logger: logger).map { .http1_1($0) }
                 case .negotiated:

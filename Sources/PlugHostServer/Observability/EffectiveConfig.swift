@@ -38,7 +38,8 @@ struct EffectiveConfig: Encodable, Sendable {
                   "max_uri_length": .int(config.limits.maxURILength), "max_connections": .int(config.limits.maxConnections),
                   "max_connections_per_client": .int(config.limits.maxConnectionsPerClient),
                   "request_head_timeout": .double(config.limits.requestHeadTimeout), "idle_timeout": .double(config.limits.idleTimeout),
-                  "request_read_timeout": .double(config.limits.requestReadTimeout)]
+                  "request_read_timeout": .double(config.limits.requestReadTimeout),
+                  "send_timeout": .double(config.limits.sendTimeout)]
         tls = ["enabled": .bool(config.tls.enabled), "cert_file": .string(config.resolve(config.tls.certFile).path),
                "key_file": .string(config.resolve(config.tls.keyFile).path), "days_valid": .int(config.tls.daysValid),
                "names": .strings(config.tls.names), "min_version": .string(config.tls.minimumVersion)]

@@ -5,19 +5,19 @@ import Logging
 
 /// Serves the static directory at `/` for every path outside `/api`: `index.html` for
 /// directories, `ETag`/`Last-Modified` with 304 on conditional requests, HEAD and byte ranges
-/// (Hummingbird's file middleware), behind a path check that never leaves the directory. Small
+/// (Hummingbird's file middleware; the bytes sent a chunk at a time: ``StreamedFileSystem``), behind a path check that never leaves the directory. Small
 /// files answered to a plain `GET` are kept in memory (``StaticFileCache``).
 struct StaticFilesMiddleware: RouterMiddleware {
     typealias Context = HostRequestContext
 
     let safety: StaticPathSafety
-    let files: FileMiddleware<HostRequestContext, LocalFileSystem>
+    let files: FileMiddleware<HostRequestContext, StreamedFileSystem>
     let cacheControl: String
     let cache = StaticFileCache()
 
     init(directory: URL, cacheControl: String, logger: Logger) {
         safety = StaticPathSafety(root: directory)
-        files = FileMiddleware(safety.root, searchForIndexHtml: true, logger: logger)
+        files = FileMiddleware(fileProvider: StreamedFileSystem(rootFolder: safety.root, logger: logger), searchForIndexHtml: true)
         self.cacheControl = cacheControl
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// A real `plughost` process serving on a free loopback port, for one test.
 final class HostProcess: Sendable {
@@ -88,6 +89,17 @@ final class HostProcess: Sendable {
               let status = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] else { return nil }
         let serving = (status["workers"] as? [[String: Any]])?.first { $0["state"] as? String == "serving" }
         return (serving?["pid"] as? Int).map { Int32($0) }
+    }
+
+    /// The serving worker's resident and peak resident memory in bytes (`VmRSS`, `VmHWM`).
+    func workerMemory() throws -> (rss: Int, peak: Int) {
+        let worker = try #require(servingWorker(), "a serving worker")
+        let status = try String(contentsOfFile: "/proc/\(worker)/status", encoding: .utf8)
+        func bytes(_ field: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+            return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+        }
+        return (bytes("VmRSS"), bytes("VmHWM"))
     }
 
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
