@@ -45,8 +45,10 @@ struct HTTP2Connection: ServerChildChannel {
             // thousands of these): nothing to answer, so nothing reaches the router or a plugin.
             // This task may start on another core while the event loop is still reading the
             // frames that came with the request's HEADERS, its RST_STREAM among them: asking the
-            // event loop lets it finish that read first.
-            guard try await channel.eventLoop.submit({ channel.isActive }).get() else {
+            // event loop lets it finish that read first. A task already on that event loop (the
+            // usual case: connections run on their own loop) runs only after the read is done,
+            // and asks without the hop.
+            guard try await channel.isActiveAfterPendingReads() else {
                 events.cancelledBeforeHandler()
                 return
             }
@@ -122,5 +124,14 @@ struct HTTP2Stream: HTTPChannelHandler {
 
     func handle(value: Value, logger: Logger) async {
         await handleHTTP(asyncChannel: value, logger: logger)
+    }
+}
+
+extension Channel {
+    /// Whether the channel is still open once its event loop has finished what it is doing now
+    /// (a read that may carry the stream's reset): at once on that event loop, else by asking it.
+    func isActiveAfterPendingReads() async throws -> Bool {
+        if eventLoop.inEventLoop { return isActive }
+        return try await eventLoop.submit { self.isActive }.get()
     }
 }

@@ -63,7 +63,7 @@ struct StreamedFileSystem: FileProvider {
                     offset += Int64(chunk.readableBytes)
                     try await writer.write(chunk)
                     if let channel, offset < end {
-                        guard try await channel.eventLoop.submit({ channel.isActive }).get() else { throw ChannelError.ioOnClosedChannel }
+                        guard try await channel.isActiveAfterPendingReads() else { throw ChannelError.ioOnClosedChannel }
                     }
                 }
             }
