@@ -40,6 +40,9 @@ public final class Supervisor {
     var reloadReply: (connection: ControlConnection, message: String)?
     var policy: CrashPolicy
     var quarantined: [QuarantinedPlugin] = []
+    /// Worker crashes so far by the plugin they are attributed to, handed to every new worker for
+    /// its `plughost_plugin_crashes_total`.
+    var crashCounts: [String: Int] = [:]
     var stopping = false
     var exitStatus: Int32 = 0
     let clock = ContinuousClock()

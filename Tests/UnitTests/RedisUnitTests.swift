@@ -1,0 +1,62 @@
+import Foundation
+@testable import PlugHostConfig
+@testable import PlugHostKeys
+import Testing
+
+/// Redis URLs as deployed (ACL user, TLS) and the key records kept in Redis.
+@Suite struct RedisUnitTests {
+    @Test func aclUsersAndTLSAreReadFromTheURL() {
+        let url = RedisURL("rediss://fleet:s3cret@redis.internal:6380/4")
+        #expect(url?.tls == true)
+        #expect(url?.user == "fleet")
+        #expect(url?.password == "s3cret")
+        #expect(url?.host == "redis.internal")
+        #expect(url?.port == 6380)
+        #expect(url?.database == 4)
+        #expect(url?.redacted == "rediss://fleet:***@redis.internal:6380/4")
+        #expect(RedisURL("redis://:pw@h:1/0")?.redacted == "redis://:***@h:1/0", "a password alone is the default user's")
+        #expect(RedisURL("redis://:pw@h:1/0")?.user == nil)
+        #expect(RedisURL("redis://h")?.redacted == "redis://h:6379/0")
+        #expect(RedisURL("rediss://[::1]:7000/0")?.host == "::1")
+        #expect(RedisURL("rediss://[::1]:7000/0")?.redacted == "rediss://[::1]:7000/0")
+        #expect(RedisURL("redis://u:p%40ss@h/0")?.password == "p@ss", "percent-encoded characters are decoded")
+    }
+
+    @Test func badURLsAreRefused() {
+        #expect(RedisURL("redis://user@h/0") == nil, "a user without a password cannot authenticate")
+        #expect(RedisURL("redis://h/0?ssl=true") == nil, "no query parameters: none is read")
+        #expect(RedisURL("redis://u:p%0D%0AFLUSHALL@h/0") == nil, "no CR or LF in a credential")
+        #expect(RedisURL("redis://u:p%00@h/0") == nil)
+        #expect(RedisURL("rediss://h:0/0") == nil)
+        #expect(RedisURL("redis:///0") == nil)
+        #expect(RedisURL("file") == nil)
+    }
+
+    @Test func theStoreSettingIsTheFileOrARedisURL() throws {
+        let base = URL(filePath: "/srv/site")
+        let file = try ConfigLoader.parse("", file: "host.toml", baseDirectory: base)
+        #expect(file.auth.store == "file" && file.auth.redisStore == nil)
+        let redis = try ConfigLoader.parse("[auth]\nstore = \"rediss://a:b@r:6380/1\"\n[redis]\nca_file = \"tls/ca.pem\"\n", file: "host.toml", baseDirectory: base)
+        #expect(redis.auth.redisStore?.tls == true)
+        #expect(redis.redisCAFile?.path == "/srv/site/tls/ca.pem", "relative to host.toml")
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("[auth]\nstore = \"keys.toml\"\n", file: "host.toml", baseDirectory: base) }
+        do {
+            _ = try ConfigLoader.parse("[auth]\nstore = \"redis://u:topsecret@h:99999/0\"\n", file: "host.toml", baseDirectory: base)
+            Issue.record("a port above 65535 was accepted")
+        } catch {
+            #expect(!"\(error)".contains("topsecret"), "the value, which may hold a password, is not echoed: \(error)")
+        }
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse("[redis]\ncafile = \"x\"\n", file: "host.toml", baseDirectory: base) }
+    }
+
+    @Test func aKeyRecordRoundTripsAndABadOneIsLeftOut() throws {
+        let key = StoredKey(name: "ci", prefix: "ph_Ab3dE9xQ", sha256: Array(repeating: 7, count: 32),
+                            created: Date(timeIntervalSince1970: 1_800_000_000), expires: Date(timeIntervalSince1970: 1_900_000_000), scopes: ["admin"])
+        let text = KeyRecordJSON.encode(key)
+        #expect(KeyRecordJSON.decode(name: "ci", text) == key)
+        #expect(!text.contains("ci"), "the name is the hash field, not part of the value")
+        #expect(KeyRecordJSON.decode(name: "ci", "{}") == nil)
+        #expect(KeyRecordJSON.decode(name: "ci", text.replacingOccurrences(of: "0707", with: "zz07")) == nil, "a digest that is not hex")
+        #expect(KeyRecordJSON.decode(name: "ci", "not json") == nil)
+    }
+}
