@@ -33,7 +33,8 @@ package struct RedisURL: Sendable, Equatable {
         guard user == nil || components.password != nil else { return nil }
         // AUTH's arguments go into a RESP bulk string, which carries any byte; CR and LF are
         // refused anyway, so that no value can look like a second command to a reader of a trace.
-        for part in [user, components.password].compactMap({ $0 }) where part.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+        // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        for part in [user, components.password].compactMap({ $0 }) where part.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
             return nil
         }
         self.user = user
