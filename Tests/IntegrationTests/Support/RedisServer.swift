@@ -2,7 +2,8 @@ import Foundation
 
 /// A real `redis-server` on a loopback port, owned by one test: started, killed and restarted at will.
 ///
-/// Optionally as it is deployed: ACL users (the default user off), TLS only (no plain port,
+/// Optionally as it is deployed: ACL users (the default user kept for administrators, with a
+/// password of its own: see docs/DEPLOYMENT.md for why not `off`), TLS only (no plain port,
 /// certificates from ``TestCertificates``), and its data kept on disk across a stop and start.
 final class RedisServer {
     struct User {
@@ -54,7 +55,9 @@ final class RedisServer {
     func start() throws {
         let process = Process()
         process.executableURL = URL(filePath: "/usr/bin/env")
-        var arguments = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"]
+        // With every signal unblocked (see ``runWithDefaultSignals``): the test's threads block
+        // SIGTERM, and a child inherits that, so ``stop()`` would wait forever.
+        var arguments = ["python3", "-c", unblockSignalsAndExec, "redis-server", "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"]
         if let dataDirectory {
             arguments += ["--dir", dataDirectory.path, "--appendonly", "yes", "--appendfsync", "always"]
         } else {
@@ -67,12 +70,24 @@ final class RedisServer {
             arguments += ["--port", "\(port)"]
         }
         if !users.isEmpty {
-            arguments += ["--user", "default", "off"]
+            // Not `default off`: Redis 7.0 replays a script's writes from the append-only file as
+            // the default user, and with it off loses them at restart (docs/DEPLOYMENT.md).
+            arguments += ["--user", "default", "on", ">\(UUID().uuidString)", "~*", "&*", "+@all"]
             for user in users { arguments += ["--user", user.name, "on", ">\(user.password)"] + user.rules }
         }
         process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // Its log beside its data, when it has data: what to read when a restart lost something.
+        if let dataDirectory {
+            let log = dataDirectory.appending(path: "redis.log")
+            if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+            let handle = try FileHandle(forWritingTo: log)
+            handle.seekToEndOfFile()
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         self.process = process
         let deadline = Date().addingTimeInterval(10)
@@ -100,10 +115,16 @@ final class RedisServer {
     }
 
     /// Stops the server as an operator would (SIGTERM: it writes its data and exits).
-    func stop() {
+    /// Bounded: a server still running 10 s later is killed, and that is an error.
+    func stop() throws {
         guard let process, process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        guard !process.isRunning else {
+            kill()
+            throw FixtureError(message: "redis-server did not stop within 10 s of SIGTERM")
+        }
     }
 
     deinit {
