@@ -58,6 +58,27 @@ import Testing
             #expect(!dump.contains(String(key.dropFirst(12))), "a key's secret is in Redis")
         }
         #expect(!host.output.contains(Self.host.password), "the password is never logged")
+        let config = try HTTP.request("GET", "\(host.baseURL)/api/config", headers: ["X-API-Key": secret])
+        #expect(config.status == 200)
+        let auth = try config.json()["auth"] as? [String: Any]
+        #expect(auth?["store"] as? String == redis.redactedURL, "\(config.text)")
+        #expect(!config.text.contains(Self.host.password))
+
+        // Records another program wrote into the hash: a name that could forge a log line, a value
+        // that is not a record, a digest that is not hex. Each is left out, never taken for a key,
+        // and the good ones keep working.
+        for (field, value) in [("evil\r\nauth ok: key 'root'", KeyRecordText.valid), ("broken", "not json"),
+                               ("badhex", KeyRecordText.valid.replacingOccurrences(of: "\"sha256\":\"", with: "\"sha256\":\"zz"))] {
+            #expect(try redis.cli(["hset", "plughost:keys", field, value]).status == 0)
+        }
+        #expect(try redis.cli(["set", "plughost:keys:version", "tampered"]).status == 0)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try HTTP.request("GET", "\(host.baseURL)/api/whoami", headers: ["X-API-Key": secret]).status == 200)
+        // Once at start, once after the tampering: 2 keys both times, the hostile records not counted.
+        #expect(host.output.components(separatedBy: "API keys loaded from \(redis.redactedURL): 2 key(s)").count - 1 == 2, "\(host.output)")
+        #expect(!host.output.contains("\nauth ok: key 'root'"), "no forged log line")
+        let listed = try keys(site, ["list"])
+        #expect(!listed.output.contains("evil") && !listed.output.contains("broken") && !listed.output.contains("badhex"), "\(listed.output)")
 
         let revoke = try keys(site, ["revoke", "first"])
         #expect(revoke.status == 0, "\(revoke.combined)")
@@ -68,6 +89,11 @@ import Testing
             if !refused { Thread.sleep(forTimeInterval: 0.02) }
         }
         #expect(refused, "the revoked key is refused within a second")
+    }
+
+    /// A well-formed record's JSON, for hostile variants of it.
+    enum KeyRecordText {
+        static let valid = #"{"created":"2026-12-01T00:00:00Z","prefix":"ph_AAAAAAAA","scopes":[],"sha256":"\#(String(repeating: "ab", count: 32))"}"#
     }
 
     @Test func checkSaysWhatIsWrongWithTheKeyStore() throws {
@@ -106,6 +132,24 @@ import Testing
         let missingCA = try check("[auth]\nstore = \"\(redis.url)\"\n[redis]\nca_file = \"\(directory.path)/nope.pem\"\n")
         #expect(missingCA.status == 2)
         #expect(missingCA.error.contains("cannot read the CA certificates in \(directory.path)/nope.pem ([redis] ca_file)"), "\(missingCA.combined)")
+
+        // A server that accepts connections and never answers: the store's deadline ends the wait.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) == 0 && listen(silent, 16) == 0 && getsockname(silent, $0, &length) == 0 }
+        }
+        #expect(listening)
+        let silentPort = Int(UInt16(bigEndian: address.sin_port))
+        let started = Date()
+        let hanging = try check("[auth]\nstore = \"redis://127.0.0.1:\(silentPort)/0\"\nstore_timeout = 0.3\n")
+        #expect(hanging.status == 2)
+        #expect(hanging.error.contains("did not complete the connection") || hanging.error.contains("did not answer within 300 ms"), "\(hanging.combined)")
+        #expect(Date().timeIntervalSince(started) < 10, "bounded by [auth] store_timeout")
 
         let notAURL = try check("[auth]\nstore = \"redis://u@127.0.0.1:\(redis.port)/0\"\n")
         #expect(notAURL.status == 2)
