@@ -82,22 +82,39 @@ import Testing
         #expect(underReload.requests > 50, "load ran: \(underReload.statuses)")
         #expect(underReload.count(200) == underReload.requests, "0 failed during the rolling reload: \(underReload.statuses)")
 
-        // 5. Redis stopped under load: on_store_error = "allow" on every host (requests pass,
-        //    unlimited, with the keys each host saw last), logged once per host; Redis restarted:
-        //    limits enforced again.
+        // 5. Redis stopped and started again under load (one key, over its budget of 100 before
+        //    the outage): on_store_error = "allow" on every host while it is away (every request
+        //    passes, with the keys each host saw last; never a 503), each outage logged once per
+        //    host; once Redis is back, limits are enforced again.
         mark = fleet.nginx.accessLogSize
+        let outageLoad = try fleet.startLoad(Self.budgetRoute, key: fleet.keys["outage"]!, threads: 8)
+        Thread.sleep(forTimeInterval: 1)
+        let stopping = Date().timeIntervalSince1970
         try fleet.redis.stop()
+        // From here Redis has exited (until then it answers, and limits).
+        let stoppedAt = Date().timeIntervalSince1970
         // Every host's next key poll (within reload_interval, 0.5 s) finds the store gone.
         for (index, host) in fleet.hosts.enumerated() {
             #expect(host.waitForOutput("API key store \(fleet.redis.redactedURL) cannot be reached", seconds: 3), "host \(index + 1)")
         }
-        let outage = try fleet.load(Self.budgetRoute, key: fleet.keys["outage"]!, threads: 12, requests: 150)
-        #expect(outage.count(200) == 150, "with Redis down every request passes (allow): \(outage.statuses)")
-        let servedInOutage = Set(fleet.nginx.requests(from: mark).filter { $0.status == 200 }.compactMap(\.upstreams.last))
-        #expect(servedInOutage.count == 3, "every host served during the outage: \(servedInOutage)")
+        Thread.sleep(forTimeInterval: 0.5)
+        let restartedAt = Date().timeIntervalSince1970
         try fleet.redis.start()
         // Each host's client retries at most 1 s after its last failed attempt (the backoff's ceiling).
         Thread.sleep(forTimeInterval: 1.5)
+        let underOutage = try outageLoad.finish()
+        print("fleet: Redis stopped and started under load: \(underOutage)")
+        #expect(underOutage.failed == 0 && underOutage.count(503) == 0, "every request answered, none refused for the store: \(underOutage.statuses)")
+        #expect(underOutage.count(200) + underOutage.count(429) == underOutage.requests, "\(underOutage.statuses)")
+        let logged5 = fleet.nginx.requests(from: mark)
+        #expect(logged5.contains { $0.end < stopping && $0.status == 429 }, "the budget was spent before the outage")
+        let inOutage = logged5.filter { $0.start > stoppedAt && $0.end < restartedAt }
+        let outageStatuses = Dictionary(grouping: inOutage, by: \.status).mapValues(\.count)
+        #expect(inOutage.count > 20, "requests while Redis was away: \(outageStatuses)")
+        #expect(inOutage.allSatisfy { $0.status == 200 }, "while Redis is away every request passes: \(outageStatuses)")
+        let servedInOutage = Set(inOutage.compactMap(\.upstreams.last))
+        #expect(servedInOutage.count == 3, "every host served during the outage: \(servedInOutage)")
+        #expect(logged5.contains { $0.start > restartedAt + 1.2 && $0.status == 429 }, "limits enforced again once Redis is back")
         let after = try fleet.load(Self.budgetRoute, key: fleet.keys["after"]!, threads: 16, requests: 150)
         #expect(after.count(200) == Self.budget, "limits enforced again once Redis is back: \(after.statuses)")
         #expect(after.count(429) == 150 - Self.budget, "statuses: \(after.statuses)")
