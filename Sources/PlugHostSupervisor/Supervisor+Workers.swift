@@ -72,6 +72,7 @@ extension Supervisor {
             } else if !everReady, workers.noneStarting {
                 everReady = true
                 announceListening()
+                SystemdNotify.send("READY=1\nSTATUS=serving")
             }
         }
     }

@@ -159,6 +159,7 @@ public final class Supervisor {
     func stop() {
         guard !stopping else { return }
         stopping = true
+        SystemdNotify.send("STOPPING=1\nSTATUS=stopping")
         logger.notice("stopping: asking \(workers.count) worker(s) to finish their requests")
         if let pending = pendingReload {
             pending.reply?.send("error: the supervisor is shutting down")

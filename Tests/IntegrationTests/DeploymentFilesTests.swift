@@ -34,6 +34,54 @@ import Testing
         #expect(try run("/usr/bin/systemd-analyze", ["verify", broken.path]).status != 0)
     }
 
+    /// systemd's side of `Type=notify`: a datagram socket in `$NOTIFY_SOCKET`, read as systemd
+    /// would read it, while the host starts, reloads and stops.
+    @Test func theSupervisorTellsSystemdWhenItIsReadyReloadingAndStopping() throws {
+        #expect(try String(contentsOf: Self.unit, encoding: .utf8).contains("\nType=notify\nNotifyAccess=main\n"))
+        let directory = try makeTemporaryDirectory("notify")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appending(path: "notify").path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: Array(path.utf8))
+            raw[path.utf8.count] = 0
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        func nextMessage() -> String {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : "nothing within 20 s"
+        }
+
+        let site = try HostProcess.makeSite { plugins in try FixturePlugins.installExample(into: plugins) }
+        let host = try HostProcess(site: site, environment: ["NOTIFY_SOCKET": path])
+        let ready = nextMessage()
+        #expect(ready.hasPrefix("READY=1\n"), "\(ready)")
+        #expect(try HTTP.get("\(host.baseURL)/api/health").status == 200, "ready means serving")
+
+        let reload = try host.command(["reload"])
+        #expect(reload.status == 0, "\(reload.combined)")
+        #expect(nextMessage().hasPrefix("RELOADING=1\n"))
+        #expect(nextMessage().hasPrefix("READY=1\n"), "ready again once the reload committed")
+
+        // A reload that fails (host.toml broken) ends "reloading" too: the old workers serve on.
+        try "[server]\nport = \"nope\"\n".write(to: site.appending(path: "host.toml"), atomically: true, encoding: .utf8)
+        #expect(try host.command(["reload"]).status == 1)
+        #expect(nextMessage().hasPrefix("RELOADING=1\n"))
+        #expect(nextMessage().hasPrefix("READY=1\n"))
+
+        host.stop()
+        #expect(nextMessage().hasPrefix("STOPPING=1\n"))
+    }
+
     @Test func everyMetricTheDashboardQueriesIsExportedByAHost() throws {
         let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.dashboard)) as? [String: Any] ?? [:]
         let queries = Self.queries(in: dashboard)
