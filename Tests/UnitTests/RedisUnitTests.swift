@@ -1,6 +1,7 @@
 import Foundation
 @testable import PlugHostConfig
 @testable import PlugHostKeys
+import PlugHostRedis
 import Testing
 
 /// Redis URLs as deployed (ACL user, TLS) and the key records kept in Redis.
@@ -47,6 +48,48 @@ import Testing
             #expect(!"\(error)".contains("topsecret"), "the value, which may hold a password, is not echoed: \(error)")
         }
         #expect(throws: ConfigError.self) { try ConfigLoader.parse("[redis]\ncafile = \"x\"\n", file: "host.toml", baseDirectory: base) }
+    }
+
+    /// After a failed connection attempt the client does not try again before its backoff delay
+    /// (50 ms, then doubling): commands in between fail at once, saying when the next attempt is.
+    @Test func aFailedConnectionBacksOffBeforeTheNextAttempt() async throws {
+        let port = try Self.closedLoopbackPort()
+        let client = RESPClient(url: RedisURL("redis://127.0.0.1:\(port)/0")!, caFile: nil, timeout: 1, purpose: "[auth] store")
+        defer { client.close() }
+        func failure() async -> String {
+            do {
+                _ = try await client.send(["PING"])
+                return "answered"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let first = await failure()
+        #expect(first.contains("cannot connect to Redis at redis://127.0.0.1:\(port)/0 ([auth] store)"), "\(first)")
+        #expect(!first.contains("next attempt"))
+        let second = await failure()
+        #expect(second.contains("next attempt in"), "no new attempt within the backoff: \(second)")
+        try await Task.sleep(for: .milliseconds(80))
+        let third = await failure()
+        #expect(!third.contains("next attempt"), "tried again after 50 ms: \(third)")
+        let fourth = await failure()
+        let wait = fourth.split(separator: " ").last(where: { Int($0) != nil }).flatMap { Int($0) } ?? -1
+        #expect(fourth.contains("next attempt in") && (51...100).contains(wait), "the delay doubled to 100 ms: \(fourth)")
+    }
+
+    /// A loopback port nothing listens on (bound, then closed: connections to it are refused).
+    static func closedLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test func aKeyRecordRoundTripsAndABadOneIsLeftOut() throws {
