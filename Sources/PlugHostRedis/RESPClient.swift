@@ -35,15 +35,28 @@ package final class RESPClient: Sendable {
     /// The TLS context, made at the first connection (reading the CA file) and kept.
     private let tlsContext = NIOLockedValueBox<NIOSSLContext?>(nil)
 
-    static let firstRetryDelay = TimeAmount.milliseconds(50)
-    static let longestRetryDelay = TimeAmount.seconds(1)
+    /// The backoff: the delay after the first failed attempt, and the most it doubles to.
+    package struct Backoff: Sendable {
+        let first: TimeAmount
+        let longest: TimeAmount
 
-    package init(url: RedisURL, caFile: URL?, timeout: Double, purpose: String,
+        package init(first: TimeAmount, longest: TimeAmount) {
+            self.first = first
+            self.longest = longest
+        }
+
+        package static let standard = Backoff(first: .milliseconds(50), longest: .seconds(1))
+    }
+
+    private let backoff: Backoff
+
+    package init(url: RedisURL, caFile: URL?, timeout: Double, purpose: String, backoff: Backoff = .standard,
                  group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.url = url
         self.caFile = caFile
         self.purpose = purpose
         self.timeout = .nanoseconds(Int64(timeout * 1e9))
+        self.backoff = backoff
         self.group = group
     }
 
@@ -87,7 +100,7 @@ package final class RESPClient: Sendable {
                     case .success(let channel):
                         state = .connected(channel)
                     case .failure(let error):
-                        let delay = previousDelay.map { min($0 * 2, Self.longestRetryDelay) } ?? Self.firstRetryDelay
+                        let delay = previousDelay.map { min($0 * 2, self.backoff.longest) } ?? self.backoff.first
                         state = .backingOff(retryAt: .now() + delay, delay: delay, error: "\(error)")
                     }
                 }
