@@ -76,25 +76,33 @@ package final class RESPClient: Sendable {
 
     /// The open connection, or a new one (which authenticates and selects the database first).
     private func channel() -> EventLoopFuture<any Channel> {
-        let (future, previousDelay, isNew) = connection.withLockedValue { state -> (EventLoopFuture<any Channel>, TimeAmount?, Bool) in
+        enum Step {
+            case use(EventLoopFuture<any Channel>)
+            case connect(EventLoopPromise<any Channel>, previousDelay: TimeAmount?)
+        }
+        let step = connection.withLockedValue { state -> Step in
             switch state {
             case .connected(let channel) where channel.isActive:
-                return (channel.eventLoop.makeSucceededFuture(channel), nil, false)
+                return .use(channel.eventLoop.makeSucceededFuture(channel))
             case .connecting(let future):
-                return (future, nil, false)
+                return .use(future)
             case .backingOff(let retryAt, _, let error) where NIODeadline.now() < retryAt:
                 let wait = (retryAt - NIODeadline.now()).nanoseconds / 1_000_000
-                return (group.next().makeFailedFuture(RESPError(message: "\(error) (next attempt in \(wait) ms)")), nil, false)
+                return .use(group.next().makeFailedFuture(RESPError(message: "\(error) (next attempt in \(wait) ms)")))
             case .idle, .connected, .backingOff:
                 let previousDelay: TimeAmount? = if case .backingOff(_, let delay, _) = state { delay } else { nil }
-                let future = connect()
-                state = .connecting(future)
-                return (future, previousDelay, true)
+                let promise = group.next().makePromise(of: (any Channel).self)
+                state = .connecting(promise.futureResult)
+                return .connect(promise, previousDelay: previousDelay)
             }
         }
-        // Outside the lock: a future that failed already calls back at once.
-        if isNew {
-            future.whenComplete { result in
+        switch step {
+        case .use(let future):
+            return future
+        case .connect(let promise, let previousDelay):
+            // The state changes before anyone waiting hears the outcome: a command sent right
+            // after a failed attempt must find the backoff in place, not the failed attempt.
+            connect().whenComplete { result in
                 self.connection.withLockedValue { state in
                     switch result {
                     case .success(let channel):
@@ -104,9 +112,10 @@ package final class RESPClient: Sendable {
                         state = .backingOff(retryAt: .now() + delay, delay: delay, error: "\(error)")
                     }
                 }
+                promise.completeWith(result)
             }
+            return promise.futureResult
         }
-        return future
     }
 
     private func connect() -> EventLoopFuture<any Channel> {
