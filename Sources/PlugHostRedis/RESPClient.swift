@@ -37,8 +37,8 @@ package final class RESPClient: Sendable {
 
     /// The backoff: the delay after the first failed attempt, and the most it doubles to.
     package struct Backoff: Sendable {
-        let first: TimeAmount
-        let longest: TimeAmount
+        package let first: TimeAmount
+        package let longest: TimeAmount
 
         package init(first: TimeAmount, longest: TimeAmount) {
             self.first = first
@@ -217,6 +217,13 @@ package final class RESPClient: Sendable {
     private static func describe(_ error: any Error, tls: Bool) -> String {
         guard tls, let ssl = error as? NIOSSLError else { return "\(error)" }
         return "TLS failed (\(ssl)); is the server's certificate signed by the CA in [redis] ca_file, and does it name this host?"
+    }
+
+    /// The delay the backoff is waiting out now; nil unless the last attempt failed.
+    package var retryDelay: TimeAmount? {
+        connection.withLockedValue { state in
+            if case .backingOff(_, let delay, _) = state { delay } else { nil }
+        }
     }
 
     package func close() {

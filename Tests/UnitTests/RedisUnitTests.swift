@@ -50,34 +50,48 @@ import Testing
         #expect(throws: ConfigError.self) { try ConfigLoader.parse("[redis]\ncafile = \"x\"\n", file: "host.toml", baseDirectory: base) }
     }
 
-    /// After a failed connection attempt the client does not try again before its backoff delay
-    /// (doubling each time): commands in between fail at once, saying when the next attempt is.
-    /// Delays of seconds here (50 ms in service), so that a loaded machine cannot outwait them.
-    @Test func aFailedConnectionBacksOffBeforeTheNextAttempt() async throws {
+    /// After a failed connection attempt the client does not try again before its backoff delay:
+    /// commands in between fail at once, saying when the next attempt is. (A delay of a minute
+    /// here, so that no pause of a loaded machine between two commands can outlast it.)
+    @Test func noAttemptIsMadeWithinTheBackoffDelay() async throws {
         let port = try Self.closedLoopbackPort()
         let client = RESPClient(url: RedisURL("redis://127.0.0.1:\(port)/0")!, caFile: nil, timeout: 1, purpose: "[auth] store",
-                                backoff: .init(first: .seconds(2), longest: .seconds(8)))
+                                backoff: .init(first: .seconds(60), longest: .seconds(60)))
         defer { client.close() }
-        func failure() async -> String {
-            do {
-                _ = try await client.send(["PING"])
-                return "answered"
-            } catch {
-                return "\(error)"
-            }
-        }
-        let first = await failure()
+        let first = await Self.failure(client)
         #expect(first.contains("cannot connect to Redis at redis://127.0.0.1:\(port)/0 ([auth] store)"), "\(first)")
         #expect(!first.contains("next attempt"))
-        let second = await failure()
-        #expect(second.contains("next attempt in"), "no new attempt within the backoff: \(second)")
-        try await Task.sleep(for: .milliseconds(2100))
-        let third = await failure()
-        #expect(!third.contains("next attempt"), "tried again after the first delay: \(third)")
-        let fourth = await failure()
-        let wait = fourth.split(separator: " ").last(where: { Int($0) != nil }).flatMap { Int($0) } ?? -1
-        #expect(fourth.contains("next attempt in"), "\(fourth)")
-        #expect((2001...4000).contains(wait), "the delay doubled to 4 s: \(fourth)")
+        let second = await Self.failure(client)
+        #expect(second.contains("cannot connect to Redis") && second.contains("(next attempt in "), "no new attempt within the backoff: \(second)")
+    }
+
+    /// Each failed attempt doubles the delay, up to the longest; the service's is 50 ms to 1 s.
+    @Test func theBackoffDelayDoublesUpToItsLongest() async throws {
+        #expect(RESPClient.Backoff.standard.first == .milliseconds(50) && RESPClient.Backoff.standard.longest == .seconds(1))
+        let port = try Self.closedLoopbackPort()
+        let client = RESPClient(url: RedisURL("redis://127.0.0.1:\(port)/0")!, caFile: nil, timeout: 1, purpose: "[auth] store",
+                                backoff: .init(first: .milliseconds(10), longest: .milliseconds(80)))
+        defer { client.close() }
+        #expect(client.retryDelay == nil)
+        var delays: [Int64] = []
+        for _ in 0..<6 {
+            // Past the current delay, so that the next command makes an attempt (a longer pause
+            // changes nothing: the delay doubles per failed attempt, not per unit of time).
+            try await Task.sleep(for: .milliseconds(Int(client.retryDelay.map { $0.nanoseconds / 1_000_000 } ?? 0) + 5))
+            let message = await Self.failure(client)
+            #expect(!message.contains("next attempt"), "an attempt was made: \(message)")
+            delays.append((client.retryDelay?.nanoseconds ?? 0) / 1_000_000)
+        }
+        #expect(delays == [10, 20, 40, 80, 80, 80])
+    }
+
+    private static func failure(_ client: RESPClient) async -> String {
+        do {
+            _ = try await client.send(["PING"])
+            return "answered"
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// A loopback port nothing listens on (bound, then closed: connections to it are refused).
