@@ -51,18 +51,52 @@ import Testing
     }
 
     /// After a failed connection attempt the client does not try again before its backoff delay:
-    /// commands in between fail at once, saying when the next attempt is. (A delay of a minute
-    /// here, so that no pause of a loaded machine between two commands can outlast it.)
+    /// commands in between fail at once. The attempts are counted where they arrive, a listening
+    /// socket that accepts and closes each connection at once. (A delay of a minute here, so
+    /// that no pause of a loaded machine between two commands can outlast it.)
     @Test func noAttemptIsMadeWithinTheBackoffDelay() async throws {
-        let port = try Self.closedLoopbackPort()
-        let client = RESPClient(url: RedisURL("redis://127.0.0.1:\(port)/0")!, caFile: nil, timeout: 1, purpose: "[auth] store",
+        let (listener, port) = try Self.listeningLoopbackSocket()
+        defer { close(listener) }
+        let client = RESPClient(url: RedisURL("redis://127.0.0.1:\(port)/0")!, caFile: nil, timeout: 2, purpose: "[auth] store",
                                 backoff: .init(first: .seconds(60), longest: .seconds(60)))
         defer { client.close() }
-        let first = await Self.failure(client)
-        #expect(first.contains("cannot connect to Redis at redis://127.0.0.1:\(port)/0 ([auth] store)"), "\(first)")
-        #expect(!first.contains("next attempt"))
-        let second = await Self.failure(client)
-        #expect(second.contains("cannot connect to Redis") && second.contains("(next attempt in "), "no new attempt within the backoff: \(second)")
+        let first = Task { await Self.failure(client) }
+        var attempts = 0
+        let deadline = Date().addingTimeInterval(10)
+        while attempts == 0, Date() < deadline {
+            attempts += Self.acceptAndClose(listener)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let firstMessage = await first.value
+        #expect(attempts == 1 && firstMessage.contains("Redis at redis://127.0.0.1:\(port)/0 ([auth] store)"), "\(firstMessage)")
+        for _ in 0..<5 { _ = await Self.failure(client) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(Self.acceptAndClose(listener) == 0, "no new attempt within the backoff")
+    }
+
+    /// A non-blocking listening socket on a free loopback port.
+    static func listeningLoopbackSocket() throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(listening)
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    /// Accepts every waiting connection and closes it at once; returns how many there were.
+    static func acceptAndClose(_ listener: Int32) -> Int {
+        var count = 0
+        while true {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return count }
+            close(connection)
+            count += 1
+        }
     }
 
     /// Each failed attempt doubles the delay, up to the longest; the service's is 50 ms to 1 s.

@@ -114,19 +114,6 @@ final class RedisServer {
         process.waitUntilExit()
     }
 
-    /// Stops the server as an operator would (SIGTERM: it writes its data and exits).
-    /// Bounded: a server still running 10 s later is killed, and that is an error.
-    func stop() throws {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        guard !process.isRunning else {
-            kill()
-            throw FixtureError(message: "redis-server did not stop within 10 s of SIGTERM")
-        }
-    }
-
     deinit {
         kill()
         if let dataDirectory { try? FileManager.default.removeItem(at: dataDirectory) }
