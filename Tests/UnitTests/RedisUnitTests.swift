@@ -52,7 +52,7 @@ import Testing
 
     /// After a failed connection attempt the client does not try again before its backoff delay:
     /// commands in between fail at once. The attempts are counted where they arrive, a listening
-    /// socket that accepts and closes each connection at once. (A delay of a minute here, so
+    /// socket whose backlog is read after each step. (A delay of a minute here, so
     /// that no pause of a loaded machine between two commands can outlast it.)
     @Test func noAttemptIsMadeWithinTheBackoffDelay() async throws {
         let (listener, port) = try Self.listeningLoopbackSocket()
@@ -60,15 +60,11 @@ import Testing
         let client = RESPClient(url: RedisURL("redis://127.0.0.1:\(port)/0")!, caFile: nil, timeout: 2, purpose: "[auth] store",
                                 backoff: .init(first: .seconds(60), longest: .seconds(60)))
         defer { client.close() }
-        let first = Task { await Self.failure(client) }
-        var attempts = 0
-        let deadline = Date().addingTimeInterval(10)
-        while attempts == 0, Date() < deadline {
-            attempts += Self.acceptAndClose(listener)
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let firstMessage = await first.value
-        #expect(attempts == 1 && firstMessage.contains("Redis at redis://127.0.0.1:\(port)/0 ([auth] store)"), "\(firstMessage)")
+        // The kernel completes the connection into the backlog; nobody answers PING, so the
+        // attempt fails at the client's deadline and is counted afterwards, whenever this runs.
+        let firstMessage = await Self.failure(client)
+        #expect(firstMessage.contains("Redis at redis://127.0.0.1:\(port)/0 ([auth] store)"), "\(firstMessage)")
+        #expect(Self.acceptAndClose(listener) == 1, "one attempt")
         for _ in 0..<5 { _ = await Self.failure(client) }
         try await Task.sleep(for: .milliseconds(100))
         #expect(Self.acceptAndClose(listener) == 0, "no new attempt within the backoff")
