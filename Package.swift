@@ -127,11 +127,24 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // API keys: made, hashed, stored in keys.toml, checked. No HTTP.
+        // The Redis client both Redis stores use (rate limits, API keys): RESP, TLS, ACL, backoff.
+        .target(
+            name: "PlugHostRedis",
+            dependencies: [
+                "PlugHostConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // API keys: made, hashed, stored in keys.toml or Redis, checked. No HTTP.
         .target(
             name: "PlugHostKeys",
             dependencies: [
                 "PlugHostConfig",
+                "PlugHostRedis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -144,6 +157,7 @@ let package = Package(
             dependencies: [
                 "PlugHostConfig",
                 "PlugHostObservability",
+                "PlugHostRedis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -243,6 +257,7 @@ let package = Package(
                 "PlugHostSockets",
                 "PlugHostWorkerLink",
                 "PlugHostPlugins",
+                "PlugHostRedis",
                 "PlugHostKeys",
                 "PlugHostDocs",
                 "PlugHostServer",
@@ -285,7 +300,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "PlugHostABI", "PlugHostConfig", "PlugHostObservability", "PlugHostSockets", "PlugHostWorkerLink", "PlugHostPlugins",
-                "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostServer", "PlugHostSupervisor", "PlugHostSDK",
+                "PlugHostRedis", "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostServer", "PlugHostSupervisor", "PlugHostSDK",
                 "PlugHostTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

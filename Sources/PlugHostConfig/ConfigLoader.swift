@@ -79,6 +79,9 @@ public enum ConfigLoader {
         try plugins.finish()
         try readSecurity(&top, into: &config)
         try readRateLimit(&top, into: &config)
+        var redis = try top.table("redis")
+        config.redis.caFile = try redis.string("ca_file", default: "")
+        try redis.finish()
         try readTLSAndStatic(&top, into: &config)
         var metrics = try top.table("metrics")
         config.metrics.enabled = try metrics.bool("enabled", default: true)
@@ -105,6 +108,12 @@ public enum ConfigLoader {
         if HTTPField.Name(config.auth.header) == nil {
             throw auth.error("header", "\"\(config.auth.header)\" is not a valid HTTP header name")
         }
+        config.auth.store = try auth.string("store", default: config.auth.store)
+        if config.auth.store != "file", RedisURL(config.auth.store) == nil {
+            // Never echo the value: it may hold a password.
+            throw auth.error("store", "expected \"file\" or a URL like \"redis://[[user]:password@]host:port/db\" or \"rediss://…\" (port 1-65535, db a number)")
+        }
+        config.auth.storeTimeout = try auth.seconds("store_timeout", default: config.auth.storeTimeout, in: 0.001...60)
         config.auth.keysFile = try auth.string("keys_file", default: config.auth.keysFile)
         config.auth.envFile = try auth.string("env_file", default: config.auth.envFile)
         config.auth.reloadInterval = try auth.seconds("reload_interval", default: config.auth.reloadInterval, in: 0.05...3600)
@@ -158,7 +167,7 @@ public enum ConfigLoader {
         config.rateLimit.store = try limits.string("store", default: "memory")
         if config.rateLimit.store != "memory", RedisURL(config.rateLimit.store) == nil {
             // Never echo the value: it may hold a password.
-            throw limits.error("store", "expected \"memory\" or a URL like \"redis://[:password@]host:port/db\" (port 1-65535, db a number)")
+            throw limits.error("store", "expected \"memory\" or a URL like \"redis://[[user]:password@]host:port/db\" or \"rediss://…\" (port 1-65535, db a number)")
         }
         config.rateLimit.onStoreError = RateLimitSettings.StoreErrorPolicy(rawValue: try limits.choice("on_store_error", default: "allow", from: ["allow", "deny"]))!
         config.rateLimit.legacyHeaders = try limits.bool("legacy_headers", default: false)

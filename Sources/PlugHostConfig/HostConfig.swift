@@ -16,11 +16,15 @@ public struct HostConfig: Sendable {
     public var middleware = MiddlewareSettings()
     public var limits = LimitSettings()
     public var supervisor = SupervisorSettings()
+    public var redis = RedisSettings()
     /// The directory relative paths in host.toml resolve against: the config file's own directory.
     public var baseDirectory: URL
 
     /// A path from host.toml, resolved against ``baseDirectory``.
     public func resolve(_ path: String) -> URL { ConfigLoader.resolve(path, against: baseDirectory) }
+
+    /// The CA file `rediss://` connections verify against, resolved; nil for the system's trust store.
+    package var redisCAFile: URL? { redis.caFile.isEmpty ? nil : resolve(redis.caFile) }
 
     public init(baseDirectory: URL) {
         self.baseDirectory = baseDirectory
@@ -62,6 +66,10 @@ public struct PluginSettings: Sendable {
     public var pinnedHashes: [String: String] = [:]
     /// Files the supervisor will not let this worker load (not read from host.toml).
     public var quarantined: [QuarantinedPlugin] = []
+    /// Worker crashes the supervisor has attributed so far, by plugin name (`unknown` for those
+    /// no plugin explains): what this worker's `plughost_plugin_crashes_total` starts from
+    /// (not read from host.toml).
+    public var crashes: [String: Int] = [:]
     /// `[plugins.NAME] max_concurrency`: the most blocking calls (running or waiting for a
     /// thread) each named plugin may have; see ``blockingShare(of:blockingThreads:)``.
     public var maxConcurrency: [String: Int] = [:]

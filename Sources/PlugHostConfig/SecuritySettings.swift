@@ -2,12 +2,28 @@
 public struct AuthSettings: Sendable {
     /// Request header carrying the key.
     public var header = "X-API-Key"
+    /// Where the keys live: `"file"` (the key file below), or a `redis://` / `rediss://` URL
+    /// shared by every host of a fleet.
+    public var store = "file"
     /// The key file (`plughost keys` manages it): names, prefixes and SHA-256 hashes, never keys.
     public var keysFile = "keys.toml"
     /// A dotenv file that may set `API_TOKEN_HASH` (the seed's form); read if it exists.
     public var envFile = ".env"
-    /// Seconds between checks of the key file for changes (SIGHUP reloads at once too).
+    /// Seconds between checks of the key file, or of the Redis store, for changes (SIGHUP
+    /// reloads at once too).
     public var reloadInterval: Double = 0.5
+    /// Redis store only: seconds to wait for each step (connection, AUTH, each command).
+    public var storeTimeout: Double = 1
+
+    /// The Redis store's URL; nil when the keys live in the key file.
+    package var redisStore: RedisURL? { store == "file" ? nil : RedisURL(store) }
+}
+
+/// `[redis]`: what every Redis connection shares (the rate-limit store's and the key store's).
+public struct RedisSettings: Sendable {
+    /// PEM file of the CA certificate(s) a `rediss://` server's certificate must chain to; empty:
+    /// the system's trust store.
+    public var caFile = ""
 }
 
 /// `[security_headers]`: headers set on every response, whoever produced it.

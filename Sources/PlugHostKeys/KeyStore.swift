@@ -3,10 +3,12 @@ public import Logging
 public import PlugHostConfig
 import Synchronization
 
-/// The API keys the host accepts right now, reloaded when the key file changes.
+/// The API keys the host accepts right now, reloaded when the key file changes or, with a Redis
+/// store, replaced by ``RedisKeySync`` when the store changes.
 ///
 /// Reads are lock-protected snapshots, so a revoke written by `plughost keys revoke` takes effect
-/// on the next check of the file (every `[auth] reload_interval` seconds, or at once on SIGHUP).
+/// on the next check of the file or the store (every `[auth] reload_interval` seconds, or at once
+/// on SIGHUP).
 public final class KeyStore: Sendable {
     /// What authenticating one request found.
     public enum Outcome: Sendable, Equatable {
@@ -48,7 +50,8 @@ public final class KeyStore: Sendable {
         }
     }
 
-    private let file: KeyFile
+    /// The key file; nil when the keys come from a Redis store.
+    private let file: KeyFile?
     /// The seed's single key, `API_TOKEN_HASH`, from the environment or the dotenv file.
     private let environmentKey: StoredKey?
     private let snapshot: Mutex<Snapshot>
@@ -58,16 +61,32 @@ public final class KeyStore: Sendable {
     public init(file: KeyFile, environmentHash: String?, logger: Logger) throws(ConfigError) {
         self.file = file
         self.logger = logger
-        if let environmentHash {
-            guard let digest = HexDigest.sha256(fromHex: environmentHash.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigError(file: "API_TOKEN_HASH", line: nil, key: nil, message: "must be the SHA-256 of the token as 64 hex digits")
-            }
-            environmentKey = StoredKey(name: "API_TOKEN_HASH", prefix: "", sha256: digest, created: Date(), expires: nil, scopes: [])
-        } else {
-            environmentKey = nil
-        }
+        environmentKey = try Self.environmentKey(environmentHash)
         let stamp = FileStamp(of: file.url)
         snapshot = Mutex(Snapshot(keys: try file.read(), stamp: stamp, environmentKey: environmentKey))
+    }
+
+    /// A store whose keys come from elsewhere (Redis, through ``replace(with:)``): `API_TOKEN_HASH`
+    /// only, until the first replacement.
+    public init(environmentHash: String?, logger: Logger) throws(ConfigError) {
+        file = nil
+        self.logger = logger
+        environmentKey = try Self.environmentKey(environmentHash)
+        snapshot = Mutex(Snapshot(keys: [], stamp: nil, environmentKey: environmentKey))
+    }
+
+    private static func environmentKey(_ hash: String?) throws(ConfigError) -> StoredKey? {
+        guard let hash else { return nil }
+        guard let digest = HexDigest.sha256(fromHex: hash.trimmingCharacters(in: .whitespaces)) else {
+            throw ConfigError(file: "API_TOKEN_HASH", line: nil, key: nil, message: "must be the SHA-256 of the token as 64 hex digits")
+        }
+        return StoredKey(name: "API_TOKEN_HASH", prefix: "", sha256: digest, created: Date(), expires: nil, scopes: [])
+    }
+
+    /// Puts `keys` in force at once (the Redis store's current records).
+    public func replace(with keys: [StoredKey]) {
+        let indexed = Snapshot(keys: keys, stamp: nil, environmentKey: environmentKey)
+        snapshot.withLock { $0 = indexed }
     }
 
     public var keyCount: Int { snapshot.withLock { $0.keys.count } + (environmentKey == nil ? 0 : 1) }
@@ -97,6 +116,7 @@ public final class KeyStore: Sendable {
     /// Re-reads the key file if it changed since the last read. A malformed file keeps the old keys.
     @discardableResult
     public func reloadIfChanged(force: Bool = false) -> Bool {
+        guard let file else { return false }
         let stamp = FileStamp(of: file.url)
         guard force || snapshot.withLock({ $0.stamp != stamp }) else { return false }
         do {

@@ -106,6 +106,17 @@ public final class HostMetrics: Sendable {
         registry.makeCounter(descriptor: HostMetrics.named("plughost_plugin_load_failures_total", "Plugin files refused at start, by reason."), labels: [("reason", reason)]).increment()
     }
 
+    /// The worker crashes counted so far, from the supervisor (a worker's own counters die with it):
+    /// a series for each loaded plugin, at 0 when it crashed nothing, and one per plugin that did.
+    package func pluginCrashes(_ crashes: [String: Int], loaded: [String]) {
+        for plugin in Set(loaded).union(crashes.keys) {
+            let counter = registry.makeCounter(
+                descriptor: HostMetrics.named("plughost_plugin_crashes_total", "Worker crashes the supervisor attributed to each plugin since it started; unknown: crashes no plugin explains."),
+                labels: [("plugin", plugin)])
+            counter.increment(by: Int64(crashes[plugin] ?? 0))
+        }
+    }
+
     package func pluginsLoaded(_ count: Int) {
         registry.makeGauge(descriptor: HostMetrics.named("plughost_plugins_loaded", "Plugins serving.")).set(Double(count))
     }

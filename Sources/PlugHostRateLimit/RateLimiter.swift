@@ -1,9 +1,10 @@
-import Foundation
+package import Foundation
 package import HTTPTypes
 package import Hummingbird
 package import Logging
 package import PlugHostConfig
 import PlugHostObservability
+import PlugHostRedis
 import Synchronization
 
 /// A set of limits with a name, as the RateLimit headers announce it.
@@ -42,12 +43,13 @@ package final class RateLimiter: Sendable {
     /// The store as logs may show it: a Redis password is replaced by `***`.
     private let storeName: String
 
-    package init(settings: RateLimitSettings, logger: Logger) {
+    /// `redisCAFile`: what a `rediss://` store's certificate must chain to (nil: the system's roots).
+    package init(settings: RateLimitSettings, redisCAFile: URL?, logger: Logger) {
         self.settings = settings
         self.logger = logger
         storeName = RedisURL(settings.store)?.redacted ?? settings.store
         if let url = RedisURL(settings.store) {
-            store = RedisRateLimitStore(client: RESPClient(url: url, timeout: settings.storeTimeout))
+            store = RedisRateLimitStore(client: RESPClient(url: url, caFile: redisCAFile, timeout: settings.storeTimeout, purpose: "[rate_limit] store"))
         } else {
             store = MemoryRateLimitStore(maxClients: settings.maxClients)
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PlugHostConfig
+import PlugHostRedis
 import Synchronization
 
 /// Rate-limit counts in Redis, shared by every PlugHost instance pointed at it.

@@ -22,6 +22,8 @@ public struct HostServer: Sendable {
     let registry: RouteRegistry
     let logger: Logger
     public let keys: KeyStore
+    /// With `[auth] store = "redis://…"`: what keeps ``keys`` equal to the store.
+    let keySync: RedisKeySync?
     let gate: RouteGate
     /// Each plugin's share of the blocking pool, and its calls running there (for shutdown).
     let blockingShares: BlockingShares
@@ -53,14 +55,18 @@ public struct HostServer: Sendable {
         blockingShares = BlockingShares { [plugins = config.plugins, threads = config.server.blockingThreads] name in
             plugins.blockingShare(of: name, blockingThreads: threads)
         }
-        keys = try KeyStore(
-            file: KeyFile(url: config.resolve(config.auth.keysFile)),
-            environmentHash: KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile)),
-            logger: logger
-        )
+        let environmentHash = KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile))
+        if let store = config.auth.redisStore {
+            keys = try KeyStore(environmentHash: environmentHash, logger: logger)
+            keySync = RedisKeySync(keys: keys, records: RedisKeyRecords(url: store, caFile: config.redisCAFile, timeout: config.auth.storeTimeout),
+                                   interval: config.auth.reloadInterval, logger: logger)
+        } else {
+            keys = try KeyStore(file: KeyFile(url: config.resolve(config.auth.keysFile)), environmentHash: environmentHash, logger: logger)
+            keySync = nil
+        }
         gate = RouteGate(
             authenticator: Authenticator(keys: keys, headerName: HTTPField.Name(config.auth.header)!, logger: logger),
-            limiter: RateLimiter(settings: config.rateLimit, logger: logger)
+            limiter: RateLimiter(settings: config.rateLimit, redisCAFile: config.redisCAFile, logger: logger)
         )
         registry = .withBuiltins()
         let loader = PluginLoader(registry: registry, settings: config.plugins, logger: logger)
@@ -69,7 +75,10 @@ public struct HostServer: Sendable {
             logger.error("\(failure)")
             if config.metrics.enabled { HostMetrics.shared.pluginLoadFailed(reason: failure.reason.rawValue) }
         }
-        if config.metrics.enabled { HostMetrics.shared.pluginsLoaded(report.loaded.count) }
+        if config.metrics.enabled {
+            HostMetrics.shared.pluginsLoaded(report.loaded.count)
+            HostMetrics.shared.pluginCrashes(config.plugins.crashes, loaded: report.loaded.map(\.name))
+        }
         for plugin in report.loaded {
             let middlewares = plugin.middlewares.isEmpty ? "" : ", middleware \(plugin.middlewares.map { "'\($0.name)'" }.joined(separator: ", "))"
             logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)\(middlewares)")
@@ -108,9 +117,16 @@ public struct HostServer: Sendable {
         let http1 = connectionConfiguration(events: events, grace: grace)
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
-        let watcher = KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval)
-        watcher.start()
-        defer { watcher.stop() }
+        // The keys in force before the first request: a worker of a reload that says "ready"
+        // must know the store's keys already (an unreachable store is logged, and retried).
+        let watcher = keySync == nil ? KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval) : nil
+        await keySync?.refresh()
+        keySync?.start()
+        watcher?.start()
+        defer {
+            keySync?.stop()
+            watcher?.stop()
+        }
 
         let scheme = config.tls.enabled ? "https" : "http"
         let redirectPort = listeners.redirect?.port

@@ -27,6 +27,8 @@ extension Supervisor {
             return
         }
         logger.notice("reload requested: checking host.toml and starting new worker(s)")
+        // READY=1 follows when the reload commits or fails: the unit is "reloading" meanwhile.
+        SystemdNotify.send("RELOADING=1\nSTATUS=reloading")
         reply?.send("checking host.toml")
         let newConfig: HostConfig
         let newListeners: Listeners
@@ -71,6 +73,7 @@ extension Supervisor {
         }
         reload.committed(oldWorkers: old, clientWaits: pending.reply != nil)
         let plugins = workers.summary(ofGeneration: pending.generation).plugins
+        SystemdNotify.send("READY=1\nSTATUS=serving")
         let message = "reloaded: generation \(pending.generation) serves \(listening.baseURL(host: config.server.host)) with \(plugins) plugin(s); the previous worker(s) drain and exit"
         logger.notice("\(message)")
         if let reply = pending.reply {
@@ -103,6 +106,7 @@ extension Supervisor {
             sockets?.abandon(pending.listeners)
             sockets?.closeRetired(inUse: workers.heldListeners)
         }
+        SystemdNotify.send("READY=1\nSTATUS=serving (the last reload failed)")
         let message = "reload failed, the running worker(s) keep serving: \(reason)"
         logger.error("\(message)")
         let connection = reply ?? pending?.reply

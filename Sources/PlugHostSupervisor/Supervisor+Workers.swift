@@ -37,6 +37,9 @@ extension Supervisor {
         if !quarantined.isEmpty, let json = try? JSONEncoder().encode(quarantined) {
             arguments += ["--quarantine", String(decoding: json, as: UTF8.self)]
         }
+        if !crashCounts.isEmpty, let json = try? JSONEncoder().encode(crashCounts) {
+            arguments += ["--crashes", String(decoding: json, as: UTF8.self)]
+        }
         return arguments
     }
 
@@ -69,6 +72,7 @@ extension Supervisor {
             } else if !everReady, workers.noneStarting {
                 everReady = true
                 announceListening()
+                SystemdNotify.send("READY=1\nSTATUS=serving")
             }
         }
     }
@@ -150,6 +154,7 @@ extension Supervisor {
     /// keeps crashing workers.
     private func replace(_ worker: WorkerPool.Worker, culprit: CrashReport.Plugin?) {
         let pid = worker.process.pid
+        crashCounts[culprit.map { $0.name.isEmpty ? $0.file : $0.name } ?? "unknown", default: 0] += 1
         let now = (clock.now - origin) / .seconds(1)
         switch policy.record(at: now, culprit: culprit) {
         case .restart:

@@ -40,6 +40,9 @@ public final class Supervisor {
     var reloadReply: (connection: ControlConnection, message: String)?
     var policy: CrashPolicy
     var quarantined: [QuarantinedPlugin] = []
+    /// Worker crashes so far by the plugin they are attributed to, handed to every new worker for
+    /// its `plughost_plugin_crashes_total`.
+    var crashCounts: [String: Int] = [:]
     var stopping = false
     var exitStatus: Int32 = 0
     let clock = ContinuousClock()
@@ -156,6 +159,7 @@ public final class Supervisor {
     func stop() {
         guard !stopping else { return }
         stopping = true
+        SystemdNotify.send("STOPPING=1\nSTATUS=stopping")
         logger.notice("stopping: asking \(workers.count) worker(s) to finish their requests")
         if let pending = pendingReload {
             pending.reply?.send("error: the supervisor is shutting down")

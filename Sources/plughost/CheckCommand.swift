@@ -4,9 +4,10 @@ import Logging
 import PlugHostConfig
 import PlugHostKeys
 import PlugHostPlugins
+import PlugHostRedis
 import PlugHostSupervisor
 
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate host.toml and load every plugin without serving. Exit 0 when all is well."
@@ -14,7 +15,7 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    func run() throws {
+    func run() async throws {
         let config = try options.load()
         // A directory that is not there is a wrong [plugins] dir (or a check run from the wrong
         // place), not a host without plugins: `serve` would start with none.
@@ -24,16 +25,45 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(2)
         }
         print("configuration: ok (\(config.plugins.directory.path))")
+        try await checkKeys(config)
+        try await checkRateLimitStore(config)
+        let status = try loadPluginsInLoaderProcess(timeLimit: config.supervisor.startTimeout)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The keys the host would start with: the key file read and checked, or the Redis store
+    /// reached (TLS, AUTH, database) and its records read, as a host's first poll does.
+    private func checkKeys(_ config: HostConfig) async throws {
+        let environmentHash = KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile))
         do {
-            let keys = try KeyStore(file: KeyFile(url: config.resolve(config.auth.keysFile)),
-                                    environmentHash: KeyStore.environmentHash(dotenv: config.resolve(config.auth.envFile)), logger: quietLogger())
-            print("api keys: ok (\(keys.keyCount))")
-        } catch {
+            if config.auth.redisStore != nil {
+                let keys = try KeyStore(environmentHash: environmentHash, logger: quietLogger())
+                let records = options.keyRecords(config)
+                keys.replace(with: try await keyStoreStep(records) { try await records.all() })
+                print("api keys: ok (\(keys.keyCount) in \(records.location))")
+            } else {
+                let keys = try KeyStore(file: KeyFile(url: config.resolve(config.auth.keysFile)), environmentHash: environmentHash, logger: quietLogger())
+                print("api keys: ok (\(keys.keyCount))")
+            }
+        } catch let error as ConfigError {
             printError("key file error: \(error)")
             throw ExitCode(2)
         }
-        let status = try loadPluginsInLoaderProcess(timeLimit: config.supervisor.startTimeout)
-        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// A Redis rate-limit store answers PING through the URL's TLS, user and database.
+    private func checkRateLimitStore(_ config: HostConfig) async throws {
+        guard config.rateLimit.enabled, let url = RedisURL(config.rateLimit.store) else { return }
+        let client = RESPClient(url: url, caFile: config.redisCAFile, timeout: max(config.rateLimit.storeTimeout, 1), purpose: "[rate_limit] store")
+        defer { client.close() }
+        do {
+            let reply = try await client.send(["PING"])
+            if case .error(let message) = reply { throw RESPError(message: "Redis refused PING: \(message)") }
+            print("rate-limit store: ok (\(url.redacted))")
+        } catch {
+            printError("rate-limit store error (\(url.redacted)): \(error)")
+            throw ExitCode(2)
+        }
     }
 
     /// Runs `plughost check-loader` (``CheckLoaderCommand``), which loads the plugins and prints the

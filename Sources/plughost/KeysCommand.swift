@@ -1,41 +1,42 @@
 import ArgumentParser
 import Foundation
+import PlugHostConfig
 import PlugHostKeys
 
-struct KeysCommand: ParsableCommand {
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Manage API keys. The key file keeps names, prefixes and SHA-256 hashes, never a key.",
-        subcommands: [NewKey.self, ListKeys.self, RevokeKey.self]
+        abstract: "Manage API keys in the key file or the Redis store ([auth] store). Only names, prefixes and SHA-256 hashes are kept, never a key.",
+        subcommands: [NewKey.self, ListKeys.self, RevokeKey.self, ImportKeys.self]
     )
 }
 
 extension ConfigOption {
-    func keyFile() throws -> KeyFile {
+    /// Where `[auth] store` keeps the keys: the key file, or the Redis store.
+    func keyRecords() throws -> any KeyRecords {
         let config = try load()
+        return keyRecords(config)
+    }
+
+    func keyRecords(_ config: HostConfig) -> any KeyRecords {
+        if let store = config.auth.redisStore {
+            return RedisKeyRecords(url: store, caFile: config.redisCAFile, timeout: config.auth.storeTimeout)
+        }
         return KeyFile(url: config.resolve(config.auth.keysFile))
-    }
-
-    func readKeys(_ file: KeyFile) throws -> [StoredKey] {
-        do {
-            return try file.read()
-        } catch {
-            printError("key file error: \(error)")
-            throw ExitCode(2)
-        }
-    }
-
-    func writeKeys(_ keys: [StoredKey], to file: KeyFile) throws {
-        do {
-            try file.write(keys)
-        } catch {
-            printError("key file error: \(error)")
-            throw ExitCode(2)
-        }
     }
 }
 
-struct NewKey: ParsableCommand {
+/// Runs one step against the key records; a failure is printed as the store's error, exit 2.
+func keyStoreStep<T>(_ records: any KeyRecords, _ step: () async throws -> T) async throws -> T {
+    do {
+        return try await step()
+    } catch {
+        printError("key store error (\(records.location)): \(error)")
+        throw ExitCode(2)
+    }
+}
+
+struct NewKey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "new", abstract: "Make a key and print it once.")
 
     @OptionGroup var options: ConfigOption
@@ -49,7 +50,7 @@ struct NewKey: ParsableCommand {
     @Option(name: .customLong("scope"), help: "A scope the key grants; repeat for several.")
     var scopes: [String] = []
 
-    func run() throws {
+    func run() async throws {
         guard StoredKey.isValidName(name) else {
             printError("--name must be 1-64 letters, digits, '-', '_' or '.'; got '\(name)'")
             throw ExitCode(2)
@@ -66,31 +67,29 @@ struct NewKey: ParsableCommand {
             }
             expiry = date
         }
-        let file = try options.keyFile()
-        var keys = try options.readKeys(file)
-        guard !keys.contains(where: { $0.name == name }) else {
+        let records = try options.keyRecords()
+        let key = APIKey.generate()
+        let stored = StoredKey(name: name, prefix: APIKey.prefix(of: key) ?? "", sha256: APIKey.hash(key),
+                               created: Date(), expires: expiry, scopes: scopes)
+        guard try await keyStoreStep(records, { try await records.add(stored) }) else {
             printError("a key named '\(name)' exists already; revoke it first or choose another name")
             throw ExitCode(1)
         }
-        let key = APIKey.generate()
-        keys.append(StoredKey(name: name, prefix: APIKey.prefix(of: key) ?? "", sha256: APIKey.hash(key),
-                              created: Date(), expires: expiry, scopes: scopes))
-        try options.writeKeys(keys, to: file)
-        printError("Created key '\(name)' in \(file.url.path). Copy it now: it is not stored and cannot be shown again.")
+        printError("Created key '\(name)' in \(records.location). Copy it now: it is not stored and cannot be shown again.")
         print(key)
     }
 }
 
-struct ListKeys: ParsableCommand {
+struct ListKeys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys: name, prefix, dates, scopes — never a secret.")
 
     @OptionGroup var options: ConfigOption
 
-    func run() throws {
-        let file = try options.keyFile()
-        let keys = try options.readKeys(file)
+    func run() async throws {
+        let records = try options.keyRecords()
+        let keys = try await keyStoreStep(records) { try await records.all() }
         guard !keys.isEmpty else {
-            print("no keys in \(file.url.path); create one with: plughost keys new --name NAME")
+            print("no keys in \(records.location); create one with: plughost keys new --name NAME")
             return
         }
         let now = Date()
@@ -107,10 +106,10 @@ struct ListKeys: ParsableCommand {
     }
 }
 
-struct RevokeKey: ParsableCommand {
+struct RevokeKey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke",
-        abstract: "Remove a key. A running host stops accepting it within [auth] reload_interval, or at once on SIGHUP."
+        abstract: "Remove a key. Running hosts stop accepting it within [auth] reload_interval (a key file: at once on SIGHUP too)."
     )
 
     @OptionGroup var options: ConfigOption
@@ -118,15 +117,63 @@ struct RevokeKey: ParsableCommand {
     @Argument(help: "The key's name.")
     var name: String
 
-    func run() throws {
-        let file = try options.keyFile()
-        var keys = try options.readKeys(file)
-        guard keys.contains(where: { $0.name == name }) else {
-            printError("no key named '\(name)' in \(file.url.path); `plughost keys list` shows the names")
+    func run() async throws {
+        let records = try options.keyRecords()
+        guard try await keyStoreStep(records, { try await records.remove(named: name) }) else {
+            printError("no key named '\(name)' in \(records.location); `plughost keys list` shows the names")
             throw ExitCode(1)
         }
-        keys.removeAll { $0.name == name }
-        try options.writeKeys(keys, to: file)
         print("revoked key '\(name)'")
+    }
+}
+
+struct ImportKeys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Copy the keys of a key file (default: [auth] keys_file) into the Redis store of [auth] store. The file is left as it is."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "The key file to read. Default: [auth] keys_file.")
+    var file: String?
+
+    func run() async throws {
+        let config = try options.load()
+        guard let store = config.auth.redisStore else {
+            printError("[auth] store is \"file\": the keys are in the key file already. Set [auth] store to the Redis URL first")
+            throw ExitCode(2)
+        }
+        let source = KeyFile(url: file.map { URL(filePath: $0) } ?? config.resolve(config.auth.keysFile))
+        guard FileManager.default.fileExists(atPath: source.url.path) else {
+            printError("no key file at \(source.url.path); pass one with --file")
+            throw ExitCode(2)
+        }
+        let keys: [StoredKey]
+        do {
+            keys = try source.read()
+        } catch {
+            printError("key file error: \(error)")
+            throw ExitCode(2)
+        }
+        let records = RedisKeyRecords(url: store, caFile: config.redisCAFile, timeout: config.auth.storeTimeout)
+        // By name: a file of 100,000 keys must not take n² comparisons.
+        let existing = Dictionary(try await keyStoreStep(records) { try await records.all() }.map { ($0.name, $0) }) { first, _ in first }
+        var copied = 0, present = 0
+        var conflicts: [String] = []
+        for key in keys {
+            if let other = existing[key.name] {
+                // The same record twice is no conflict: importing again after a partial run is safe.
+                if other.sha256 == key.sha256 { present += 1 } else { conflicts.append(key.name) }
+                continue
+            }
+            if try await keyStoreStep(records, { try await records.add(key) }) { copied += 1 } else { conflicts.append(key.name) }
+        }
+        print("copied \(copied) key(s) from \(source.url.path) into \(records.location); \(present) were there already")
+        guard conflicts.isEmpty else {
+            printError("not copied, the store has other keys of these names: \(conflicts.joined(separator: ", ")); revoke them there, or rename them in the file, and import again")
+            throw ExitCode(1)
+        }
+        print("every host with [auth] store = \(records.location) now accepts them; the key file is no longer read and may be removed")
     }
 }

@@ -22,6 +22,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Plugins not to load, as JSON from the supervisor.")
     var quarantine: String?
 
+    @Option(name: .long, help: "Worker crashes so far by plugin, as JSON from the supervisor.")
+    var crashes: String?
+
     func run() async throws {
         // However this returns or throws, the host chose to end: an exit without this note is a plugin's.
         defer { WorkerRuntime.noteHostExit() }
@@ -35,6 +38,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         if let quarantine {
             config.plugins.quarantined = (try? JSONDecoder().decode([QuarantinedPlugin].self, from: Data(quarantine.utf8))) ?? []
+        }
+        if let crashes {
+            config.plugins.crashes = (try? JSONDecoder().decode([String: Int].self, from: Data(crashes.utf8))) ?? [:]
         }
         let listeners: Listeners
         do {

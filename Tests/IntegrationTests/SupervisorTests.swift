@@ -306,6 +306,8 @@ struct LoadResult: CustomStringConvertible {
     let failed: Int
     let non200: Int
     let failures: [String]
+    /// Answers by status; 0 counts the requests that got none.
+    let statuses: [Int: Int]
 
     init(json: String) throws {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -313,7 +315,10 @@ struct LoadResult: CustomStringConvertible {
         failed = object["failed"] as? Int ?? -1
         non200 = object["non_200"] as? Int ?? -1
         failures = object["failures"] as? [String] ?? []
+        statuses = Dictionary(uniqueKeysWithValues: ((object["statuses"] as? [String: Int]) ?? [:]).compactMap { key, value in Int(key).map { ($0, value) } })
     }
+
+    func count(_ status: Int) -> Int { statuses[status] ?? 0 }
 
     var description: String {
         "\(requests) requests, \(failed) failed, \(non200) not 200\(failures.isEmpty ? "" : " (\(failures.joined(separator: "; ")))")"

@@ -6,6 +6,7 @@ import PlugHostABI
 @testable import PlugHostKeys
 @testable import PlugHostPlugins
 @testable import PlugHostRateLimit
+import PlugHostRedis
 @testable import PlugHostServer
 import Testing
 

@@ -1,6 +1,7 @@
 import NIOCore
 @testable import PlugHostConfig
 @testable import PlugHostRateLimit
+import PlugHostRedis
 import Testing
 
 @Suite struct RateParsingTests {

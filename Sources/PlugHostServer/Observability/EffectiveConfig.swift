@@ -21,6 +21,7 @@ struct EffectiveConfig: Encodable, Sendable {
     let limits: [String: JSONScalar]
     let middleware: [String: JSONScalar]
     let supervisor: [String: JSONScalar]
+    let redis: [String: JSONScalar]
 
     static let secretWords = ["password", "secret", "token", "key", "credential", "private"]
 
@@ -49,7 +50,8 @@ struct EffectiveConfig: Encodable, Sendable {
             settings[name] = .json(Self.redactedJSON(json))
         }
         pluginSettings = settings
-        auth = ["header": .string(config.auth.header), "keys_file": .string(config.resolve(config.auth.keysFile).path),
+        auth = ["header": .string(config.auth.header), "store": .string(config.auth.redisStore?.redacted ?? config.auth.store),
+                "store_timeout": .double(config.auth.storeTimeout), "keys_file": .string(config.resolve(config.auth.keysFile).path),
                 "env_file": .string(config.resolve(config.auth.envFile).path), "reload_interval": .double(config.auth.reloadInterval)]
         securityHeaders = ["hsts_max_age": .int(config.securityHeaders.hstsMaxAge), "hsts_include_subdomains": .bool(config.securityHeaders.hstsIncludeSubdomains),
                            "content_security_policy": .string(config.securityHeaders.contentSecurityPolicy),
@@ -73,6 +75,7 @@ struct EffectiveConfig: Encodable, Sendable {
         staticFiles = ["enabled": .bool(config.staticFiles.enabled), "dir": .string(config.resolve(config.staticFiles.directory).path),
                        "cache_control": .string(config.staticFiles.cacheControl), "spa": .bool(config.staticFiles.spa)]
         metrics = ["enabled": .bool(config.metrics.enabled), "auth_required": .bool(config.metrics.authRequired)]
+        redis = ["ca_file": .string(config.redisCAFile?.path ?? "")]
     }
 
     /// A plugin table with the values of secret-looking keys replaced, at any depth.

@@ -10,11 +10,13 @@ Every command talks to 127.0.0.1 only, is bounded in time and count, and prints 
   wire.py slowloris PORT SLOW DURATION REQUESTS
                                        SLOW connections dripping a header byte a second for DURATION s,
                                        while one keep-alive client times REQUESTS GETs of /api/health
-  wire.py load PORT PATH CONNECTIONS SECONDS [STOPFILE]
+  wire.py load PORT PATH CONNECTIONS SECONDS [STOPFILE] [--cafile FILE] [--header NAME:VALUE] [--max N]
                                        CONNECTIONS keep-alive clients GET PATH in a loop for SECONDS s (or
-                                       until STOPFILE exists) and
+                                       until STOPFILE exists, or N requests were sent) and
                                        count every request that fails, exactly: unlike wrk, which does not
-                                       count a request whose connection ends before any byte of the answer
+                                       count a request whose connection ends before any byte of the answer;
+                                       also counts the answers by status. --cafile: HTTPS, the server's
+                                       certificate checked against FILE. --header: sent with every request
   wire.py numbered PORT PATH CONNECTIONS SECONDS
                                        like load, but each request asks PATH?n=N with its own N; prints the
                                        Ns answered 200 (so a test can look for each one's log line)
@@ -208,9 +210,10 @@ def slowloris(port, slow, duration, requests):
             "slow": slow, "slow_closed_by_server": len(closed_by_server)}
 
 
-def load(port, path, connections, seconds, stop_file=None):
+def load(port, path, connections, seconds, stop_file=None, cafile=None, headers=None, max_requests=None):
     stop = time.monotonic() + seconds
     stopped = threading.Event()
+    context = ssl.create_default_context(cafile=cafile) if cafile else None
 
     def watch():
         while time.monotonic() < stop and not stopped.is_set():
@@ -219,16 +222,27 @@ def load(port, path, connections, seconds, stop_file=None):
             time.sleep(0.05)
         stopped.set()
     lock = threading.Lock()
-    totals = {"requests": 0, "ok": 0, "failed": 0, "non_200": 0}
+    totals = {"requests": 0, "ok": 0, "failed": 0, "non_200": 0, "statuses": {}}
     failures = []
+
+    def take_turn():
+        with lock:
+            if stopped.is_set() or (max_requests is not None and totals["requests"] + taken[0] >= max_requests):
+                return False
+            taken[0] += 1
+            return True
+    taken = [0]
 
     def client():
         connection = None
-        while not stopped.is_set():
+        while take_turn():
             if connection is None:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                if context:
+                    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
+                else:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
-                connection.request("GET", path)
+                connection.request("GET", path, headers=headers or {})
                 response = connection.getresponse()
                 response.read()
                 status = response.status
@@ -242,7 +256,10 @@ def load(port, path, connections, seconds, stop_file=None):
                 with lock:
                     failures.append(f"{type(error).__name__}: {error}")
             with lock:
+                taken[0] -= 1
                 totals["requests"] += 1
+                key = str(status or 0)
+                totals["statuses"][key] = totals["statuses"].get(key, 0) + 1
                 if status == 200:
                     totals["ok"] += 1
                 elif status is None:
@@ -365,7 +382,18 @@ def main():
     elif command == "cap":
         result = cap(port, int(rest[0]))
     elif command == "load":
-        result = load(port, rest[0], int(rest[1]), float(rest[2]), rest[3] if len(rest) > 3 else None)
+        positional, options = [], {"--cafile": None, "--header": [], "--max": None}
+        while rest:
+            word = rest.pop(0)
+            if word == "--header":
+                options[word].append(rest.pop(0))
+            elif word in options:
+                options[word] = rest.pop(0)
+            else:
+                positional.append(word)
+        headers = dict(header.split(":", 1) for header in options["--header"])
+        result = load(port, positional[0], int(positional[1]), float(positional[2]), positional[3] if len(positional) > 3 else None,
+                      cafile=options["--cafile"], headers=headers, max_requests=int(options["--max"]) if options["--max"] else None)
     elif command == "numbered":
         result = numbered(port, rest[0], int(rest[1]), float(rest[2]))
     elif command == "silent":

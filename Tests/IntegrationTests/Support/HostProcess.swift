@@ -24,11 +24,12 @@ final class HostProcess: Sendable {
     }
 
     /// Starts the host for `site` and waits until it listens. Throws with its output if it exits first.
-    init(site: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `port`: 0 for any free one; a fixed one for a host that must come back on the same port.
+    init(site: URL, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.site = site
         let process = Process()
         process.executableURL = Paths.plughost
-        process.arguments = ["serve", "--config", site.appending(path: "host.toml").path, "--port", "0"] + arguments
+        process.arguments = ["serve", "--config", site.appending(path: "host.toml").path, "--port", "\(port)"] + arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -104,6 +105,15 @@ final class HostProcess: Sendable {
 
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// Kills the host at once, supervisor and workers, as a power cut or the OOM killer would:
+    /// SIGKILL to the supervisor first (so it starts no replacement), then to each of its children.
+    func killEveryProcess() {
+        let children = childProcesses(of: process.processIdentifier)
+        kill(process.processIdentifier, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     /// Runs `plughost ARGS --config <site>/host.toml` to completion, as an operator would beside the host.
     func command(_ arguments: [String]) throws -> CommandResult {
         try run(Paths.plughost.path, arguments + ["--config", site.appending(path: "host.toml").path])
@@ -125,6 +135,18 @@ final class HostProcess: Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: site)
+    }
+}
+
+/// The processes whose parent is `pid`, from /proc.
+func childProcesses(of pid: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> Int32? in
+        guard let candidate = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let close = stat.range(of: ")", options: .backwards) else { return nil }
+        // After "pid (comm)": state, then the parent's pid.
+        let fields = stat[close.upperBound...].split(separator: " ")
+        return fields.count > 1 && Int32(fields[1]) == pid ? candidate : nil
     }
 }
 
