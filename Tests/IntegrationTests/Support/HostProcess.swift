@@ -37,10 +37,20 @@ final class HostProcess: Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { log.append(data) }
+        // A thread of its own reads the pipe with blocking reads until every writer is gone.
+        // Not `readabilityHandler`: the dispatch source it installs, torn down while other tests
+        // set theirs up, crashed libdispatch's event loop and the whole test process once
+        // (swift-corelibs-libdispatch issue 949).
+        let reader = pipe.fileHandleForReading
+        let thread = Thread {
+            while true {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                log.append(data)
+            }
         }
+        thread.name = "plughost-output"
+        thread.start()
         try process.run()
         self.process = process
         self.log = log
@@ -83,7 +93,6 @@ final class HostProcess: Sendable {
     /// The pid of the process started: the supervisor, unless --no-supervisor.
     var pid: Int32 { process.processIdentifier }
 
-    /// Sends `signal` (e.g. SIGHUP) to the host.
     /// The pid of the (only) serving worker, from `plughost status`; nil while none serves.
     func servingWorker() -> Int32? {
         guard let output = try? command(["status"]).output,
@@ -103,6 +112,7 @@ final class HostProcess: Sendable {
         return (bytes("VmRSS"), bytes("VmHWM"))
     }
 
+    /// Sends `signal` (e.g. SIGHUP) to the host.
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Kills the host at once, supervisor and workers, as a power cut or the OOM killer would:
