@@ -39,7 +39,12 @@ package final class RateLimiter: Sendable {
     let settings: RateLimitSettings
     private let store: any RateLimitStore
     private let logger: Logger
-    private let storeDown = Atomic<Bool>(false)
+    /// Odd while the store is down, even while it is up; each change adds one. A reply only ends
+    /// the outage it was sent during, and a failure only begins one when its command was sent
+    /// while the store was up: replies and failures of commands sent before the last change (a
+    /// connection's last answers, arriving beside its first failures) would otherwise log a
+    /// recovery and the same outage again.
+    private let storeEpoch = Atomic<Int>(0)
     /// The store as logs may show it: a Redis password is replaced by `***`.
     private let storeName: String
 
@@ -75,13 +80,14 @@ package final class RateLimiter: Sendable {
 
     package func check(_ policy: RateLimitPolicy, identity: String) async -> Verdict {
         let decision: RateLimitDecision
+        let epoch = storeEpoch.load(ordering: .relaxed)
         do {
             decision = try await store.take(key: "\(policy.name)|\(identity)", rates: policy.rates, cost: policy.cost)
-            if storeDown.exchange(false, ordering: .relaxed) {
+            if epoch % 2 == 1, storeEpoch.compareExchange(expected: epoch, desired: epoch + 1, ordering: .relaxed).exchanged {
                 logger.notice("rate-limit store \(storeName) is reachable again; limiting resumed")
             }
         } catch {
-            if !storeDown.exchange(true, ordering: .relaxed) {
+            if epoch % 2 == 0, storeEpoch.compareExchange(expected: epoch, desired: epoch + 1, ordering: .relaxed).exchanged {
                 logger.error("rate-limit store \(storeName) failed (\(error)); requests are \(settings.onStoreError == .allow ? "allowed" : "refused with 503") until it is back")
             }
             var headers: HTTPFields = [.rateLimitPolicy: policy.policyHeader]

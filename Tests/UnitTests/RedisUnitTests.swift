@@ -62,8 +62,10 @@ import Testing
         defer { client.close() }
         // The kernel completes the connection into the backlog; nobody answers PING, so the
         // attempt fails at the client's deadline and is counted afterwards, whenever this runs.
-        let firstMessage = await Self.failure(client)
+        // Taken before the attempt, so that `elapsed` is never less than the time since the
+        // backoff began (the test may resume long after the attempt failed).
         let failedAt = ContinuousClock.now
+        let firstMessage = await Self.failure(client)
         #expect(firstMessage.contains("Redis at redis://127.0.0.1:\(port)/0 ([auth] store)"), "\(firstMessage)")
         #expect(Self.acceptAndClose(listener) == 1, "one attempt")
         var messages: [String] = []
