@@ -148,19 +148,25 @@ class Client:
                 # What the server sent before it closed may still be waiting to be read.
                 self.send_failed = True
 
-    def read(self, timeout, answer=True):
-        """Events from what arrives within `timeout` s ([] on a timeout); sets `closed` at the end."""
+    def _recv(self, timeout):
+        """The bytes that arrive within `timeout` s (b"" on a timeout or once closed); sets `closed` at the end."""
         if self.closed:
-            return []
+            return b""
         self.sock.settimeout(max(0.001, timeout))
         try:
             data = self.sock.recv(65536)
         except (socket.timeout, TimeoutError):
-            return []
+            return b""
         except (OSError, ssl.SSLError):
             data = b""
         if not data:
             self.closed = True
+        return data
+
+    def read(self, timeout, answer=True):
+        """Events from what arrives within `timeout` s ([] on a timeout); sets `closed` at the end."""
+        data = self._recv(timeout)
+        if not data:
             return []
         try:
             events = self.h2.receive_data(data)
@@ -172,17 +178,8 @@ class Client:
 
     def read_raw(self, timeout):
         """Like read, but the frames as RawFrames reads them; h2 still answers SETTINGS while it can."""
-        if self.closed:
-            return []
-        self.sock.settimeout(max(0.001, timeout))
-        try:
-            data = self.sock.recv(65536)
-        except (socket.timeout, TimeoutError):
-            return []
-        except (OSError, ssl.SSLError):
-            data = b""
+        data = self._recv(timeout)
         if not data:
-            self.closed = True
             return []
         try:
             self.h2.receive_data(data)
