@@ -24,14 +24,26 @@ public enum APIKey {
 
     /// SHA-256 of the key, as 32 bytes.
     public static func hash(_ key: String) -> [UInt8] {
+        digest(key).withUnsafeBytes { Array($0) }
+    }
+
+    /// The same hash as a digest value: what each request's check compares, with no array made.
+    static func digest(_ key: String) -> SHA256.Digest {
         // The key's own bytes when it has them contiguously (a native string), without a Data copy.
-        let digest = key.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        key.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
             ?? SHA256.hash(data: Array(key.utf8))
-        return digest.withUnsafeBytes { Array($0) }
     }
 
     /// Compares two digests in time that depends only on their length, never on where they differ.
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        b.withUnsafeBytes { constantTimeEqual(a, $0) }
+    }
+
+    static func constantTimeEqual(_ stored: [UInt8], _ digest: SHA256.Digest) -> Bool {
+        digest.withUnsafeBytes { constantTimeEqual(stored, $0) }
+    }
+
+    private static func constantTimeEqual(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }

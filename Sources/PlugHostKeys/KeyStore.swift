@@ -97,7 +97,7 @@ public final class KeyStore: Sendable {
     /// on which key or byte matched. With 100,000 keys a check costs what it does with two.
     public func authenticate(_ presented: String?, requiredScope: String?, now: Date = Date()) -> Outcome {
         guard let presented, !presented.isEmpty else { return .missing }
-        let digest = APIKey.hash(presented)
+        let digest = APIKey.digest(presented)
         let candidates = snapshot.withLock { $0.candidates(for: presented) }
         var match: StoredKey?
         for key in candidates.keys where APIKey.constantTimeEqual(key.sha256, digest) {

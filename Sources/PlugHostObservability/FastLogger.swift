@@ -32,7 +32,7 @@ public struct FastLogger: Sendable {
             return
         }
         guard level >= queued.minimumLevel else { return }
-        queued.writer.enqueue(queued.format.render(level: level, message: message, fields: fields, label: logger.label))
+        queued.format.withLine(level: level, message: message, fields: fields, label: logger.label) { queued.writer.enqueue($0) }
     }
 
     /// For a line that can only be made once what it reports has happened (the response line,
@@ -48,7 +48,7 @@ public struct FastLogger: Sendable {
     /// Writes the line a ``hold(_:)`` that returned `true` announced.
     public func logHeld(_ level: Logger.Level, _ message: String, fields: [(String, String)]) {
         guard let queued else { return }
-        queued.writer.enqueueHeld(queued.format.render(level: level, message: message, fields: fields, label: logger.label))
+        queued.format.withLine(level: level, message: message, fields: fields, label: logger.label) { queued.writer.enqueueHeld($0) }
     }
 
     /// Milliseconds with two decimals, as `String(format: "%.2f")` writes them, without Foundation.

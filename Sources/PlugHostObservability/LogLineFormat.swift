@@ -68,6 +68,50 @@ struct ConsoleSink: LogSink {
 }
 
 extension LogLineFormat {
+    /// The line ``render(level:message:fields:label:timestamp:)`` makes with the current time,
+    /// handed to `use` without a string of its own: in the text format it is put together in
+    /// one buffer (on the stack when small), the time written straight into it. For the lines
+    /// every request writes.
+    func withLine(level: Logger.Level, message: String, fields: [(String, String)], label: String, _ use: (UnsafeRawBufferPointer) -> Void) {
+        guard format == .text else {
+            var line = render(level: level, message: message, fields: fields, label: label)
+            return line.withUTF8 { use(UnsafeRawBufferPointer($0)) }
+        }
+        // Escaping returns the text itself when there is nothing to escape (the usual case).
+        let message = LogEscaping.escaped(message)
+        var length = LogTimestamp.length + 1 + level.rawValue.utf8.count + 1 + label.utf8.count + 2 + message.utf8.count + 1
+        for (key, value) in fields { length += 2 + key.utf8.count + LogEscaping.escaped(value).utf8.count }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { buffer in
+            var cursor = LogTimestamp.writeNow(into: buffer)
+            func append(_ text: String) {
+                var text = text
+                text.withUTF8 { bytes in
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[cursor..<cursor + bytes.count]).initialize(fromContentsOf: bytes)
+                    cursor += bytes.count
+                }
+            }
+            func append(_ byte: UInt8) {
+                buffer[cursor] = byte
+                cursor += 1
+            }
+            append(UInt8(ascii: " "))
+            append(level.rawValue)
+            append(UInt8(ascii: " "))
+            append(label)
+            append(UInt8(ascii: ":"))
+            append(UInt8(ascii: " "))
+            append(message)
+            for (key, value) in fields {
+                append(UInt8(ascii: " "))
+                append(key)
+                append(UInt8(ascii: "="))
+                append(LogEscaping.escaped(value))
+            }
+            append(UInt8(ascii: "\n"))
+            use(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<cursor])))
+        }
+    }
+
     /// The same line as ``render(level:message:metadata:label:timestamp:)`` for fields given as
     /// pairs already in key order: no metadata dictionary, no sort. For the request log's lines.
     func render(level: Logger.Level, message: String, fields: [(String, String)], label: String, timestamp: String = LogTimestamp.now()) -> String {

@@ -26,18 +26,29 @@ package enum LogTimestamp {
     }
 
     static func text(seconds: Int, milliseconds: Int) -> String {
+        String(unsafeUninitializedCapacity: length) { write(seconds: seconds, milliseconds: milliseconds, into: $0) }
+    }
+
+    /// The bytes of ``now()``.
+    static let length = 24
+
+    /// Writes ``now()``'s text into `buffer` (at least ``length`` bytes) and returns its length:
+    /// a log line is rendered without a string of its own for the time.
+    static func writeNow(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return write(seconds: Int(time.tv_sec), milliseconds: Int(time.tv_nsec / 1_000_000), into: buffer)
+    }
+
+    private static func write(seconds: Int, milliseconds: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let prefix = SecondCache.prefix(for: seconds)
-        let digits = (UInt8(ascii: "0") + UInt8(milliseconds / 100), UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10),
-                      UInt8(ascii: "0") + UInt8(milliseconds % 10))
-        return String(unsafeUninitializedCapacity: prefix.count + 5) { buffer in
-            _ = buffer.initialize(fromContentsOf: prefix)
-            buffer[prefix.count] = UInt8(ascii: ".")
-            buffer[prefix.count + 1] = digits.0
-            buffer[prefix.count + 2] = digits.1
-            buffer[prefix.count + 3] = digits.2
-            buffer[prefix.count + 4] = UInt8(ascii: "Z")
-            return prefix.count + 5
-        }
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[..<prefix.count]).initialize(fromContentsOf: prefix)
+        buffer[prefix.count] = UInt8(ascii: ".")
+        buffer[prefix.count + 1] = UInt8(ascii: "0") + UInt8(milliseconds / 100)
+        buffer[prefix.count + 2] = UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10)
+        buffer[prefix.count + 3] = UInt8(ascii: "0") + UInt8(milliseconds % 10)
+        buffer[prefix.count + 4] = UInt8(ascii: "Z")
+        return prefix.count + 5
     }
 
     /// `2026-12-05T17:41:14` of the last second this thread formatted.

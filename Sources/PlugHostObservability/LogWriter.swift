@@ -26,7 +26,12 @@ final class LogWriter: Sendable {
 
     func enqueue(_ line: String) {
         var line = line
-        countDrop(line.withUTF8 { ph_log_queue_push($0.baseAddress, $0.count) })
+        line.withUTF8 { enqueue(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Copies a rendered line (newline included) into the queue.
+    func enqueue(_ line: UnsafeRawBufferPointer) {
+        countDrop(ph_log_queue_push(line.baseAddress, line.count))
     }
 
     /// The first step of a line enqueued later (``enqueueHeld(_:)``), taken before what the line
@@ -34,9 +39,8 @@ final class LogWriter: Sendable {
     func hold() { ph_log_queue_hold() }
 
     /// Enqueues the line a ``hold()`` announced.
-    func enqueueHeld(_ line: String) {
-        var line = line
-        countDrop(line.withUTF8 { ph_log_queue_push_held($0.baseAddress, $0.count) })
+    func enqueueHeld(_ line: UnsafeRawBufferPointer) {
+        countDrop(ph_log_queue_push_held(line.baseAddress, line.count))
     }
 
     private func countDrop(_ queued: Int32) {

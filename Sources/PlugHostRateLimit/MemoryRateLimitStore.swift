@@ -55,7 +55,6 @@ public final class MemoryRateLimitStore: RateLimitStore {
 
     public func takeNow(key: String, rates: [Rate], cost: Int) -> RateLimitDecision {
         let now = self.now
-        let longest = rates.map(\.window).max() ?? 0
         var hasher = Hasher()
         hasher.combine(key)
         let shard = shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
@@ -66,17 +65,25 @@ public final class MemoryRateLimitStore: RateLimitStore {
                 shard.clients = shard.clients.filter { !$0.value.isIdle(at: now) }
                 shard.lastSweep = now
             }
-            var storeKey = key
-            if shard.clients[key] == nil, shard.clients.count >= maxClientsPerShard { storeKey = Self.overflowKey(for: key) }
-            var client = shard.clients.removeValue(forKey: storeKey) ?? Client(logs: SlidingWindowLogs(count: rates.count), window: longest)
-            if client.logs.count != rates.count {
-                // The policy's limits changed shape (a reload): start this client afresh.
-                client = Client(logs: SlidingWindowLogs(count: rates.count), window: longest)
+            // A known client is changed where it is stored: one lookup, no copy of its logs.
+            if let index = shard.clients.index(forKey: key) {
+                return Self.take(&shard.clients.values[index], rates: rates, cost: cost, now: now)
             }
-            let decision = RateLimitDecision.take(&client.logs, rates: rates, cost: cost, now: now)
-            shard.clients[storeKey] = client
-            return decision
+            let storeKey = shard.clients.count >= maxClientsPerShard ? Self.overflowKey(for: key) : key
+            return Self.take(&shard.clients[storeKey, default: Self.newClient(rates)], rates: rates, cost: cost, now: now)
         }
+    }
+
+    private static func newClient(_ rates: [Rate]) -> Client {
+        Client(logs: SlidingWindowLogs(count: rates.count), window: rates.map(\.window).max() ?? 0)
+    }
+
+    private static func take(_ client: inout Client, rates: [Rate], cost: Int, now: Double) -> RateLimitDecision {
+        if client.logs.count != rates.count {
+            // The policy's limits changed shape (a reload): start this client afresh.
+            client = newClient(rates)
+        }
+        return RateLimitDecision.take(&client.logs, rates: rates, cost: cost, now: now)
     }
 
     /// Clients tracked right now (for tests and the benchmark).

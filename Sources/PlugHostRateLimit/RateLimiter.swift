@@ -14,6 +14,12 @@ package struct RateLimitPolicy: Sendable {
     let cost: Int
     /// `RateLimit-Policy`, computed once: `"default";q=100;w=60`.
     let policyHeader: String
+    /// The same as a field, made once.
+    let policyField: HTTPField
+    /// Each limit's item in the `RateLimit` header, quoted: `"default"`, or `"default-2"`.
+    let quotedItems: [String]
+    /// The store's key of a client, `policy|identity`, starts with this.
+    let storeKeyPrefix: String
 
     init(name: String, rates: [Rate], cost: Int) {
         self.name = name
@@ -21,6 +27,9 @@ package struct RateLimitPolicy: Sendable {
         self.cost = cost
         policyHeader = rates.indices.map { "\"\(Self.itemName(name, $0, of: rates.count))\";q=\(rates[$0].count);w=\(rates[$0].windowSeconds)" }
             .joined(separator: ", ")
+        policyField = HTTPField(name: .rateLimitPolicy, value: policyHeader)
+        quotedItems = rates.indices.map { "\"\(Self.itemName(name, $0, of: rates.count))\"" }
+        storeKeyPrefix = name + "|"
     }
 
     static func itemName(_ name: String, _ index: Int, of count: Int) -> String {
@@ -82,7 +91,7 @@ package final class RateLimiter: Sendable {
         let decision: RateLimitDecision
         let epoch = storeEpoch.load(ordering: .relaxed)
         do {
-            decision = try await store.take(key: "\(policy.name)|\(identity)", rates: policy.rates, cost: policy.cost)
+            decision = try await store.take(key: policy.storeKeyPrefix + identity, rates: policy.rates, cost: policy.cost)
             if epoch % 2 == 1, storeEpoch.compareExchange(expected: epoch, desired: epoch + 1, ordering: .relaxed).exchanged {
                 logger.notice("rate-limit store \(storeName) is reachable again; limiting resumed")
             }
@@ -108,15 +117,27 @@ package final class RateLimiter: Sendable {
         return .allowed(headers)
     }
 
+    /// Appended, not set by name: each name occurs once in a new list, so there is nothing to
+    /// replace, and the policy's field is made once (this runs for every request).
     private func headers(_ policy: RateLimitPolicy, _ decision: RateLimitDecision) -> HTTPFields {
-        var headers: HTTPFields = [.rateLimitPolicy: policy.policyHeader]
-        headers[.rateLimit] = decision.quotas.indices.map {
-            "\"\(RateLimitPolicy.itemName(policy.name, $0, of: decision.quotas.count))\";r=\(decision.quotas[$0].remaining);t=\(decision.quotas[$0].reset)"
-        }.joined(separator: ", ")
+        var headers = HTTPFields()
+        headers.reserveCapacity(settings.legacyHeaders ? 5 : 2)
+        headers.append(policy.policyField)
+        var rateLimit = ""
+        rateLimit.reserveCapacity(decision.quotas.count * 48)
+        for (index, quota) in decision.quotas.enumerated() {
+            if index > 0 { rateLimit += ", " }
+            rateLimit += policy.quotedItems[index]
+            rateLimit += ";r="
+            rateLimit += String(quota.remaining)
+            rateLimit += ";t="
+            rateLimit += String(quota.reset)
+        }
+        headers.append(HTTPField(name: .rateLimit, value: rateLimit))
         if settings.legacyHeaders, let tightest = decision.quotas.indices.min(by: { decision.quotas[$0].remaining < decision.quotas[$1].remaining }) {
-            headers[.xRateLimitLimit] = "\(policy.rates[tightest].count)"
-            headers[.xRateLimitRemaining] = "\(decision.quotas[tightest].remaining)"
-            headers[.xRateLimitReset] = "\(decision.quotas[tightest].reset)"
+            headers.append(HTTPField(name: .xRateLimitLimit, value: String(policy.rates[tightest].count)))
+            headers.append(HTTPField(name: .xRateLimitRemaining, value: String(decision.quotas[tightest].remaining)))
+            headers.append(HTTPField(name: .xRateLimitReset, value: String(decision.quotas[tightest].reset)))
         }
         return headers
     }

@@ -19,6 +19,20 @@ import Testing
         #expect(line == "T info test: one\\ntwo path=/a\\r\\nb\n")
     }
 
+    /// The request log's lines are rendered into a buffer without strings of their own: the same
+    /// line as `render`, escapes included, after the time.
+    @Test func aLineRenderedInPlaceIsTheRenderedLine() {
+        let format = LogLineFormat(format: .text)
+        let message = "request GET /a\u{1B}b from 127.0.0.1 — ünï"
+        let fields = [("duration_ms", "0.12"), ("key", "k\r\nforged"), ("status", "200")]
+        var rendered = ""
+        format.withLine(level: .info, message: message, fields: fields, label: "plughost") { rendered = String(decoding: $0, as: UTF8.self) }
+        let time = String(rendered.prefix(24))
+        #expect(time.utf8.count == 24 && time.hasSuffix("Z"))
+        #expect(rendered == format.render(level: .info, message: message, fields: fields, label: "plughost", timestamp: time))
+        #expect(rendered.hasSuffix(" key=k\\r\\nforged status=200\n"))
+    }
+
     @Test func excerptCutsOnACharacterBoundaryAndSaysHowLong() {
         #expect(LogEscaping.excerpt("short") == "short")
         let long = String(repeating: "é", count: 300)

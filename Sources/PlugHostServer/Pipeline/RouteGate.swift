@@ -38,7 +38,7 @@ struct RouteGate: Sendable {
         }
         do {
             let key = try authenticator.enforce(outcome, requiresAuth: rules.requiresAuth,
-                                                target: "\(request.method) \(rules.servedPath) from \(context.logFields.client)")
+                                                target: "\(request.method.rawValue) \(rules.servedPath) from \(context.logFields.client)")
             context.logFields.key = key
             return .admitted(keyName: key, headers: headers)
         } catch var error as HTTPError {

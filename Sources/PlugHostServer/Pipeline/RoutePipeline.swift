@@ -79,7 +79,7 @@ struct RoutePipeline: Sendable {
         var response = middlewares.isEmpty
             ? try await Self.answer(handler, request, keyName)
             : try await runChain(middlewares, request: request, context: context, route: route, keyName: keyName, handler: handler)
-        for field in gateHeaders { response.headers[field.name] = field.value }
+        response.headers.replaceAll(with: gateHeaders)
         return response
     }
 

@@ -23,7 +23,18 @@ struct Authenticator: Sendable {
 
     /// What the request's key is worth for a route needing `scope` (nil: any valid key).
     func check(_ request: Request, scope: String?) -> KeyStore.Outcome {
-        keys.authenticate(request.headers[headerName], requiredScope: scope)
+        keys.authenticate(presentedKey(request.headers), requiredScope: scope)
+    }
+
+    /// The header's value as the subscript gives it (several fields joined by ", ", which no key
+    /// matches), without joining in the usual case of one field.
+    private func presentedKey(_ headers: HTTPFields) -> String? {
+        var found: String?
+        for field in headers where field.name == headerName {
+            guard found == nil else { return headers[headerName] }
+            found = field.value
+        }
+        return found
     }
 
     /// The name of the key an outcome proves, whatever the route needs.

@@ -5,7 +5,8 @@ import PlugHostConfig
 /// Sets the security headers on every response — plugin routes, built-ins, errors, 404s, static
 /// files — replacing whatever an inner layer or a plugin set, so none can drop or weaken them.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    let fields: [(HTTPField.Name, String)]
+    /// Made once: appending them costs no per-request check of their values.
+    let fields: HTTPFields
     /// Pages of the host's own that need a policy of their own (the docs pages), by exact path.
     let pagePolicies: [String: String]
 
@@ -24,7 +25,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             (.referrerPolicy, settings.referrerPolicy),
         ]
         // An empty value (e.g. content_security_policy = "") means: do not send that header.
-        fields = all.filter { !$0.1.isEmpty }
+        fields = HTTPFields(all.filter { !$0.1.isEmpty }.map { HTTPField(name: $0.0, value: $0.1) })
     }
 
     // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
@@ -38,7 +39,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func apply(to headers: inout HTTPFields) {
-        for (name, value) in fields { headers[name] = value }
+        headers.replaceAll(with: fields)
     }
 }
 

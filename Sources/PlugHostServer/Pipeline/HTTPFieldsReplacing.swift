@@ -1,0 +1,14 @@
+import HTTPTypes
+
+extension HTTPFields {
+    /// Sets every field of `fields`, replacing whatever fields of those names were there: one pass
+    /// over the fields instead of one per name (the subscript setter scans once per name and
+    /// legalizes its value each time), with the fields made once by the caller. For the headers
+    /// the host owns on every answer: the security headers, the rate-limit headers.
+    mutating func replaceAll(with fields: HTTPFields) {
+        guard !fields.isEmpty else { return }
+        func isReplaced(_ field: HTTPField) -> Bool { fields.contains { $0.name == field.name } }
+        if contains(where: isReplaced) { removeAll(where: isReplaced) }
+        append(contentsOf: fields)
+    }
+}
