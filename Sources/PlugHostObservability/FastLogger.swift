@@ -24,11 +24,11 @@ public struct FastLogger: Sendable {
     public func isEnabled(_ level: Logger.Level) -> Bool { queued.map { level >= $0.minimumLevel } ?? (level >= logger.logLevel) }
 
     /// Writes `message` with `fields` (in key order, as the text format prints them).
-    public func log(_ level: Logger.Level, _ message: String, fields: [(String, String)] = []) {
+    public func log(_ level: Logger.Level, _ message: LogMessage, fields: [(String, String)] = []) {
         guard let queued else {
             var metadata: Logger.Metadata = [:]
             for (key, value) in fields { metadata[key] = .string(value) }
-            logger.log(level: level, "\(message)", metadata: metadata)
+            logger.log(level: level, "\(message.text)", metadata: metadata)
             return
         }
         guard level >= queued.minimumLevel else { return }
@@ -46,7 +46,7 @@ public struct FastLogger: Sendable {
     }
 
     /// Writes the line a ``hold(_:)`` that returned `true` announced.
-    public func logHeld(_ level: Logger.Level, _ message: String, fields: [(String, String)]) {
+    public func logHeld(_ level: Logger.Level, _ message: LogMessage, fields: [(String, String)]) {
         guard let queued else { return }
         queued.format.withLine(level: level, message: message, fields: fields, label: logger.label) { queued.writer.enqueueHeld($0) }
     }

@@ -72,14 +72,14 @@ extension LogLineFormat {
     /// handed to `use` without a string of its own: in the text format it is put together in
     /// one buffer (on the stack when small), the time written straight into it. For the lines
     /// every request writes.
-    func withLine(level: Logger.Level, message: String, fields: [(String, String)], label: String, _ use: (UnsafeRawBufferPointer) -> Void) {
+    func withLine(level: Logger.Level, message: LogMessage, fields: [(String, String)], label: String, _ use: (UnsafeRawBufferPointer) -> Void) {
         guard format == .text else {
-            var line = render(level: level, message: message, fields: fields, label: label)
+            var line = render(level: level, message: message.text, fields: fields, label: label)
             return line.withUTF8 { use(UnsafeRawBufferPointer($0)) }
         }
         // Escaping returns the text itself when there is nothing to escape (the usual case).
-        let message = LogEscaping.escaped(message)
-        var length = LogTimestamp.length + 1 + level.rawValue.utf8.count + 1 + label.utf8.count + 2 + message.utf8.count + 1
+        var length = LogTimestamp.length + 1 + level.rawValue.utf8.count + 1 + label.utf8.count + 2 + 1
+        message.forEach { length += LogEscaping.escaped($0).utf8.count }
         for (key, value) in fields { length += 2 + key.utf8.count + LogEscaping.escaped(value).utf8.count }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { buffer in
             var cursor = LogTimestamp.writeNow(into: buffer)
@@ -100,7 +100,7 @@ extension LogLineFormat {
             append(label)
             append(UInt8(ascii: ":"))
             append(UInt8(ascii: " "))
-            append(message)
+            message.forEach { append(LogEscaping.escaped($0)) }
             for (key, value) in fields {
                 append(UInt8(ascii: " "))
                 append(key)

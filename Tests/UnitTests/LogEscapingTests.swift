@@ -23,14 +23,25 @@ import Testing
     /// line as `render`, escapes included, after the time.
     @Test func aLineRenderedInPlaceIsTheRenderedLine() {
         let format = LogLineFormat(format: .text)
-        let message = "request GET /a\u{1B}b from 127.0.0.1 — ünï"
+        let target = "/a\u{1B}b"
+        let message: LogMessage = "request GET \(target) from \("127.0.0.1") — ünï"
         let fields = [("duration_ms", "0.12"), ("key", "k\r\nforged"), ("status", "200")]
         var rendered = ""
         format.withLine(level: .info, message: message, fields: fields, label: "plughost") { rendered = String(decoding: $0, as: UTF8.self) }
         let time = String(rendered.prefix(24))
         #expect(time.utf8.count == 24 && time.hasSuffix("Z"))
-        #expect(rendered == format.render(level: .info, message: message, fields: fields, label: "plughost", timestamp: time))
+        #expect(rendered == format.render(level: .info, message: message.text, fields: fields, label: "plughost", timestamp: time))
+        #expect(rendered.contains(" request GET /a\\u{1B}b from 127.0.0.1 — ünï duration_ms=0.12 key="))
         #expect(rendered.hasSuffix(" key=k\\r\\nforged status=200\n"))
+    }
+
+    /// A message of more pieces than it keeps inline loses none of them.
+    @Test func aLongMessageKeepsEveryPiece() {
+        let parts = (0..<20).map { "p\($0)" }
+        var message: LogMessage = ""
+        message = "\(parts[0]),\(parts[1]),\(parts[2]),\(parts[3]),\(parts[4]),\(parts[5]),\(parts[6]),\(parts[7]),\(parts[8]),\(parts[9]),\(parts[10]),\(parts[11]),\(parts[12]),\(parts[13]),\(parts[14]),\(parts[15]),\(parts[16]),\(parts[17]),\(parts[18]),\(parts[19])"
+        #expect(message.text == parts.joined(separator: ","))
+        #expect(LogMessage(stringLiteral: "plain").text == "plain")
     }
 
     @Test func excerptCutsOnACharacterBoundaryAndSaysHowLong() {

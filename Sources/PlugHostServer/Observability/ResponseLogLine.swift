@@ -28,7 +28,7 @@ enum ResponseOutcome: Sendable {
 struct ResponseLogLine: Sendable {
     let logger: FastLogger
     /// `response METHOD TARGET`
-    let message: String
+    let message: LogMessage
     /// `duration_ms`, `key`, `plugin`, in key order.
     let fields: [(String, String)]
     /// Set when the host cut the request short before its answer was ready (shutdown_grace).
@@ -36,7 +36,7 @@ struct ResponseLogLine: Sendable {
     /// ``hold()`` was called: the line is pushed as the log queue's held line.
     private var held = false
 
-    init(logger: FastLogger, message: String, fields: [(String, String)], aborted: AbortReason?) {
+    init(logger: FastLogger, message: LogMessage, fields: [(String, String)], aborted: AbortReason?) {
         self.logger = logger
         self.message = message
         self.fields = fields

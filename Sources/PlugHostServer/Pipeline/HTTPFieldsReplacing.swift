@@ -9,6 +9,9 @@ extension HTTPFields {
         guard !fields.isEmpty else { return }
         func isReplaced(_ field: HTTPField) -> Bool { fields.contains { $0.name == field.name } }
         if contains(where: isReplaced) { removeAll(where: isReplaced) }
+        // Room for the host's other fields still to come (the security headers after the
+        // rate-limit ones, then Date): the list grows once per answer, not at each step.
+        reserveCapacity(count + fields.count + 8)
         append(contentsOf: fields)
     }
 }

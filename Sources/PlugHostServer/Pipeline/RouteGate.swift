@@ -38,7 +38,7 @@ struct RouteGate: Sendable {
         }
         do {
             let key = try authenticator.enforce(outcome, requiresAuth: rules.requiresAuth,
-                                                target: "\(request.method.rawValue) \(rules.servedPath) from \(context.logFields.client)")
+                                                request: .init(method: request.method.rawValue, path: rules.servedPath, client: context.logFields.client))
             context.logFields.key = key
             return .admitted(keyName: key, headers: headers)
         } catch var error as HTTPError {

@@ -47,32 +47,40 @@ struct Authenticator: Sendable {
 
     /// Logs the attempt and returns the authenticated key's name (nil on an open route without a
     /// valid key), or throws the 401/403 to answer when the route requires a key it did not get.
-    func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, target: String) throws -> String? {
+    func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, request: AuthTarget) throws -> String? {
         switch outcome {
         case .allowed(let name, let prefix):
-            fast.log(.info, "auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(target)")
+            fast.log(.info, "auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(request.method) \(request.path) from \(request.client)")
             return name
         case .missing:
             guard requiresAuth else { return nil }
-            logger.notice("auth failed: no \(headerName) header for \(target)")
+            logger.notice("auth failed: no \(headerName) header for \(request)")
             HostMetrics.shared.authFailed(reason: "missing")
             throw unauthorized("Missing API key: send it in the \(headerName.rawName) header.")
         case .invalid(let knownPrefix):
             let which = knownPrefix.map { "a key with prefix \($0) but the wrong secret" } ?? "an unknown key"
-            logger.notice("auth failed: \(which) for \(target)")
+            logger.notice("auth failed: \(which) for \(request)")
             if !requiresAuth { return nil }
             HostMetrics.shared.authFailed(reason: "invalid")
             throw unauthorized("Invalid or expired API key.")
         case .expired(let name, let prefix):
-            logger.notice("auth failed: key '\(name)' (\(prefix)) has expired, for \(target)")
+            logger.notice("auth failed: key '\(name)' (\(prefix)) has expired, for \(request)")
             if !requiresAuth { return nil }
             HostMetrics.shared.authFailed(reason: "expired")
             throw unauthorized("Invalid or expired API key.")
         case .forbidden(let name, let prefix, let scope):
-            logger.notice("auth denied: key '\(name)' (\(prefix)) lacks scope '\(scope)' for \(target)")
+            logger.notice("auth denied: key '\(name)' (\(prefix)) lacks scope '\(scope)' for \(request)")
             HostMetrics.shared.authFailed(reason: "missing_scope")
             throw HTTPError(.forbidden, message: "This route requires an API key with the scope '\(scope)'.")
         }
+    }
+
+    /// What an auth line names: `GET /api/items from 203.0.113.9`.
+    struct AuthTarget: CustomStringConvertible {
+        let method: String
+        let path: String
+        let client: String
+        var description: String { "\(method) \(path) from \(client)" }
     }
 
     private func unauthorized(_ message: String) -> HTTPError {
