@@ -69,16 +69,15 @@ struct SlidingWindowLogs: Sendable {
     var indices: Range<Int> { 0..<count }
 
     subscript(index: Int) -> SlidingWindowLog {
-        get { index == 0 ? first : others[index - 1] }
-        // In place: a get-then-set would copy the log's deque on every change (copy-on-write
-        // with two owners), and a busy client's deque holds a unit per request in the window.
-        _modify {
-            if index == 0 {
-                yield &first
-            } else {
-                yield &others[index - 1]
-            }
-        }
+        index == 0 ? first : others[index - 1]
+    }
+
+    /// Changes the `index`th log in place: a get-then-set would copy the log's deque on every
+    /// change (copy-on-write with two owners), and a busy client's deque holds a unit per request
+    /// in the window. A closure rather than a `_modify` accessor, whose coroutine frame, called
+    /// out of line, cost an allocation per change.
+    mutating func update<Result>(_ index: Int, _ change: (inout SlidingWindowLog) -> Result) -> Result {
+        index == 0 ? change(&first) : change(&others[index - 1])
     }
 
     func contains(where predicate: (SlidingWindowLog) -> Bool) -> Bool {
@@ -104,7 +103,7 @@ public struct RateLimitDecision: Sendable, Equatable {
 
     /// Checks and, if every limit has room, spends `cost` units in every log. All or nothing.
     static func take(_ logs: inout SlidingWindowLogs, rates: [Rate], cost: Int, now: Double) -> RateLimitDecision {
-        for index in rates.indices { logs[index].expire(before: now - rates[index].window) }
+        for index in rates.indices { logs.update(index) { $0.expire(before: now - rates[index].window) } }
         var longestWait = 0.0
         var violated: Int?
         for index in rates.indices {
@@ -115,7 +114,7 @@ public struct RateLimitDecision: Sendable, Equatable {
             }
         }
         if violated == nil {
-            for index in rates.indices { logs[index].spend(cost, at: now) }
+            for index in rates.indices { logs.update(index) { $0.spend(cost, at: now) } }
         }
         let quotas = rates.indices.map { index in
             Quota(remaining: max(0, rates[index].count - logs[index].spent),

@@ -30,7 +30,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
-        let client = clients.clientAddress(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor])
+        let client = clients.clientAddress(peer: PeerAddressText.of(context.remoteAddress), forwardedFor: request.headers[.xForwardedFor])
         context.logFields.client = client
         // Redaction and metadata cost more than the rest of this middleware: skip them when the
         // level would drop the lines anyway.

@@ -29,8 +29,8 @@ struct ResponseLogLine: Sendable {
     let logger: FastLogger
     /// `response METHOD TARGET`
     let message: LogMessage
-    /// `duration_ms`, `key`, `plugin`, in key order.
-    let fields: [(String, String)]
+    /// `duration_ms`, `key`, `plugin`, in key order; `write` adds `aborted` and `status`.
+    private var fields: [(String, String)]
     /// Set when the host cut the request short before its answer was ready (shutdown_grace).
     let aborted: AbortReason?
     /// ``hold()`` was called: the line is pushed as the log queue's held line.
@@ -61,7 +61,9 @@ struct ResponseLogLine: Sendable {
             reason = reason ?? why
         }
         // In key order, as the text format writes them: aborted, duration_ms, key, plugin, status.
-        var all = fields
+        // Taken out of the line rather than copied, so the additions go into its reserved room.
+        var all: [(String, String)] = []
+        swap(&all, &fields)
         if let reason { all.insert(("aborted", reason.rawValue), at: 0) }
         all.append(("status", status))
         if held {
