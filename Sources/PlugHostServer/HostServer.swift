@@ -215,7 +215,7 @@ public struct HostServer: Sendable {
         let limits = config.limits
         let securityHeaders = { () -> HTTPFields in
             var fields = HTTPFields()
-            SecurityHeadersMiddleware<HostRequestContext>(config.securityHeaders).apply(to: &fields)
+            SecurityHeaders(config.securityHeaders).apply(to: &fields)
             return fields
         }()
         let logger = logger
@@ -255,24 +255,20 @@ public struct HostServer: Sendable {
     func makeRouter(blockingPool: NIOThreadPool) -> Router<HostRequestContext> {
         // HEAD on every GET route, as RFC 9110 §9.3.2 expects of a server that supports GET.
         let router = Router(context: HostRequestContext.self, options: .autoGenerateHeadEndpoints)
-        // Outermost first: the log sees every answer, the headers land on every answer (errors
-        // included), CORS preflights stop before auth and plugins, and errors become JSON inside all.
-        router.add(middleware: RequestLogMiddleware(logger: logger, settings: config.logging, metrics: config.metrics.enabled ? HostMetrics.shared : nil))
         let docsPages = apiDocument.map { _ in DocsPages(config.docs) }
-        router.add(middleware: SecurityHeadersMiddleware(config.securityHeaders, pagePolicies: docsPages.map {
-            [BuiltinRoutes.path(.swaggerUI): $0.swaggerPolicy, BuiltinRoutes.path(.redoc): $0.redocPolicy]
-        } ?? [:]))
-        router.add(middleware: CORSPolicyMiddleware(config.cors))
         let staticDirectory = config.resolve(config.staticFiles.directory)
         let serveStatic = config.staticFiles.enabled && FileManager.default.fileExists(atPath: staticDirectory.path)
-        let allowedMethods = AllowedMethods(servedAPIRoutes)
-        router.add(middleware: ErrorResponseMiddleware(
-            notFoundPage: serveStatic ? NotFoundPage(directory: staticDirectory, spa: config.staticFiles.spa) : nil,
-            allowedMethods: allowedMethods
+        router.add(middleware: HostMiddleware(
+            log: RequestLog(logger: logger, settings: config.logging, metrics: config.metrics.enabled ? HostMetrics.shared : nil),
+            securityHeaders: SecurityHeaders(config.securityHeaders, pagePolicies: docsPages.map {
+                [BuiltinRoutes.path(.swaggerUI): $0.swaggerPolicy, BuiltinRoutes.path(.redoc): $0.redocPolicy]
+            } ?? [:]),
+            cors: CORSPolicy(config.cors),
+            errors: ErrorAnswers(notFoundPage: serveStatic ? NotFoundPage(directory: staticDirectory, spa: config.staticFiles.spa) : nil,
+                                 allowedMethods: AllowedMethods(servedAPIRoutes)),
+            staticFiles: serveStatic ? StaticFiles(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger) : nil,
+            logger: logger
         ))
-        if serveStatic {
-            router.add(middleware: StaticFilesMiddleware(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger))
-        }
         let pipeline = RoutePipeline(
             gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
             caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout, shares: blockingShares), logger: logger

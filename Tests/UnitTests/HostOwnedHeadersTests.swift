@@ -33,7 +33,7 @@ import Testing
     @Test func securityHeadersOverrideAPluginsOwnAndDropEmptyOnes() {
         var settings = SecurityHeaderSettings()
         settings.contentSecurityPolicy = ""
-        let middleware = SecurityHeadersMiddleware<BasicRequestContext>(settings)
+        let middleware = SecurityHeaders(settings)
         var headers: HTTPFields = [.xFrameOptions: "ALLOWALL", .contentSecurityPolicy: "plugin's own"]
         headers.append(HTTPField(name: .xFrameOptions, value: "ALLOWALL"))
         middleware.apply(to: &headers)

@@ -139,13 +139,13 @@ import Testing
     @Test func originMatching() {
         var settings = CORSSettings()
         settings.allowOrigins = ["https://a.example"]
-        let exact = CORSPolicyMiddleware<HostRequestContext>(settings)
+        let exact = CORSPolicy(settings)
         #expect(exact.allowedOriginValue(for: "https://a.example") == "https://a.example")
         #expect(exact.allowedOriginValue(for: "https://b.example") == nil)
         settings.allowOrigins = ["*"]
-        #expect(CORSPolicyMiddleware<HostRequestContext>(settings).allowedOriginValue(for: "https://b.example") == "*")
+        #expect(CORSPolicy(settings).allowedOriginValue(for: "https://b.example") == "*")
         settings.allowCredentials = true
-        #expect(CORSPolicyMiddleware<HostRequestContext>(settings).allowedOriginValue(for: "https://b.example") == "https://b.example")
+        #expect(CORSPolicy(settings).allowedOriginValue(for: "https://b.example") == "https://b.example")
     }
 }
 
@@ -153,7 +153,7 @@ import Testing
     @Test func sensitiveQueryValuesAreRedacted() {
         var settings = LoggingSettings()
         settings.sensitiveQueryParameters = ["token", "api_key"]
-        let middleware = RequestLogMiddleware(logger: .init(label: "test"), settings: settings)
+        let middleware = RequestLog(logger: .init(label: "test"), settings: settings)
         #expect(middleware.redactedTarget(path: "/api/x", query: "token=abc&page=2&API_KEY=z") == "/api/x?token=***&page=2&API_KEY=***")
         #expect(middleware.redactedTarget(path: "/api/x", query: nil) == "/api/x")
     }

@@ -21,7 +21,7 @@ enum ResponseOutcome: Sendable {
     case notDelivered(AbortReason)
 }
 
-/// The request log's `response` line, made by ``RequestLogMiddleware`` when the answer is ready
+/// The request log's `response` line, made by ``RequestLog`` when the answer is ready
 /// and written by ``ResponseDelivery`` once it is known what the client got: the line says the
 /// status the client received, or `status=aborted` when the response did not reach it, with
 /// `aborted=REASON` whenever the request was cut short (docs/OBSERVABILITY.md).

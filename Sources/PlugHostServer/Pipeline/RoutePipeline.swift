@@ -88,7 +88,7 @@ struct RoutePipeline: Sendable {
         do {
             return try await handler(request, keyName)
         } catch let error as HTTPError {
-            return ErrorResponseMiddleware<HostRequestContext>.response(error.status, error.body ?? error.status.reasonPhrase, extraHeaders: error.headers)
+            return ErrorAnswers.response(error.status, error.body ?? error.status.reasonPhrase, extraHeaders: error.headers)
         }
     }
 

@@ -5,33 +5,32 @@ import PlugHostPlugins
 
 /// Turns every error thrown below it — unknown path, body too large, a failure in the host —
 /// into one answer shape: JSON `{"detail": ...}` under `/api`, and the site's `404.html` (or the
-/// SPA's `index.html`) for missing pages elsewhere.
-struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware {
+/// SPA's `index.html`) for missing pages elsewhere. A step of ``HostMiddleware``, for whatever the
+/// routes and static files throw.
+struct ErrorAnswers: Sendable {
     let notFoundPage: NotFoundPage?
     let allowedMethods: AllowedMethods
 
-    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
-    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as any HTTPResponseError where error.status == .notFound && !Self.isAPI(request.uri.path) {
-            return Self.page(notFoundPage, request) ?? Self.response(.notFound, Self.defaultDetail(.notFound, request))
-        } catch let error as any HTTPResponseError where error.status == .notFound {
+    func answer(for error: any Error, to request: Request, logger: Logger) -> Response {
+        if let error = error as? any HTTPResponseError, error.status == .notFound {
+            guard Self.isAPI(request.uri.path) else {
+                return Self.page(notFoundPage, request) ?? Self.response(.notFound, Self.defaultDetail(.notFound, request))
+            }
             let allowed = allowedMethods.methods(at: request.uri.path)
             guard !allowed.isEmpty else { return Self.response(.notFound, Self.defaultDetail(.notFound, request)) }
             // GET implies HEAD (the router answers it).
             let list = (allowed.contains("GET") && !allowed.contains("HEAD") ? allowed + ["HEAD"] : allowed).sorted().joined(separator: ", ")
             return Self.response(.methodNotAllowed, "Method \(request.method) is not allowed on \(request.uri.path); it serves \(list).",
                                  extraHeaders: [.allow: list])
-        } catch let error as HTTPError {
-            let detail = error.body ?? Self.defaultDetail(error.status, request)
-            return Self.response(error.status, detail, extraHeaders: error.headers)
-        } catch let error as any HTTPResponseError {
-            return Self.response(error.status, error.status.reasonPhrase)
-        } catch {
-            context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(error)")
-            return Self.response(.internalServerError, "Internal server error.")
         }
+        if let error = error as? HTTPError {
+            return Self.response(error.status, error.body ?? Self.defaultDetail(error.status, request), extraHeaders: error.headers)
+        }
+        if let error = error as? any HTTPResponseError {
+            return Self.response(error.status, error.status.reasonPhrase)
+        }
+        logger.error("unhandled error on \(request.method) \(request.uri.path): \(error)")
+        return Self.response(.internalServerError, "Internal server error.")
     }
 
     static func isAPI(_ path: String) -> Bool { path == "/api" || path.hasPrefix("/api/") }

@@ -9,9 +9,8 @@ import PlugHostObservability
 /// Logs each request as it arrives (method, path, client) and makes its response line (duration,
 /// plugin, key name) when it is answered; the line is written with the status once it is known
 /// what the client got (``ResponseDelivery``). Values of sensitive query parameters never reach the log.
-struct RequestLogMiddleware: RouterMiddleware {
-    typealias Context = HostRequestContext
-
+/// The outermost step of ``HostMiddleware``: ``begin(_:context:)`` before everything, ``end(_:context:_:response:)`` after.
+struct RequestLog: Sendable {
     let logger: Logger
     let clients: ClientAddressResolver
     let sensitiveParameters: Set<String>
@@ -27,27 +26,31 @@ struct RequestLogMiddleware: RouterMiddleware {
         sensitiveParameters = Set(settings.sensitiveQueryParameters.map { $0.lowercased() })
     }
 
-    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
-    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
-        let started = ContinuousClock.now
+    /// What ``begin(_:context:)`` learnt, for ``end(_:context:_:response:)``.
+    struct Start {
+        let time: ContinuousClock.Instant
+        /// The target as logged; nil when the lines are not logged at this level.
+        let target: String?
+    }
+
+    /// Resolves the client and logs the request line.
+    func begin(_ request: Request, context: HostRequestContext) -> Start {
+        let time = ContinuousClock.now
         let client = clients.clientAddress(peer: PeerAddressText.of(context.remoteAddress), forwardedFor: request.headers[.xForwardedFor])
         context.logFields.client = client
-        // Redaction and metadata cost more than the rest of this middleware: skip them when the
-        // level would drop the lines anyway.
-        let logs = fast.isEnabled(.info)
-        let target = logs ? redactedTarget(path: request.uri.path, query: request.uri.query) : ""
-        if logs { fast.log(.info, "request \(request.method.rawValue) \(target) from \(client.isEmpty ? "unknown" : client)") }
+        // Redaction and metadata cost more than the rest of this step: skip them when the level
+        // would drop the lines anyway.
+        let target = fast.isEnabled(.info) ? redactedTarget(path: request.uri.path, query: request.uri.query) : nil
+        if let target { fast.log(.info, "request \(request.method.rawValue) \(target) from \(client.isEmpty ? "unknown" : client)") }
         metrics?.requestStarted()
-        let response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            record(request, context, status: 500, duration: ContinuousClock.now - started)
-            throw error
-        }
-        let elapsed = ContinuousClock.now - started
+        return Start(time: time, target: target)
+    }
+
+    /// Records the route's metrics and leaves the response line for ``ResponseDelivery``.
+    func end(_ request: Request, context: HostRequestContext, _ start: Start, response: Response) {
+        let elapsed = ContinuousClock.now - start.time
         record(request, context, status: response.status.code, duration: elapsed)
-        guard logs else { return response }
+        guard let target = start.target else { return }
         // In key order, as the text format writes them; the line adds `aborted` and `status`.
         // Room for the line's own `aborted` and `status` too: one allocation for the whole line.
         var fields: [(String, String)] = []
@@ -57,10 +60,9 @@ struct RequestLogMiddleware: RouterMiddleware {
         if let plugin = context.logFields.plugin { fields.append(("plugin", plugin)) }
         context.logFields.responseLine = ResponseLogLine(logger: fast, message: "response \(request.method.rawValue) \(target)",
                                                          fields: fields, aborted: context.logFields.aborted)
-        return response
     }
 
-    private func record(_ request: Request, _ context: Context, status: Int, duration: Duration) {
+    private func record(_ request: Request, _ context: HostRequestContext, status: Int, duration: Duration) {
         guard let metrics else { return }
         let route = context.logFields.metrics
             ?? metrics.route(plugin: context.logFields.plugin ?? "host", route: context.logFields.route ?? "unmatched", method: request.method.rawValue)

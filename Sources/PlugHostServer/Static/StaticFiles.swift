@@ -6,8 +6,9 @@ import Logging
 /// Serves the static directory at `/` for every path outside `/api`: `index.html` for
 /// directories, `ETag`/`Last-Modified` with 304 on conditional requests, HEAD and byte ranges
 /// (Hummingbird's file middleware; the bytes sent a chunk at a time: ``StreamedFileSystem``), behind a path check that never leaves the directory. Small
-/// files answered to a plain `GET` are kept in memory (``StaticFileCache``).
-struct StaticFilesMiddleware: RouterMiddleware {
+/// files answered to a plain `GET` are kept in memory (``StaticFileCache``). A step of
+/// ``HostMiddleware``, for paths outside `/api`.
+struct StaticFiles: Sendable {
     typealias Context = HostRequestContext
 
     let safety: StaticPathSafety
@@ -21,10 +22,10 @@ struct StaticFilesMiddleware: RouterMiddleware {
         self.cacheControl = cacheControl
     }
 
-    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
-    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+    /// The file at the request's path, or what `next` (the router) answers when there is none.
+    /// `@concurrent` as Hummingbird's file middleware, which it calls with `next`, declares it.
+    @concurrent func serve(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if path == "/api" || path.hasPrefix("/api/") { return try await next(request, context) }
         let cacheable = StaticFileCache.isCacheable(request)
         if cacheable, var cached = cache.response(for: path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) {
             context.logFields.route = "static"

@@ -3,8 +3,9 @@ import Hummingbird
 import PlugHostConfig
 
 /// Sets the security headers on every response — plugin routes, built-ins, errors, 404s, static
-/// files — replacing whatever an inner layer or a plugin set, so none can drop or weaken them.
-struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+/// files — replacing whatever an inner layer or a plugin set, so none can drop or weaken them
+/// (a step of ``HostMiddleware``, on every answer it returns).
+struct SecurityHeaders: Sendable {
     /// Made once: appending them costs no per-request check of their values.
     let fields: HTTPFields
     /// Pages of the host's own that need a policy of their own (the docs pages), by exact path.
@@ -28,14 +29,12 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         fields = HTTPFields(all.filter { !$0.1.isEmpty }.map { HTTPField(name: $0.0, value: $0.1) })
     }
 
-    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
-    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
+    /// The headers of the answer to `path` (a docs page has a policy of its own).
+    func apply(to response: inout Response, path: String) {
         apply(to: &response.headers)
-        if !pagePolicies.isEmpty, let policy = pagePolicies[request.uri.path] {
+        if !pagePolicies.isEmpty, let policy = pagePolicies[path] {
             response.headers[.contentSecurityPolicy] = policy
         }
-        return response
     }
 
     func apply(to headers: inout HTTPFields) {

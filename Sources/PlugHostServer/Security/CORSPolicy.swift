@@ -6,8 +6,9 @@ import PlugHostConfig
 /// answered here, without authentication and without reaching any plugin. Credentials are never
 /// paired with `*`: the matched origin is reflected instead, with `Vary: Origin`. `Access-Control-*`
 /// headers from inner layers (plugins) are removed, so the policy is the host's alone — with CORS
-/// off, none is ever sent.
-struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
+/// off, none is ever sent. A step of ``HostMiddleware``: ``preflight(_:)`` before the routes,
+/// ``apply(to:for:)`` on every answer they give.
+struct CORSPolicy: Sendable {
     let settings: CORSSettings
     private let allowsAnyOrigin: Bool
 
@@ -16,24 +17,27 @@ struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         allowsAnyOrigin = settings.allowOrigins.contains("*")
     }
 
-    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
-    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
-        guard settings.enabled, let origin = request.headers[.origin] else {
-            return Self.withoutCORSHeaders(try await next(request, context))
+    /// The answer to a CORS preflight (an OPTIONS request with `Access-Control-Request-Method`
+    /// and an `Origin`, with CORS on); nil for every other request.
+    func preflight(_ request: Request) -> Response? {
+        guard settings.enabled, let origin = request.headers[.origin],
+              request.method == .options, request.headers[.accessControlRequestMethod] != nil else { return nil }
+        var headers: HTTPFields = [.vary: "Origin"]
+        if let allowed = allowedOriginValue(for: origin) {
+            headers[.accessControlAllowOrigin] = allowed
+            headers[.accessControlAllowMethods] = settings.allowMethods.joined(separator: ", ")
+            headers[.accessControlAllowHeaders] = settings.allowHeaders.joined(separator: ", ")
+            headers[.accessControlMaxAge] = "\(settings.maxAge)"
+            if settings.allowCredentials { headers[.accessControlAllowCredentials] = "true" }
         }
+        return Response(status: .noContent, headers: headers)
+    }
+
+    /// The policy's headers on an answer, and no other `Access-Control-*` header.
+    func apply(to response: inout Response, for request: Request) {
+        Self.removeCORSHeaders(&response)
+        guard settings.enabled, let origin = request.headers[.origin] else { return }
         let allowed = allowedOriginValue(for: origin)
-        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-            var headers: HTTPFields = [.vary: "Origin"]
-            if let allowed {
-                headers[.accessControlAllowOrigin] = allowed
-                headers[.accessControlAllowMethods] = settings.allowMethods.joined(separator: ", ")
-                headers[.accessControlAllowHeaders] = settings.allowHeaders.joined(separator: ", ")
-                headers[.accessControlMaxAge] = "\(settings.maxAge)"
-                if settings.allowCredentials { headers[.accessControlAllowCredentials] = "true" }
-            }
-            return Response(status: .noContent, headers: headers)
-        }
-        var response = Self.withoutCORSHeaders(try await next(request, context))
         // The answer depends on the Origin unless every origin gets the same literal `*`.
         if allowed != "*" { response.headers.append(HTTPField(name: .vary, value: "Origin")) }
         if let allowed {
@@ -43,14 +47,11 @@ struct CORSPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
                 response.headers[.accessControlExposeHeaders] = settings.exposeHeaders.joined(separator: ", ")
             }
         }
-        return response
     }
 
-    private static func withoutCORSHeaders(_ response: Response) -> Response {
-        guard response.headers.contains(where: { $0.name.canonicalName.hasPrefix("access-control-") }) else { return response }
-        var response = response
-        response.headers = HTTPFields(response.headers.filter { !$0.name.canonicalName.hasPrefix("access-control-") })
-        return response
+    private static func removeCORSHeaders(_ response: inout Response) {
+        guard response.headers.contains(where: { $0.name.canonicalName.hasPrefix("access-control-") }) else { return }
+        response.headers.removeAll { $0.name.canonicalName.hasPrefix("access-control-") }
     }
 
     /// The `Access-Control-Allow-Origin` value for `origin`, or nil when it is not allowed.

@@ -1,0 +1,44 @@
+import Hummingbird
+import Logging
+
+/// The host's own layers around every route, in one pass: the request log (outermost: it sees
+/// every answer), the security headers and the CORS policy (on every answer, errors included),
+/// error mapping (whatever the routes and static files throw becomes an answer), and static
+/// files for paths outside `/api`. One middleware rather than five: each Hummingbird middleware
+/// is a `@concurrent` call with its own executor checks and async frame, which together cost
+/// more per request than the work of these layers.
+struct HostMiddleware: RouterMiddleware {
+    typealias Context = HostRequestContext
+
+    let log: RequestLog
+    let securityHeaders: SecurityHeaders
+    let cors: CORSPolicy
+    let errors: ErrorAnswers
+    /// Nil when `[static]` is off or its directory does not exist.
+    let staticFiles: StaticFiles?
+    let logger: Logger
+
+    // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
+    @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
+        let start = log.begin(request, context: context)
+        var response: Response
+        // Preflights stop here, before authentication and plugins.
+        if let preflight = cors.preflight(request) {
+            response = preflight
+        } else {
+            do {
+                if let staticFiles, !ErrorAnswers.isAPI(request.uri.path) {
+                    response = try await staticFiles.serve(request, context: context, next: next)
+                } else {
+                    response = try await next(request, context)
+                }
+            } catch {
+                response = errors.answer(for: error, to: request, logger: logger)
+            }
+            cors.apply(to: &response, for: request)
+        }
+        securityHeaders.apply(to: &response, path: request.uri.path)
+        log.end(request, context: context, start, response: response)
+        return response
+    }
+}
