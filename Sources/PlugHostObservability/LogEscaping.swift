@@ -7,13 +7,7 @@ package enum LogEscaping {
     /// `text` unchanged when it holds nothing to escape (the common case: one pass over its
     /// bytes, no copy), else with each control character escaped.
     package static func escaped(_ text: String) -> String {
-        var needsEscape = false
-        for byte in text.utf8 where byte < 0x20 || byte == 0x7F || byte == 0xC2 || byte == 0xE2 {
-            // 0xC2 and 0xE2 lead the UTF-8 forms of the C1 controls and of U+2028/U+2029: look closer.
-            needsEscape = true
-            break
-        }
-        guard needsEscape else { return text }
+        guard mayNeedEscaping(text) else { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
@@ -26,6 +20,16 @@ package enum LogEscaping {
             }
         }
         return result
+    }
+
+    /// False when `text` certainly holds nothing to escape: one pass over its bytes. True when it
+    /// may (0xC2 and 0xE2 lead the UTF-8 forms of the C1 controls and of U+2028/U+2029, and of
+    /// many harmless characters too: ``escaped(_:)`` looks closer).
+    static func mayNeedEscaping(_ text: String) -> Bool {
+        func scan(_ bytes: some Sequence<UInt8>) -> Bool {
+            bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }
+        }
+        return text.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(text.utf8)
     }
 
     /// `text` cut to its first `limit` bytes (on a character boundary) with a note of its full

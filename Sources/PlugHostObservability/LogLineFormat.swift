@@ -73,14 +73,22 @@ extension LogLineFormat {
     /// one buffer (on the stack when small), the time written straight into it. For the lines
     /// every request writes.
     func withLine(level: Logger.Level, message: LogMessage, fields: [(String, String)], label: String, _ use: (UnsafeRawBufferPointer) -> Void) {
-        guard format == .text else {
+        // The usual line has nothing to escape: one pass over its pieces finds out, and the
+        // pieces are copied as they are. Any other line is rendered as a string, escapes and all.
+        var clean = format == .text
+        var length = LogTimestamp.length + 1 + level.rawValue.utf8.count + 1 + label.utf8.count + 2 + 1
+        message.forEach { piece in
+            clean = clean && !LogEscaping.mayNeedEscaping(piece)
+            length += piece.utf8.count
+        }
+        for (key, value) in fields {
+            clean = clean && !LogEscaping.mayNeedEscaping(value)
+            length += 2 + key.utf8.count + value.utf8.count
+        }
+        guard clean else {
             var line = render(level: level, message: message.text, fields: fields, label: label)
             return line.withUTF8 { use(UnsafeRawBufferPointer($0)) }
         }
-        // Escaping returns the text itself when there is nothing to escape (the usual case).
-        var length = LogTimestamp.length + 1 + level.rawValue.utf8.count + 1 + label.utf8.count + 2 + 1
-        message.forEach { length += LogEscaping.escaped($0).utf8.count }
-        for (key, value) in fields { length += 2 + key.utf8.count + LogEscaping.escaped(value).utf8.count }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { buffer in
             var cursor = LogTimestamp.writeNow(into: buffer)
             func append(_ text: String) {
@@ -100,12 +108,12 @@ extension LogLineFormat {
             append(label)
             append(UInt8(ascii: ":"))
             append(UInt8(ascii: " "))
-            message.forEach { append(LogEscaping.escaped($0)) }
+            message.forEach { append($0) }
             for (key, value) in fields {
                 append(UInt8(ascii: " "))
                 append(key)
                 append(UInt8(ascii: "="))
-                append(LogEscaping.escaped(value))
+                append(value)
             }
             append(UInt8(ascii: "\n"))
             use(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<cursor])))
