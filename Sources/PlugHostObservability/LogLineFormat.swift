@@ -90,33 +90,22 @@ extension LogLineFormat {
             return line.withUTF8 { use(UnsafeRawBufferPointer($0)) }
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { buffer in
-            var cursor = LogTimestamp.writeNow(into: buffer)
-            func append(_ text: String) {
-                var text = text
-                text.withUTF8 { bytes in
-                    _ = UnsafeMutableBufferPointer(rebasing: buffer[cursor..<cursor + bytes.count]).initialize(fromContentsOf: bytes)
-                    cursor += bytes.count
-                }
-            }
-            func append(_ byte: UInt8) {
-                buffer[cursor] = byte
-                cursor += 1
-            }
-            append(UInt8(ascii: " "))
-            append(level.rawValue)
-            append(UInt8(ascii: " "))
-            append(label)
-            append(UInt8(ascii: ":"))
-            append(UInt8(ascii: " "))
-            message.forEach { append($0) }
+            var line = LineBytes(buffer: buffer, count: LogTimestamp.writeNow(into: buffer))
+            line.append(UInt8(ascii: " "))
+            line.append(level.rawValue)
+            line.append(UInt8(ascii: " "))
+            line.append(label)
+            line.append(UInt8(ascii: ":"))
+            line.append(UInt8(ascii: " "))
+            message.forEach { line.append($0) }
             for (key, value) in fields {
-                append(UInt8(ascii: " "))
-                append(key)
-                append(UInt8(ascii: "="))
-                append(value)
+                line.append(UInt8(ascii: " "))
+                line.append(key)
+                line.append(UInt8(ascii: "="))
+                line.append(value)
             }
-            append(UInt8(ascii: "\n"))
-            use(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<cursor])))
+            line.append(UInt8(ascii: "\n"))
+            use(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<line.count])))
         }
     }
 
@@ -145,5 +134,26 @@ extension LogLineFormat {
         }
         line += "\n"
         return line
+    }
+}
+
+/// A line's bytes written one after another into a buffer sized for them. A value of its own
+/// rather than a counter captured by nested functions, which the compiler boxes and checks for
+/// exclusive access on every append.
+private struct LineBytes {
+    let buffer: UnsafeMutableBufferPointer<UInt8>
+    var count: Int
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[count..<count + bytes.count]).initialize(fromContentsOf: bytes)
+            count += bytes.count
+        }
+    }
+
+    mutating func append(_ byte: UInt8) {
+        buffer[count] = byte
+        count += 1
     }
 }

@@ -61,7 +61,6 @@ final class HTTP2StreamWatch: ChannelDuplexHandler, RemovableChannelHandler {
         if waiting == 0 { lastProgress = .now() }
         waiting += bytes
         connection.bufferedBytes += bytes
-        if timer == nil { scheduleTimer(context: context, at: lastProgress + Self.amount(sendTimeout)) }
         let sent = context.eventLoop.makePromise(of: Void.self)
         sent.futureResult.assumeIsolated().whenComplete { [self] result in
             waiting -= bytes
@@ -70,6 +69,13 @@ final class HTTP2StreamWatch: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.completeWith(result)
         }
         context.write(data, promise: sent)
+    }
+
+    /// The send timer starts only for bytes a flush could not send: the usual answer leaves with
+    /// its flush (its writes complete during it), so it costs no timer to schedule and cancel.
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        if waiting > 0, timer == nil, !reset { scheduleTimer(context: context, at: lastProgress + Self.amount(sendTimeout)) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
