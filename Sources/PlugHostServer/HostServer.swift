@@ -114,7 +114,8 @@ public struct HostServer: Sendable {
         HeapReturn.start(logger: logger)
         let events = ConnectionEvents(logger: logger, metrics: config.metrics.enabled ? HostMetrics.shared : nil)
         let grace = ShutdownGrace(seconds: config.server.shutdownGrace, logger: logger)
-        let http1 = connectionConfiguration(events: events, grace: grace)
+        let layers = makeHostMiddleware()
+        let http1 = connectionConfiguration(events: events, grace: grace, layers: layers)
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
         // The keys in force before the first request: a worker of a reload that says "ready"
@@ -131,7 +132,7 @@ public struct HostServer: Sendable {
         let scheme = config.tls.enabled ? "https" : "http"
         let redirectPort = listeners.redirect?.port
         let mainPort = ListeningPort()
-        let responder = makeResponder(blockingPool: pool, grace: grace)
+        let responder = makeResponder(blockingPool: pool, grace: grace, layers: layers)
         let onRunning: @Sendable (any Channel) async -> Void = { channel in
             let port = channel.localAddress?.port ?? 0
             mainPort.set(port)
@@ -183,8 +184,9 @@ public struct HostServer: Sendable {
 
     /// What answers every request, from the connection's responder inwards: the same for a
     /// listening host and for one answering in process (``InProcessHost``).
-    func makeResponder(blockingPool: NIOThreadPool, grace: ShutdownGrace?) -> HTTPChannelHandler.Responder {
-        ConnectionResponder.make(makeRouter(blockingPool: blockingPool).buildResponder(), grace: grace, logger: logger)
+    /// `layers`: the host's own layers, shared with the connections' static fast path (one cache).
+    func makeResponder(blockingPool: NIOThreadPool, grace: ShutdownGrace?, layers: HostMiddleware? = nil) -> HTTPChannelHandler.Responder {
+        ConnectionResponder.make(makeRouter(blockingPool: blockingPool, layers: layers ?? makeHostMiddleware()).buildResponder(), grace: grace, logger: logger)
     }
 
     /// Shuts the blocking pool down. Its threads are waited for while the grace lasts (a handler
@@ -211,7 +213,7 @@ public struct HostServer: Sendable {
     /// `[limits]` on every connection: the decoder's head limits (431) and the ConnectionGuard's
     /// target length, timeouts and connection count; and what became of each response, for the
     /// request log (ResponseDelivery).
-    private func connectionConfiguration(events: ConnectionEvents, grace: ShutdownGrace) -> HTTP1Channel.Configuration {
+    private func connectionConfiguration(events: ConnectionEvents, grace: ShutdownGrace, layers: HostMiddleware) -> HTTP1Channel.Configuration {
         let limits = config.limits
         let securityHeaders = { () -> HTTPFields in
             var fields = HTTPFields()
@@ -221,7 +223,7 @@ public struct HostServer: Sendable {
         let logger = logger
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger, events: events),
-                                        ResponseDelivery(grace: grace)],
+                                        ResponseDelivery(grace: grace), StaticFastPath(layers: layers, grace: grace, logger: logger)],
             // The guard closes idle connections itself (idle_timeout), after a response has ended.
             idleTimeout: nil,
             // The decoder's bound keeps memory in check (HeaderDecodingBounds); the guard applies
@@ -252,13 +254,12 @@ public struct HostServer: Sendable {
             + registry.routes.map { (method: $0.method, servedPath: $0.servedPath) }
     }
 
-    func makeRouter(blockingPool: NIOThreadPool) -> Router<HostRequestContext> {
-        // HEAD on every GET route, as RFC 9110 §9.3.2 expects of a server that supports GET.
-        let router = Router(context: HostRequestContext.self, options: .autoGenerateHeadEndpoints)
+    /// The host's own layers around every route (``HostMiddleware``), made once per server.
+    func makeHostMiddleware() -> HostMiddleware {
         let docsPages = apiDocument.map { _ in DocsPages(config.docs) }
         let staticDirectory = config.resolve(config.staticFiles.directory)
         let serveStatic = config.staticFiles.enabled && FileManager.default.fileExists(atPath: staticDirectory.path)
-        router.add(middleware: HostMiddleware(
+        return HostMiddleware(
             log: RequestLog(logger: logger, settings: config.logging, metrics: config.metrics.enabled ? HostMetrics.shared : nil),
             securityHeaders: SecurityHeaders(config.securityHeaders, pagePolicies: docsPages.map {
                 [BuiltinRoutes.path(.swaggerUI): $0.swaggerPolicy, BuiltinRoutes.path(.redoc): $0.redocPolicy]
@@ -268,7 +269,14 @@ public struct HostServer: Sendable {
                                  allowedMethods: AllowedMethods(servedAPIRoutes)),
             staticFiles: serveStatic ? StaticFiles(directory: staticDirectory, cacheControl: config.staticFiles.cacheControl, logger: logger) : nil,
             logger: logger
-        ))
+        )
+    }
+
+    func makeRouter(blockingPool: NIOThreadPool, layers: HostMiddleware) -> Router<HostRequestContext> {
+        // HEAD on every GET route, as RFC 9110 §9.3.2 expects of a server that supports GET.
+        let router = Router(context: HostRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: layers)
+        let docsPages = apiDocument.map { _ in DocsPages(config.docs) }
         let pipeline = RoutePipeline(
             gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
             caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout, shares: blockingShares), logger: logger

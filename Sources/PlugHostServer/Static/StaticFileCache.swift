@@ -55,7 +55,7 @@ final class StaticFileCache: Sendable {
 
     /// The cached answer for `path`, if it still leads to the same, unchanged file (checked at
     /// most once a second; `resolve` gives the file a path leads to now).
-    func response(for path: String, resolve: (String) -> String?) -> Response? {
+    func response(for path: String, resolve: (String) -> String?) -> (response: Response, body: ByteBuffer)? {
         let now = clock.now
         guard var entry = entries.withLock({ $0[path] }) else { return nil }
         if now - entry.checkedAt >= Self.revalidateAfter {
@@ -67,7 +67,7 @@ final class StaticFileCache: Sendable {
             let checked = entry
             entries.withLock { $0[path] = checked }
         }
-        return Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body))
+        return (Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body)), entry.body)
     }
 
     /// Keeps the file the file middleware just answered `path` with, if it is small and did not

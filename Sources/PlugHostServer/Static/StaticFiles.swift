@@ -22,16 +22,22 @@ struct StaticFiles: Sendable {
         self.cacheControl = cacheControl
     }
 
+    /// The cache's answer to a plain `GET` (``StaticFileCache/isCacheable(_:)``), if it holds the
+    /// file, with the body's bytes (the response's body is a stream to write, not bytes to read).
+    func cachedAnswer(_ request: Request, context: Context) -> (response: Response, body: ByteBuffer)? {
+        guard StaticFileCache.isCacheable(request),
+              var cached = cache.response(for: request.uri.path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) else { return nil }
+        context.logFields.route = "static"
+        if !cacheControl.isEmpty { cached.response.headers[.cacheControl] = cacheControl }
+        return cached
+    }
+
     /// The file at the request's path, or what `next` (the router) answers when there is none.
     /// `@concurrent` as Hummingbird's file middleware, which it calls with `next`, declares it.
     @concurrent func serve(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         let cacheable = StaticFileCache.isCacheable(request)
-        if cacheable, var cached = cache.response(for: path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) {
-            context.logFields.route = "static"
-            if !cacheControl.isEmpty { cached.headers[.cacheControl] = cacheControl }
-            return cached
-        }
+        if cacheable, let cached = cachedAnswer(request, context: context) { return cached.response }
         guard safety.isServable(path) else { throw HTTPError(.notFound) }
         context.logFields.route = "static"
         var response = try await files.handle(request, context: context, next: next)

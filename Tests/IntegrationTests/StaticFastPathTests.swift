@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// Small static files the cache holds are answered on the connection's event loop
+/// (`StaticFastPath`): a client that pipelines, sends a body with its GET, or asks to close must
+/// get exactly what the full path gives it, in order, with every header and log line.
+@Suite struct StaticFastPathTests {
+    let host: HostProcess
+
+    init() throws {
+        let site = try HostProcess.makeSite(config: """
+            [logging]
+            file = "logs/server.log"
+            """) { _ in }
+        let directory = site.appending(path: "static")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "cached page\n".write(to: directory.appending(path: "page.txt"), atomically: true, encoding: .utf8)
+        host = try HostProcess(site: site)
+        // The first GET goes the full way and fills the cache; the next ones can take the fast path.
+        for _ in 0..<2 { #expect(try HTTP.get("\(host.baseURL)/page.txt").text == "cached page\n") }
+    }
+
+    /// Sends `requests` in one write on one connection and returns every byte the server wrote
+    /// before it closed the connection (the last request should ask it to).
+    private func exchange(_ requests: String) throws -> String {
+        let script = """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+            s.sendall(sys.argv[2].encode("latin-1"))
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk: break
+                data += chunk
+            sys.stdout.write(data.decode("latin-1"))
+            """
+        let result = try run("python3", ["-c", script, "\(host.port)", requests])
+        guard result.status == 0 else { throw FixtureError(message: "exchange failed: \(result.combined)") }
+        return result.output
+    }
+
+    /// The responses on the wire, in order: head and body (by Content-Length).
+    private func responses(_ wire: String) -> [(status: String, head: String, body: String)] {
+        var rest = Substring(wire)
+        var found: [(status: String, head: String, body: String)] = []
+        while let end = rest.range(of: "\r\n\r\n") {
+            let head = String(rest[..<end.lowerBound])
+            rest = rest[end.upperBound...]
+            let length = head.lowercased().components(separatedBy: "\r\n")
+                .first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            found.append((head.components(separatedBy: "\r\n")[0], head, String(rest.prefix(length))))
+            rest = rest.dropFirst(length)
+        }
+        #expect(rest.isEmpty, "bytes no response accounts for: \(rest.prefix(80))")
+        return found
+    }
+
+    private func get(_ path: String, _ extra: String = "") -> String { "GET \(path) HTTP/1.1\r\nHost: x\r\n\(extra)\r\n" }
+
+    @Test func pipelinedRequestsAreAnsweredInTheirOrder() throws {
+        let wire = try exchange(get("/api/health") + get("/page.txt") + get("/api/health") + get("/page.txt")
+            + get("/api/nothing") + get("/page.txt") + get("/page.txt", "Connection: close\r\n"))
+        let answers = responses(wire)
+        #expect(answers.map(\.status) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK",
+                                          "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"])
+        #expect(answers.map { $0.body == "cached page\n" } == [false, true, false, true, false, true, true])
+        for answer in answers {
+            #expect(answer.head.contains("X-Frame-Options: DENY") && answer.head.contains("Date: "), "\(answer.head)")
+        }
+        #expect(answers[1].head.contains("Cache-Control: "), "the configured Cache-Control: \(answers[1].head)")
+    }
+
+    @Test func aBodySentWithTheGetIsReadAndTheNextRequestIsServed() throws {
+        let wire = try exchange("GET /page.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" + get("/page.txt", "Connection: close\r\n"))
+        let answers = responses(wire)
+        #expect(answers.map(\.status) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"])
+        #expect(answers.allSatisfy { $0.body == "cached page\n" })
+    }
+
+    @Test func connectionCloseEndsTheConnectionAfterTheAnswer() throws {
+        // `exchange` returns only once the server has closed the connection.
+        let wire = try exchange(get("/page.txt") + get("/page.txt", "Connection: close\r\n"))
+        #expect(responses(wire).map(\.body) == ["cached page\n", "cached page\n"])
+    }
+
+    @Test func everyAnswerHasItsRequestAndResponseLine() throws {
+        let marker = "/page.txt?fast=\(UUID().uuidString.prefix(8))"
+        let count = 20
+        let wire = try exchange(String(repeating: get(marker), count: count - 1) + get(marker, "Connection: close\r\n"))
+        #expect(responses(wire).count == count)
+        let logged = { () -> (requests: Int, responses: Int) in
+            let text = (try? String(contentsOf: host.site.appending(path: "logs/server.log"), encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n")
+            return (lines.filter { $0.contains("request GET \(marker) from 127.0.0.1") }.count,
+                    lines.filter { $0.contains("response GET \(marker) duration_ms=") && $0.hasSuffix("status=200") }.count)
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while logged() != (count, count), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(logged() == (count, count))
+    }
+}
