@@ -100,8 +100,8 @@ struct RoutePipeline: Sendable {
         for middleware in middlewares {
             if let hook = middleware.onRequest {
                 let owner = route.hookOwners[middleware.name]!.request
-                let view = RequestView(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
-                                       body: UnsafeRawBufferPointer(start: nil, count: 0))
+                let view = RequestView.make(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
+                                            body: UnsafeRawBufferPointer(start: nil, count: 0))
                 let answer = await answer(context, middleware.isNonBlocking
                     ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, middleware.userData) }
                     : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, middleware.userData) })
@@ -128,8 +128,8 @@ struct RoutePipeline: Sendable {
             guard let hook = middleware.onResponse else { continue }
             let owner = route.hookOwners[middleware.name]!.response
             var fields = requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
-            fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
-            let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
+            fields.response = (Int(response.status.code), response.headers)
+            let view = RequestView.make(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
             let answer = await answer(context, middleware.isNonBlocking
                 ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) }
                 : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) })
