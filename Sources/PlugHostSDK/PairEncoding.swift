@@ -5,7 +5,7 @@ import PlugHostABI
 enum PairEncoding {
     /// A nil value becomes a NULL `value.data` (the ABI's "remove this header"); an empty one a
     /// non-NULL pointer with length 0.
-    static func withPairs<Result>(_ pairs: [(name: String, value: String?)], body: [UInt8] = [],
+    static func withPairs<Result>(_ pairs: some Collection<(name: String, value: String?)>, body: [UInt8] = [],
                                   _ use: (UnsafeBufferPointer<ph_pair_t>, ph_str_t) -> Result) -> Result {
         var byteCount = body.count + 1
         for pair in pairs { byteCount += pair.name.utf8.count + (pair.value?.utf8.count ?? 0) }
@@ -15,9 +15,20 @@ enum PairEncoding {
                 var cursor = 0
                 func append(_ text: some Collection<UInt8>) -> ph_str_t {
                     let start = cursor
-                    for byte in text {
-                        bytes[cursor] = CChar(bitPattern: byte)
-                        cursor += 1
+                    // Native strings and arrays are copied as one block; anything else byte by byte.
+                    let copied = text.withContiguousStorageIfAvailable { source in
+                        if let base = source.baseAddress, source.count > 0 {
+                            UnsafeMutableRawPointer(bytes.baseAddress! + start).copyMemory(from: base, byteCount: source.count)
+                        }
+                        return source.count
+                    }
+                    if let copied {
+                        cursor += copied
+                    } else {
+                        for byte in text {
+                            bytes[cursor] = CChar(bitPattern: byte)
+                            cursor += 1
+                        }
                     }
                     return ph_str_t(data: bytes.baseAddress! + start, len: cursor - start)
                 }
