@@ -25,6 +25,42 @@ package final class CallTable: Sendable {
         return CallHandle(id: id)
     }
 
+    /// Runs an inline call: `body` calls the plugin's function with the call's handle. While it
+    /// runs the call waits in this thread's slot (``InlineCallSlot``), not in the table, so an
+    /// answer given before the function returns (the usual case) takes no shared lock; a call
+    /// still unanswered when it returns moves to the table, where later answers, the timeout and
+    /// shutdown find it.
+    func runInline(_ call: PendingCall, _ body: (CallHandle) -> Void) -> InlineOutcome {
+        let handle = CallHandle(id: lastID.wrappingAdd(1, ordering: .relaxed).newValue)
+        let slot = InlineCallSlot.mine
+        guard slot.enter(handle.id, call) else {
+            calls.withLock { $0[handle.id] = call }
+            body(handle)
+            guard let answer = call.takeEarlyAnswer() else { return .waiting(handle) }
+            remove(handle)
+            return .answered(answer)
+        }
+        body(handle)
+        if let answer = call.takeEarlyAnswer() {
+            slot.leave()
+            return .answered(answer)
+        }
+        // Into the table before out of the slot: an answer from another thread meanwhile finds
+        // the call in one or the other (``lookUp(_:)``).
+        calls.withLock { $0[handle.id] = call }
+        slot.leave()
+        // Shutdown answered it while it ran, and the plugin's own answer came (too late) while it
+        // was in the slot: that answer took it out of a table it was not in yet.
+        if call.lateAnswerCame { remove(handle) }
+        return .waiting(handle)
+    }
+
+    enum InlineOutcome {
+        case answered(CallAnswer)
+        /// Not answered yet; the call is in the table.
+        case waiting(CallHandle)
+    }
+
     /// `ph_host_api_t.respond`.
     func respond(_ handle: OpaquePointer?, _ response: UnsafePointer<ph_response_t>?) -> ph_status_t {
         guard let call = lookUp(handle) else { return unknownCall(handle) }
@@ -59,9 +95,15 @@ package final class CallTable: Sendable {
         return deliver(.proceed(copied), to: call, handle: handle)
     }
 
+    /// The call `handle` names: first the inline call of this thread (the usual answer), then the
+    /// table, then the inline calls of other threads, then the table again. A call only ever moves
+    /// from its slot into the table, entering the table before it leaves the slot, so whenever it
+    /// is unanswered it is in one of the places looked at after the first table miss.
     private func lookUp(_ handle: OpaquePointer?) -> PendingCall? {
         let id = CallHandle(handle).id
-        return calls.withLock { $0[id] }
+        if let call = InlineCallSlot.mineIfAny?.call(id) { return call }
+        if let call = calls.withLock({ $0[id] }) { return call }
+        return InlineCallSlot.find(id) ?? calls.withLock { $0[id] }
     }
 
     private func unknownCall(_ handle: OpaquePointer?) -> ph_status_t {
@@ -109,7 +151,8 @@ package final class CallTable: Sendable {
     package func answerAllAtShutdown(with answer: PluginAnswer) -> Int {
         shutdownAnswerValue.withLock { $0 = answer }
         shutdownAnswerIsSet.store(true, ordering: .releasing)
-        let waiting = calls.withLock { Array($0.values) }
+        // An inline call still running is answered too (its plugin's answer then comes too late).
+        let waiting = calls.withLock { Array($0.values) } + InlineCallSlot.running()
         return waiting.reduce(0) { count, call in count + (call.answerForPlugin(.respond(answer)) ? 1 : 0) }
     }
 

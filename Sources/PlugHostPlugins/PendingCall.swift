@@ -26,6 +26,8 @@ package final class PendingCall: Sendable {
         /// Set while `phase` is `waiting` and someone waits.
         var continuation: CheckedContinuation<CallAnswer, Never>?
         var timer: Scheduled<Void>?
+        /// The plugin answered after the host had (refused as late): nothing waits for the call any more.
+        var lateAnswerCame = false
     }
 
     /// What an answer must wake once the lock is released.
@@ -107,6 +109,9 @@ package final class PendingCall: Sendable {
         state.withLock { $0.phase == .timedOut || $0.phase == .hostAnsweredEarly }
     }
 
+    /// Whether the plugin's answer came after the host's (and was refused): the call's last use.
+    var lateAnswerCame: Bool { state.withLock { $0.lateAnswerCame } }
+
     /// The host answers in the plugin's place (`[server] shutdown_grace` ran out), unless the
     /// plugin or the host answered already; the plugin's own answer is then refused as late, and
     /// a call still waiting for a pool thread never runs. Returns whether this answer is the one
@@ -143,7 +148,9 @@ package final class PendingCall: Sendable {
                 state.phase = timedOut ? .timedOut : .answered
                 wake = Wake(continuation: state.continuation.take(), timer: state.timer.take())
             case .early, .answered: return .alreadyAnswered
-            case .timedOut, .hostAnsweredEarly: return .timedOut
+            case .timedOut, .hostAnsweredEarly:
+                state.lateAnswerCame = true
+                return .timedOut
             }
             return .delivered
         }
