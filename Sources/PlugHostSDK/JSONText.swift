@@ -4,8 +4,10 @@
 enum JSONText {
     /// `{"a":"1","b":"2"}`, keys sorted.
     static func object(_ object: [String: String]) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        // Reserved before the first byte: an array made from a literal would be allocated twice.
+        var bytes: [UInt8] = []
         bytes.reserveCapacity(2 + object.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        bytes.append(UInt8(ascii: "{"))
         func append(_ key: String, _ value: String) {
             if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
             appendString(key, to: &bytes)

@@ -95,7 +95,8 @@ struct RoutePipeline: Sendable {
     private func runChain(_ middlewares: [PluginMiddleware], request: Request, context: HostRequestContext, route: Route,
                           keyName: String?, handler: Handler) async throws -> Response {
         var headers = request.headers
-        var passed: [PluginMiddleware] = []
+        // The middlewares whose response hooks run are always the first `passed` ones.
+        var passed = 0
         var stoppedWith: Response?
         for middleware in middlewares {
             if let hook = middleware.onRequest {
@@ -113,7 +114,7 @@ struct RoutePipeline: Sendable {
                     edits.apply(to: &headers, protected: requestProtected, owner: owner, logger: logger)
                 }
             }
-            passed.append(middleware)
+            passed += 1
         }
         var head = request.head
         head.headerFields = headers
@@ -124,7 +125,7 @@ struct RoutePipeline: Sendable {
         } else {
             response = try await Self.answer(handler, routed, keyName)
         }
-        for middleware in passed.reversed() {
+        for middleware in middlewares[..<passed].reversed() {
             guard let hook = middleware.onResponse else { continue }
             let owner = route.hookOwners[middleware.name]!.response
             var fields = requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
