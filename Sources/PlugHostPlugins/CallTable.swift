@@ -30,13 +30,15 @@ package final class CallTable: Sendable {
     /// answer given before the function returns (the usual case) takes no shared lock; a call
     /// still unanswered when it returns moves to the table, where later answers, the timeout and
     /// shutdown find it.
-    func runInline(_ call: PendingCall, _ body: (CallHandle) -> Void) -> InlineOutcome {
+    func runInline(owner: CallOwner, view: RequestView, _ body: (CallHandle) -> Void) -> InlineOutcome {
         let handle = CallHandle(id: lastID.wrappingAdd(1, ordering: .relaxed).newValue)
         let slot = InlineCallSlot.mine
+        let call = slot.call(owner: owner, view: view)
         guard slot.enter(handle.id, call) else {
+            let call = PendingCall(owner: owner, view: view)
             calls.withLock { $0[handle.id] = call }
             body(handle)
-            guard let answer = call.takeEarlyAnswer() else { return .waiting(handle) }
+            guard let answer = call.takeEarlyAnswer() else { return .waiting(call, handle) }
             remove(handle)
             return .answered(answer)
         }
@@ -52,13 +54,13 @@ package final class CallTable: Sendable {
         // Shutdown answered it while it ran, and the plugin's own answer came (too late) while it
         // was in the slot: that answer took it out of a table it was not in yet.
         if call.lateAnswerCame { remove(handle) }
-        return .waiting(handle)
+        return .waiting(call, handle)
     }
 
     enum InlineOutcome {
         case answered(CallAnswer)
         /// Not answered yet; the call is in the table.
-        case waiting(CallHandle)
+        case waiting(PendingCall, CallHandle)
     }
 
     /// `ph_host_api_t.respond`.

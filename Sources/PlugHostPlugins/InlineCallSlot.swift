@@ -10,6 +10,8 @@ import Synchronization
 /// the call by looking through every thread's slot (``InlineCallSlot/find(_:)``), which is rare.
 final class InlineCallSlot: Sendable {
     private let current = Mutex<(id: UInt64, call: PendingCall)?>(nil)
+    /// This thread's last inline call, kept for the next one. Only its own thread touches it.
+    nonisolated(unsafe) private var last: PendingCall?
 
     /// This thread's slot, made on its first inline call and forgotten when the thread ends.
     static var mine: InlineCallSlot {
@@ -23,6 +25,18 @@ final class InlineCallSlot: Sendable {
     /// This thread's slot if it has made an inline call; a plugin's own threads never get one.
     static var mineIfAny: InlineCallSlot? {
         pthread_getspecific(key).map { Unmanaged<InlineCallSlot>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// A call for this thread's next inline call: the last one again when nothing else holds it
+    /// any more (answered inline and forgotten, as most are), else a new one. On its own thread only.
+    func call(owner: CallOwner, view: RequestView) -> PendingCall {
+        if last != nil, isKnownUniquelyReferenced(&last) {
+            last!.reuse(owner: owner, view: view)
+            return last!
+        }
+        let call = PendingCall(owner: owner, view: view)
+        last = call
+        return call
     }
 
     /// Holds `call` as this thread's inline call; false when one is here already (a plugin

@@ -3,8 +3,11 @@ import Synchronization
 
 /// One handler or hook call waiting for its answer.
 package final class PendingCall: Sendable {
-    let owner: CallOwner
-    let view: RequestView
+    /// Written only at init and by ``reuse(owner:view:)``, when no other reference to the call
+    /// exists; every other thread reads them after finding the call through a lock (the table's
+    /// or a slot's) taken after that write.
+    nonisolated(unsafe) private(set) var owner: CallOwner
+    nonisolated(unsafe) private(set) var view: RequestView
 
     private enum Phase {
         case waiting
@@ -51,6 +54,16 @@ package final class PendingCall: Sendable {
     package init(owner: CallOwner, view: RequestView) {
         self.owner = owner
         self.view = view
+    }
+
+    /// Makes this finished call a new one, so a thread's inline calls need no allocation each
+    /// (``InlineCallSlot/call(owner:view:)``). Only for a call nothing else references: no table,
+    /// slot, waiter or answering thread can see it while it changes.
+    func reuse(owner: CallOwner, view: RequestView) {
+        self.owner = owner
+        self.view = view
+        state.withLock { $0 = State() }
+        poolState.store(PoolState.inline, ordering: .relaxed)
     }
 
     /// Sets where the answer goes, and the timer to cancel once it arrives; resumes at once if

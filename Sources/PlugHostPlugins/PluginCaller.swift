@@ -22,13 +22,12 @@ package struct PluginCaller: Sendable {
     /// return: then the answer is here, with no suspension, no timer and no closure to allocate.
     package func callInline(_ owner: CallOwner, view: RequestView, invoke: (OpaquePointer) -> Void) -> CallStart {
         if let refusal = CallTable.shared.shutdownAnswer { return .answered(.respond(refusal)) }
-        let call = PendingCall(owner: owner, view: view)
-        let outcome = CallTable.shared.runInline(call) { handle in
+        let outcome = CallTable.shared.runInline(owner: owner, view: view) { handle in
             CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle.pointer) }
         }
         switch outcome {
         case .answered(let answer): return .answered(answer)
-        case .waiting(let handle): return .waiting(WaitingCall(call: call, handle: handle, onPool: nil))
+        case .waiting(let call, let handle): return .waiting(WaitingCall(call: call, handle: handle, onPool: nil))
         }
     }
 
