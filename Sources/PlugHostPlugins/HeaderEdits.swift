@@ -39,12 +39,12 @@ package struct HeaderEdits: Sendable {
     }
 
     /// Applies the edits to `fields`, except those on `protected` names, which are logged and skipped.
-    package func apply(to fields: inout HTTPFields, protected: Set<HTTPField.Name>, owner: CallOwner, logger: Logger) {
+    package func apply(to fields: inout HTTPFields, protected: HeaderNameSet, owner: CallOwner, logger: Logger) {
         if let first { Self.apply(first, to: &fields, protected: protected, owner: owner, logger: logger) }
         for edit in rest { Self.apply(edit, to: &fields, protected: protected, owner: owner, logger: logger) }
     }
 
-    private static func apply(_ edit: Edit, to fields: inout HTTPFields, protected: Set<HTTPField.Name>, owner: CallOwner, logger: Logger) {
+    private static func apply(_ edit: Edit, to fields: inout HTTPFields, protected: HeaderNameSet, owner: CallOwner, logger: Logger) {
         let name = switch edit {
         case .set(let field): field.name
         case .remove(let name): name

@@ -16,10 +16,10 @@ struct RoutePipeline: Sendable {
 
     /// Request headers no middleware may set or remove: the key (checked already, never shown to
     /// plugins) and the framing of the body.
-    private let requestProtected: Set<HTTPField.Name>
+    private let requestProtected: HeaderNameSet
     /// Response headers no middleware may set or remove: the host's security headers (set again
     /// outside anyway), the rate-limit fields, and the framing of the body.
-    private let responseProtected: Set<HTTPField.Name> = AnswerFraming.hostOwnedHeaders.union([
+    private let responseProtected = AnswerFraming.hostOwnedHeaders.union([
         .strictTransportSecurity, .xContentTypeOptions, .xFrameOptions, .contentSecurityPolicy, .xXSSProtection, .referrerPolicy,
         .rateLimitPolicy, .rateLimit, .xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset, .retryAfter,
     ])
