@@ -107,7 +107,6 @@ enum RequestID {
         var low = mix(sequence ^ 0x9E37_79B9_7F4A_7C15)
         high = (high & ~0xF000) | 0x4000                       // version 4
         low = (low & ~(0xC000 << 48)) | (0x8000 << 48)         // RFC 4122 variant
-        let digits = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 36) { text in
             var index = 0
             for position in 0..<32 {
@@ -117,7 +116,9 @@ enum RequestID {
                     index += 1
                 }
                 let word = position < 16 ? high : low
-                text[index] = digits[Int((word >> UInt64(60 - (position % 16) * 4)) & 0xF)]
+                let nibble = UInt8((word >> UInt64(60 - (position % 16) * 4)) & 0xF)
+                // Computed, not looked up: an array of digits would be made on every call.
+                text[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
                 index += 1
             }
             return index

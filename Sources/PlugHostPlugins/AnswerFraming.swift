@@ -9,10 +9,10 @@ import Synchronization
 package enum AnswerFraming {
     /// Headers that describe the message or the connection rather than the content: the host's
     /// HTTP/1.1 and HTTP/2 encoders write them from the body they send. A plugin's are dropped.
-    package static let hostOwnedHeaders: Set<HTTPField.Name> = [
+    package static let hostOwnedHeaders = HeaderNameSet([
         .contentLength, .transferEncoding, .connection, .te, .upgrade, .trailer,
         HTTPField.Name("Keep-Alive")!, HTTPField.Name("Proxy-Connection")!,
-    ]
+    ])
 
     /// True for the statuses that carry no body (RFC 9110 §6.4.1): 1xx, 204 and 304.
     package static func forbidsBody(_ status: HTTPResponse.Status) -> Bool {

@@ -1,5 +1,4 @@
 import Logging
-package import NIOCore
 import PlugHostABI
 import PlugHostObservability
 import Synchronization
@@ -24,6 +23,44 @@ package final class CallTable: Sendable {
         let id = lastID.wrappingAdd(1, ordering: .relaxed).newValue
         calls.withLock { $0[id] = call }
         return CallHandle(id: id)
+    }
+
+    /// Runs an inline call: `body` calls the plugin's function with the call's handle. While it
+    /// runs the call waits in this thread's slot (``InlineCallSlot``), not in the table, so an
+    /// answer given before the function returns (the usual case) takes no shared lock; a call
+    /// still unanswered when it returns moves to the table, where later answers, the timeout and
+    /// shutdown find it.
+    func runInline(owner: CallOwner, view: RequestView, _ body: (CallHandle) -> Void) -> InlineOutcome {
+        let handle = CallHandle(id: lastID.wrappingAdd(1, ordering: .relaxed).newValue)
+        let slot = InlineCallSlot.mine
+        let call = slot.call(owner: owner, view: view)
+        guard slot.enter(handle.id, call) else {
+            let call = PendingCall(owner: owner, view: view)
+            calls.withLock { $0[handle.id] = call }
+            body(handle)
+            guard let answer = call.takeEarlyAnswer() else { return .waiting(call, handle) }
+            remove(handle)
+            return .answered(answer)
+        }
+        body(handle)
+        if let answer = call.takeEarlyAnswer() {
+            slot.leave()
+            return .answered(answer)
+        }
+        // Into the table before out of the slot: an answer from another thread meanwhile finds
+        // the call in one or the other (``lookUp(_:)``).
+        calls.withLock { $0[handle.id] = call }
+        slot.leave()
+        // Shutdown answered it while it ran, and the plugin's own answer came (too late) while it
+        // was in the slot: that answer took it out of a table it was not in yet.
+        if call.lateAnswerCame { remove(handle) }
+        return .waiting(call, handle)
+    }
+
+    enum InlineOutcome {
+        case answered(CallAnswer)
+        /// Not answered yet; the call is in the table.
+        case waiting(PendingCall, CallHandle)
     }
 
     /// `ph_host_api_t.respond`.
@@ -60,9 +97,15 @@ package final class CallTable: Sendable {
         return deliver(.proceed(copied), to: call, handle: handle)
     }
 
+    /// The call `handle` names: first the inline call of this thread (the usual answer), then the
+    /// table, then the inline calls of other threads, then the table again. A call only ever moves
+    /// from its slot into the table, entering the table before it leaves the slot, so whenever it
+    /// is unanswered it is in one of the places looked at after the first table miss.
     private func lookUp(_ handle: OpaquePointer?) -> PendingCall? {
         let id = CallHandle(handle).id
-        return calls.withLock { $0[id] }
+        if let call = InlineCallSlot.mineIfAny?.call(id) { return call }
+        if let call = calls.withLock({ $0[id] }) { return call }
+        return InlineCallSlot.find(id) ?? calls.withLock { $0[id] }
     }
 
     private func unknownCall(_ handle: OpaquePointer?) -> ph_status_t {
@@ -110,7 +153,8 @@ package final class CallTable: Sendable {
     package func answerAllAtShutdown(with answer: PluginAnswer) -> Int {
         shutdownAnswerValue.withLock { $0 = answer }
         shutdownAnswerIsSet.store(true, ordering: .releasing)
-        let waiting = calls.withLock { Array($0.values) }
+        // An inline call still running is answered too (its plugin's answer then comes too late).
+        let waiting = calls.withLock { Array($0.values) } + InlineCallSlot.running()
         return waiting.reduce(0) { count, call in count + (call.answerForPlugin(.respond(answer)) ? 1 : 0) }
     }
 
@@ -184,142 +228,4 @@ package struct CallOwner: Sendable {
 package enum CallAnswer: Sendable {
     case respond(PluginAnswer)
     case proceed(HeaderEdits)
-}
-
-/// One handler or hook call waiting for its answer.
-package final class PendingCall: Sendable {
-    let owner: CallOwner
-    let view: RequestView
-
-    private enum State {
-        case waiting(CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?)
-        /// Answered before anyone waited: a non-blocking handler answering inline, the usual case.
-        case early(CallAnswer)
-        /// The host answered for the plugin before anyone waited (shutdown): the waiter takes
-        /// this answer, the plugin's own comes too late.
-        case hostAnsweredEarly(CallAnswer)
-        case answered
-        case timedOut
-    }
-
-    enum Delivery { case delivered, alreadyAnswered, timedOut }
-
-    private let state = Mutex(State.waiting(nil, nil))
-    /// For a call of a blocking function: whether it waits for a pool thread, runs on one, or
-    /// was given up (504) while it waited. One atomic, so the thread that would start the call
-    /// and the timer that would give it up agree on which came first.
-    private let poolState = Atomic<UInt8>(PoolState.inline)
-
-    private enum PoolState {
-        static let inline: UInt8 = 0, waitingForThread: UInt8 = 1, running: UInt8 = 2, givenUp: UInt8 = 3
-    }
-
-    package init(owner: CallOwner, view: RequestView) {
-        self.owner = owner
-        self.view = view
-    }
-
-    /// Sets where the answer goes, and the timer to cancel once it arrives; resumes at once if
-    /// the answer came first.
-    package func wait(_ continuation: CheckedContinuation<CallAnswer, Never>) {
-        let early = state.withLock { state -> CallAnswer? in
-            switch state {
-            case .early(let answer):
-                state = .answered
-                return answer
-            case .hostAnsweredEarly(let answer):
-                state = .timedOut
-                return answer
-            default:
-                state = .waiting(continuation, nil)
-                return nil
-            }
-        }
-        if let early { continuation.resume(returning: early) }
-    }
-
-    /// The answer, if it came before anyone waited for it. Spares the caller a suspension.
-    package func takeEarlyAnswer() -> CallAnswer? {
-        state.withLock { state in
-            guard case .early(let answer) = state else { return nil }
-            state = .answered
-            return answer
-        }
-    }
-
-    package func setTimer(_ timer: Scheduled<Void>) {
-        let cancelNow = state.withLock { state -> Bool in
-            guard case .waiting(let continuation, nil) = state else { return true }
-            state = .waiting(continuation, timer)
-            return false
-        }
-        if cancelNow { timer.cancel() }
-    }
-
-
-    func markWaitingForThread() { poolState.store(PoolState.waitingForThread, ordering: .releasing) }
-
-    /// On the pool thread: true when the call may run, false when it was given up while it waited.
-    func startOnThread() -> Bool {
-        poolState.compareExchange(expected: PoolState.waitingForThread, desired: PoolState.running, ordering: .acquiringAndReleasing).exchanged
-    }
-
-    /// At the timeout: true when the call never got a thread (it never will run).
-    func giveUpIfWaitingForThread() -> Bool {
-        poolState.compareExchange(expected: PoolState.waitingForThread, desired: PoolState.givenUp, ordering: .acquiringAndReleasing).exchanged
-    }
-
-    /// Whether the host answered itself (504, or 503 at shutdown); the call then stays in the table until the plugin answers.
-    package var timedOut: Bool {
-        state.withLock {
-            switch $0 {
-            case .timedOut, .hostAnsweredEarly: true
-            default: false
-            }
-        }
-    }
-
-    /// The host answers in the plugin's place (`[server] shutdown_grace` ran out), unless the
-    /// plugin or the host answered already; the plugin's own answer is then refused as late, and
-    /// a call still waiting for a pool thread never runs. Returns whether this answer is the one
-    /// the request gets.
-    func answerForPlugin(_ answer: CallAnswer) -> Bool {
-        let outcome = state.withLock { state -> (CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?)? in
-            guard case .waiting(let continuation, let timer) = state else { return nil }
-            state = continuation == nil ? .hostAnsweredEarly(answer) : .timedOut
-            return (continuation, timer)
-        }
-        guard let (continuation, timer) = outcome else { return false }
-        _ = giveUpIfWaitingForThread()
-        timer?.cancel()
-        continuation?.resume(returning: answer)
-        return true
-    }
-
-    /// Delivers the first answer; later ones are refused, saying whether the timeout or another answer came first.
-    @discardableResult
-    func finish(with answer: CallAnswer, timedOut: Bool = false) -> Delivery {
-        let outcome = state.withLock { state -> Result<(CheckedContinuation<CallAnswer, Never>?, Scheduled<Void>?), DeliveryRefusal> in
-            switch state {
-            case .waiting(nil, nil) where !timedOut:
-                state = .early(answer)
-                return .success((nil, nil))
-            case .waiting(let continuation, let timer):
-                state = timedOut ? .timedOut : .answered
-                return .success((continuation, timer))
-            case .early, .answered: return .failure(DeliveryRefusal(delivery: .alreadyAnswered))
-            case .timedOut, .hostAnsweredEarly: return .failure(DeliveryRefusal(delivery: .timedOut))
-            }
-        }
-        switch outcome {
-        case .failure(let refusal):
-            return refusal.delivery
-        case .success(let (continuation, timer)):
-            if !timedOut { timer?.cancel() }
-            continuation?.resume(returning: answer)
-            return .delivered
-        }
-    }
-
-    private struct DeliveryRefusal: Error { let delivery: Delivery }
 }

@@ -78,15 +78,18 @@ enum SafeHeader {
     /// The field, or nil (logged) when the name is not a token or the value holds CR, LF or NUL.
     static func field(_ pair: ph_pair_t, owner: CallOwner, logger: Logger) -> HTTPField? {
         let name = pair.name.copiedString
+        // Checked on the plugin's bytes before a String is made of them: repairing invalid UTF-8
+        // never makes or removes a CR, LF or NUL.
+        let safe = isSafeValue(pair.value.bytes)
         let value = pair.value.copiedString
-        guard let fieldName = HTTPField.Name(name), isSafeValue(value) else {
+        guard let fieldName = HTTPField.Name(name), safe else {
             logger.warning("plugin '\(owner.plugin)' sent an invalid header in \(owner.what) (name \(name.debugDescription)); dropped it")
             return nil
         }
         return HTTPField(name: fieldName, value: value)
     }
 
-    static func isSafeValue(_ value: String) -> Bool {
-        !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 })
+    static func isSafeValue(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !bytes.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 })
     }
 }

@@ -22,14 +22,13 @@ package struct PluginCaller: Sendable {
     /// return: then the answer is here, with no suspension, no timer and no closure to allocate.
     package func callInline(_ owner: CallOwner, view: RequestView, invoke: (OpaquePointer) -> Void) -> CallStart {
         if let refusal = CallTable.shared.shutdownAnswer { return .answered(.respond(refusal)) }
-        let call = PendingCall(owner: owner, view: view)
-        let handle = CallTable.shared.add(call)
-        CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle.pointer) }
-        if let answer = call.takeEarlyAnswer() {
-            CallTable.shared.remove(handle)
-            return .answered(answer)
+        let outcome = CallTable.shared.runInline(owner: owner, view: view) { handle in
+            CrashRecord.running(owner.recordIndex, owner.what) { invoke(handle.pointer) }
         }
-        return .waiting(WaitingCall(call: call, handle: handle, onPool: nil))
+        switch outcome {
+        case .answered(let answer): return .answered(answer)
+        case .waiting(let call, let handle): return .waiting(WaitingCall(call: call, handle: handle, onPool: nil))
+        }
     }
 
     /// Prepares a call of a plugin function that may block: it runs on the blocking pool once

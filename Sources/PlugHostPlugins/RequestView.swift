@@ -1,114 +1,157 @@
+package import HTTPTypes
 package import PlugHostABI
 
 /// The `ph_request_t` a handler or hook receives, with every string it points to, in one
-/// allocation; for a response hook also the `ph_response_view_t`.
+/// allocation (the object itself: its tail holds the structs and the bytes); for a response
+/// hook also the `ph_response_view_t`.
 ///
-/// Immutable after init and freed in deinit. The call table keeps the view alive until the
-/// plugin's respond() has returned, which is exactly the lifetime the ABI promises.
-package final class RequestView: @unchecked Sendable {
-    package let request: UnsafePointer<ph_request_t>
-    /// Set when `Fields.response` was.
-    package let response: UnsafePointer<ph_response_view_t>?
-    private let storage: UnsafeMutableRawPointer
-
+/// Immutable once made (so it may cross threads) and freed with the object. The call table keeps
+/// the view alive until the plugin's respond() has returned, which is exactly the lifetime the ABI
+/// promises.
+package struct RequestView: @unchecked Sendable {
+    private let storage: RequestViewStorage
     package struct Fields {
         var method: String
         var path: String
         var route: String
         var query: String
         var parameters: [(String, String)]
-        var headers: [(String, String)]
+        /// The request's headers as the host holds them; their bytes are copied into the view
+        /// directly, with no list of strings in between.
+        var headers: HTTPFields
+        /// A header left out of the view (the API key's): plugins never see it.
+        var hiddenHeader: HTTPField.Name?
         var clientAddress: String
         var keyName: String
         /// The answer so far, for a response hook.
-        package var response: (status: Int, headers: [(String, String)])?
+        package var response: (status: Int, headers: HTTPFields)?
 
         package init(method: String, path: String, route: String, query: String, parameters: [(String, String)],
-                     headers: [(String, String)], clientAddress: String, keyName: String,
-                     response: (status: Int, headers: [(String, String)])? = nil) {
+                     headers: HTTPFields, hiddenHeader: HTTPField.Name? = nil, clientAddress: String, keyName: String,
+                     response: (status: Int, headers: HTTPFields)? = nil) {
             self.method = method
             self.path = path
             self.route = route
             self.query = query
             self.parameters = parameters
             self.headers = headers
+            self.hiddenHeader = hiddenHeader
             self.clientAddress = clientAddress
             self.keyName = keyName
             self.response = response
         }
     }
 
-    /// Copies `fields` and `body` (a contiguous buffer, e.g. a collected ByteBuffer) into one block.
-    package init(_ fields: Fields, body: UnsafeRawBufferPointer) {
-        let responseHeaders = fields.response?.headers ?? []
-        let pairCount = fields.parameters.count + fields.headers.count + responseHeaders.count
+    package var request: UnsafePointer<ph_request_t> {
+        UnsafePointer(storage.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0).assumingMemoryBound(to: ph_request_t.self) })
+    }
+
+    /// Set when `Fields.response` was.
+    package var response: UnsafePointer<ph_response_view_t>? {
+        guard storage.header.hasResponse else { return nil }
+        return storage.withUnsafeMutablePointerToElements {
+            UnsafePointer((UnsafeMutableRawPointer($0) + MemoryLayout<ph_request_t>.stride).assumingMemoryBound(to: ph_response_view_t.self))
+        }
+    }
+
+    /// Copies `fields` and `body` (a contiguous buffer, e.g. a collected ByteBuffer) into one new view.
+    package static func make(_ fields: Fields, body: UnsafeRawBufferPointer) -> RequestView {
+        let hidden = fields.hiddenHeader
+        var headerCount = 0
+        var responseHeaderCount = 0
         var textBytes = body.count + fields.method.utf8.count + fields.path.utf8.count + fields.route.utf8.count
             + fields.query.utf8.count + fields.clientAddress.utf8.count + fields.keyName.utf8.count
-        // Parameters, then request headers, then response headers: without joining the lists.
-        func forEachPair(_ body: (String, String) -> Void) {
-            for (name, value) in fields.parameters { body(name, value) }
-            for (name, value) in fields.headers { body(name, value) }
-            for (name, value) in responseHeaders { body(name, value) }
+        for (name, value) in fields.parameters { textBytes += name.utf8.count + value.utf8.count }
+        for field in fields.headers where field.name != hidden {
+            headerCount += 1
+            textBytes += field.name.canonicalName.utf8.count + field.value.utf8.count
         }
-        forEachPair { name, value in textBytes += name.utf8.count + value.utf8.count }
-
-        let requestSize = MemoryLayout<ph_request_t>.stride
-        let responseOffset = requestSize
+        for field in fields.response?.headers ?? [:] {
+            responseHeaderCount += 1
+            textBytes += field.name.canonicalName.utf8.count + field.value.utf8.count
+        }
+        let pairCount = fields.parameters.count + headerCount + responseHeaderCount
+        let responseOffset = MemoryLayout<ph_request_t>.stride
         let pairsOffset = responseOffset + (fields.response == nil ? 0 : MemoryLayout<ph_response_view_t>.stride)
         let textOffset = pairsOffset + pairCount * MemoryLayout<ph_pair_t>.stride
-        storage = .allocate(byteCount: max(textOffset + textBytes, 1), alignment: MemoryLayout<ph_request_t>.alignment)
+        let words = (textOffset + textBytes + 7) / 8
+        let made = RequestViewStorage.create(minimumCapacity: words) { _ in RequestViewLayout(hasResponse: fields.response != nil) }
+        let storage = unsafeDowncast(made, to: RequestViewStorage.self)
+        storage.withUnsafeMutablePointerToElements { elements in
+            let base = UnsafeMutableRawPointer(elements)
+            // Parameters, then request headers, then response headers, in one array of pairs.
+            let pairs = (base + pairsOffset).bindMemory(to: ph_pair_t.self, capacity: pairCount)
+            var writer = ViewWriter(cursor: base + textOffset, pairs: pairs)
+            for (name, value) in fields.parameters { writer.append(name, value) }
+            for field in fields.headers where field.name != hidden { writer.append(field.name.canonicalName, field.value) }
+            for field in fields.response?.headers ?? [:] { writer.append(field.name.canonicalName, field.value) }
 
-        var cursor = storage + textOffset
-        func copy(_ bytes: UnsafeRawBufferPointer) -> ph_str_t {
-            guard bytes.count > 0, let base = bytes.baseAddress else { return ph_str_t(data: nil, len: 0) }
-            cursor.copyMemory(from: base, byteCount: bytes.count)
-            defer { cursor += bytes.count }
-            return ph_str_t(data: cursor.assumingMemoryBound(to: CChar.self), len: bytes.count)
-        }
-        func copy(_ string: String) -> ph_str_t {
-            // Native strings (and small ones) give their bytes without a copy of their own.
-            if let view = string.utf8.withContiguousStorageIfAvailable({ copy(UnsafeRawBufferPointer($0)) }) { return view }
-            var string = string
-            return string.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
-        }
-
-        let pairs = (storage + pairsOffset).bindMemory(to: ph_pair_t.self, capacity: pairCount)
-        var pairIndex = 0
-        forEachPair { name, value in
-            (pairs + pairIndex).initialize(to: ph_pair_t(name: copy(name), value: copy(value)))
-            pairIndex += 1
-        }
-        let request = storage.bindMemory(to: ph_request_t.self, capacity: 1)
-        request.initialize(to: ph_request_t(
-            struct_size: UInt32(MemoryLayout<ph_request_t>.size),
-            method: copy(fields.method),
-            path: copy(fields.path),
-            route: copy(fields.route),
-            query: copy(fields.query),
-            params: fields.parameters.isEmpty ? nil : UnsafePointer(pairs),
-            param_count: fields.parameters.count,
-            headers: fields.headers.isEmpty ? nil : UnsafePointer(pairs + fields.parameters.count),
-            header_count: fields.headers.count,
-            body: copy(body),
-            client_address: copy(fields.clientAddress),
-            key_name: copy(fields.keyName)
-        ))
-        self.request = UnsafePointer(request)
-        if let answer = fields.response {
-            let view = (storage + responseOffset).bindMemory(to: ph_response_view_t.self, capacity: 1)
-            view.initialize(to: ph_response_view_t(
-                struct_size: UInt32(MemoryLayout<ph_response_view_t>.size),
-                status: UInt16(clamping: answer.status),
-                headers: responseHeaders.isEmpty ? nil : UnsafePointer(pairs + fields.parameters.count + fields.headers.count),
-                header_count: responseHeaders.count
+            base.bindMemory(to: ph_request_t.self, capacity: 1).initialize(to: ph_request_t(
+                struct_size: UInt32(MemoryLayout<ph_request_t>.size),
+                method: writer.copy(fields.method),
+                path: writer.copy(fields.path),
+                route: writer.copy(fields.route),
+                query: writer.copy(fields.query),
+                params: fields.parameters.isEmpty ? nil : UnsafePointer(pairs),
+                param_count: fields.parameters.count,
+                headers: headerCount == 0 ? nil : UnsafePointer(pairs + fields.parameters.count),
+                header_count: headerCount,
+                body: writer.copy(body),
+                client_address: writer.copy(fields.clientAddress),
+                key_name: writer.copy(fields.keyName)
             ))
-            response = UnsafePointer(view)
-        } else {
-            response = nil
+            if let answer = fields.response {
+                (base + responseOffset).bindMemory(to: ph_response_view_t.self, capacity: 1).initialize(to: ph_response_view_t(
+                    struct_size: UInt32(MemoryLayout<ph_response_view_t>.size),
+                    status: UInt16(clamping: answer.status),
+                    headers: responseHeaderCount == 0 ? nil : UnsafePointer(pairs + fields.parameters.count + headerCount),
+                    header_count: responseHeaderCount
+                ))
+            }
         }
+        return RequestView(storage: storage)
+    }
+}
+
+/// Writes a view's pairs and bytes into its tail, front to back. A struct with mutating methods
+/// rather than local functions that capture the cursor: captured variables cost a dynamic
+/// exclusivity check on every access, which the profile showed.
+private struct ViewWriter {
+    var cursor: UnsafeMutableRawPointer
+    let pairs: UnsafeMutablePointer<ph_pair_t>
+    var pairIndex = 0
+
+    init(cursor: UnsafeMutableRawPointer, pairs: UnsafeMutablePointer<ph_pair_t>) {
+        self.cursor = cursor
+        self.pairs = pairs
     }
 
-    deinit {
-        storage.deallocate()
+    mutating func copy(_ bytes: UnsafeRawBufferPointer) -> ph_str_t {
+        guard bytes.count > 0, let source = bytes.baseAddress else { return ph_str_t(data: nil, len: 0) }
+        let start = cursor
+        start.copyMemory(from: source, byteCount: bytes.count)
+        cursor += bytes.count
+        return ph_str_t(data: start.assumingMemoryBound(to: CChar.self), len: bytes.count)
     }
+
+    mutating func copy(_ string: String) -> ph_str_t {
+        // Native strings (and small ones) give their bytes without a copy of their own.
+        if let view = string.utf8.withContiguousStorageIfAvailable({ copy(UnsafeRawBufferPointer($0)) }) { return view }
+        var string = string
+        return string.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func append(_ name: String, _ value: String) {
+        (pairs + pairIndex).initialize(to: ph_pair_t(name: copy(name), value: copy(value)))
+        pairIndex += 1
+    }
+}
+
+/// The one allocation behind a ``RequestView``: the object with the structs and bytes in its tail
+/// (words, so that the `ph_request_t` at the start is aligned).
+private final class RequestViewStorage: ManagedBuffer<RequestViewLayout, UInt64> {}
+
+/// What a ``RequestView`` notes about its tail beyond the `ph_request_t` at its start.
+package struct RequestViewLayout {
+    let hasResponse: Bool
 }

@@ -25,7 +25,16 @@ public struct HeaderChanges: Sendable, ExpressibleByDictionaryLiteral {
     public init() { edits = [] }
 
     public init(setting: [String: String], removing: [String] = []) {
-        edits = setting.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + removing.map { ($0, nil) }
+        edits = []
+        edits.reserveCapacity(setting.count + removing.count)
+        // Sets in name order, so the same changes are always made the same way; one set (the
+        // usual change) needs no sorted copy of the dictionary.
+        if setting.count == 1, let only = setting.first {
+            edits.append((only.key, only.value))
+        } else {
+            for entry in setting.sorted(by: { $0.key < $1.key }) { edits.append((entry.key, entry.value)) }
+        }
+        for name in removing { edits.append((name, nil)) }
     }
 
     public init(dictionaryLiteral elements: (String, String)...) {

@@ -1,3 +1,4 @@
+import Glibc
 import PlugHostABI
 import Synchronization
 
@@ -19,7 +20,9 @@ final class RequestSource: Sendable {
         let response: UnsafePointer<ph_response_view_t>?
     }
 
-    private let view: View
+    /// Written only at init and by ``lend(_:response:_:)`` on a source nothing else references
+    /// (one kept from an earlier call of the thread); read under `copy`'s lock.
+    nonisolated(unsafe) private var view: View
     /// Nil while the view is lent; the copy of every value once the call has returned.
     private let copy = Mutex<Copy?>(nil)
 
@@ -45,11 +48,50 @@ final class RequestSource: Sendable {
     /// host's view; copies them before returning if `body` kept either.
     static func lend<Result>(_ request: UnsafePointer<ph_request_t>, response: UnsafePointer<ph_response_view_t>? = nil,
                              _ body: (Request, ResponseHead?) throws -> Result) rethrows -> Result {
-        var source = RequestSource(request: request, response: response)
-        // Uniquely referenced here: nobody kept the request, and the view may go. Otherwise the
-        // copy is made now, while the view is still valid.
-        defer { if !isKnownUniquelyReferenced(&source) { source.detach() } }
+        // The thread's source from its last call if nothing kept it (the usual case), else a new one.
+        var source: RequestSource
+        if let spare = SpareSource.take() {
+            spare.view = View(request: request, response: response)
+            source = spare
+        } else {
+            source = RequestSource(request: request, response: response)
+        }
+        defer {
+            // Uniquely referenced here: nobody kept the request, and the view may go; the source
+            // serves the thread's next call. Otherwise the copy is made now, while the view is
+            // still valid, and the source stays with whoever kept it.
+            if isKnownUniquelyReferenced(&source) {
+                SpareSource.keep(source)
+            } else {
+                source.detach()
+            }
+        }
         return try body(Request(source: source), response == nil ? nil : ResponseHead(source: source))
+    }
+
+    /// Each thread's spare source: one whose call returned with nobody keeping it. Taken out of
+    /// the slot while in use, so a spare is always referenced by its slot alone.
+    private enum SpareSource {
+        static func take() -> RequestSource? {
+            guard let pointer = pthread_getspecific(key) else { return nil }
+            pthread_setspecific(key, nil)
+            return Unmanaged<RequestSource>.fromOpaque(pointer).takeRetainedValue()
+        }
+
+        static func keep(_ source: RequestSource) {
+            // A nested call's source (a handler that somehow runs another) finds the slot taken: it just goes.
+            guard pthread_getspecific(key) == nil else { return }
+            pthread_setspecific(key, Unmanaged.passRetained(source).toOpaque())
+        }
+
+        private static let key: pthread_key_t = {
+            var key = pthread_key_t()
+            let made = pthread_key_create(&key) { pointer in
+                if let pointer { Unmanaged<RequestSource>.fromOpaque(pointer).release() }
+            }
+            precondition(made == 0, "pthread_key_create failed: \(made)")
+            return key
+        }()
     }
 
     /// One value: from the copy if there is one, else from the view (under the lock, so the copy

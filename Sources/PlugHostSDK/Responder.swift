@@ -17,7 +17,9 @@ public struct Responder: Sendable {
     /// Sends `response`. The host copies it before this returns.
     @discardableResult
     public func respond(_ response: Response) -> Bool {
-        let status = PairEncoding.withPairs(response.headers.map { ($0.name, $0.value) }, body: response.body) { pairs, body in
+        // The headers are encoded from the response's own list, not from a copy of it.
+        let headers = response.headers.fields.lazy.map { (name: $0.name, value: Optional($0.value)) }
+        let status = PairEncoding.withPairs(headers, body: response.body) { pairs, body in
             var answer = ph_response_t(
                 struct_size: UInt32(MemoryLayout<ph_response_t>.size),
                 status: UInt16(clamping: response.status),

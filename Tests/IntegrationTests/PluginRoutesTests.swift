@@ -87,6 +87,17 @@ struct PluginRoutesTests {
         #expect(try answer.json()["answered"] as? String == "from another thread")
     }
 
+    /// The handler waits for its own thread to answer: the answer comes from another thread while
+    /// the inline call still runs (the call is not in the call table yet, only in its thread's slot).
+    @Test func answerFromAnotherThreadWhileTheHandlerRuns() throws {
+        for _ in 0..<20 {
+            let answer = try HTTP.get("\(host.baseURL)/api/fixture/during")
+            #expect(answer.status == 200)
+            #expect(try answer.json()["answered"] as? String == "from another thread while the handler ran")
+        }
+        #expect(!host.output.contains("unknown call handle"))
+    }
+
     @Test func handlerThatNeverAnswersGets504AfterTheTimeout() throws {
         let started = Date()
         let answer = try HTTP.get("\(host.baseURL)/api/fixture/never")
@@ -104,6 +115,15 @@ struct PluginRoutesTests {
         #expect(answer.text == #"{"answer": 1}"#)
         #expect(host.waitForOutput("second respond returned 3"))
         #expect(host.waitForOutput("a second time; the second answer was ignored"))
+    }
+
+    /// Answered inline, then again from another thread once the call has left the host's books:
+    /// still refused as a second answer, never taken for a new one.
+    @Test func secondAnswerAfterAnInlineAnswerIsRefusedToo() throws {
+        let answer = try HTTP.get("\(host.baseURL)/api/fixture/twice-late")
+        #expect(answer.status == 200)
+        #expect(answer.text == #"{"answer": 1}"#)
+        #expect(host.waitForOutput("late second respond returned 3"))
     }
 
     @Test func headerWithCRLFFromAPluginIsDroppedNotSent() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOCore
 import PlugHostABI
 @testable import PlugHostConfig
@@ -96,20 +97,37 @@ import Testing
         var mutator = Mutator(seed: Self.seed)
         Self.fuzz(["GET", "/api/items/1", "x-request-id", "héllo wörld", "\u{0}\u{1}\u{FF}"]) { text in
             let body = Array(mutator.mutate(text).utf8)
-            let headers = (0..<mutator.next(6)).map { _ in (mutator.mutate("x-h"), mutator.mutate(text)) }
+            var headers = HTTPFields()
+            for _ in 0..<mutator.next(6) {
+                guard let name = HTTPField.Name(mutator.mutate("x-h")) else { continue }
+                headers.append(HTTPField(name: name, value: mutator.mutate(text)))
+            }
+            // The hidden header (the API key's) is left out wherever it stands.
+            let hidden = HTTPField.Name("x-api-key")!
+            var withKey = headers
+            withKey.insert(HTTPField(name: hidden, value: "ph_secret"), at: mutator.next(headers.count + 1))
             let fields = RequestView.Fields(method: text, path: mutator.mutate("/api/x"), route: "/x", query: text,
-                                            parameters: [("id", text)], headers: headers, clientAddress: "127.0.0.1", keyName: text,
+                                            parameters: [("id", text)], headers: withKey, hiddenHeader: hidden, clientAddress: "127.0.0.1", keyName: text,
                                             response: mutator.next(2) == 0 ? nil : (200, headers))
-            let view = body.withUnsafeBytes { RequestView(fields, body: $0) }
+            let view = body.withUnsafeBytes { RequestView.make(fields, body: $0) }
             let request = view.request.pointee
             #expect(request.method.copiedString == String(decoding: Array(text.utf8), as: UTF8.self))
+            #expect(request.param_count == 1 && request.params[0].value.copiedString == String(decoding: Array(text.utf8), as: UTF8.self))
             #expect(request.header_count == headers.count)
             for (index, header) in headers.enumerated() {
-                #expect(request.headers[index].name.copiedString == header.0)
-                #expect(request.headers[index].value.copiedString == header.1)
+                #expect(request.headers[index].name.copiedString == header.name.canonicalName)
+                #expect(request.headers[index].value.copiedString == header.value)
             }
             #expect(Array(UnsafeRawBufferPointer(start: request.body.data, count: request.body.len)) == body)
-            if let response = view.response { #expect(response.pointee.header_count == headers.count) }
+            #expect(request.key_name.copiedString == String(decoding: Array(text.utf8), as: UTF8.self))
+            #expect((view.response != nil) == (fields.response != nil))
+            if let response = view.response {
+                #expect(response.pointee.status == 200 && response.pointee.header_count == headers.count)
+                for (index, header) in headers.enumerated() {
+                    #expect(response.pointee.headers[index].name.copiedString == header.name.canonicalName)
+                    #expect(response.pointee.headers[index].value.copiedString == header.value)
+                }
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import HTTPTypes
 @testable import PlugHostConfig
 @testable import PlugHostPlugins
 @testable import PlugHostServer
@@ -29,6 +30,19 @@ import Testing
         #expect(own.applies(to: "/api/p/a", routePlugin: "p"))
         #expect(!own.applies(to: "/api/q/a", routePlugin: "q"))
         #expect(!own.applies(to: "/api/health", routePlugin: nil))
+    }
+
+    /// The protected names (a header edit on one is refused) are matched by length, then name.
+    @Test func protectedHeaderNamesAreFoundInAnyCaseAndOnlyThey() {
+        let protected = AnswerFraming.hostOwnedHeaders.union([HTTPField.Name("X-API-Key")!])
+        for name in ["content-length", "Content-Length", "x-api-key", "TE", "proxy-connection", "Transfer-Encoding"] {
+            #expect(protected.contains(HTTPField.Name(name)!), "\(name)")
+        }
+        // Same lengths as members, other names; lengths no member has; a prefix of a member.
+        for name in ["content-lengtx", "x-api-kez", "tf", "x-request-id", "t", "content", "a-header-name-longer-than-every-protected-one"] {
+            #expect(!protected.contains(HTTPField.Name(name)!), "\(name)")
+        }
+        #expect(!AnswerFraming.hostOwnedHeaders.contains(HTTPField.Name("x-api-key")!))
     }
 
     @Test func orderWithABadOrRepeatedNameIsAConfigError() {

@@ -15,8 +15,8 @@ import Testing
         let request: UnsafeMutablePointer<ph_request_t>
         let response: UnsafeMutablePointer<ph_response_view_t>
 
-        init() {
-            let strings = ["GET", "/api/items/42", "/items/{id}", "a=1", "id", "42", "Content-Type", "text/plain",
+        init(path: String = "/api/items/42") {
+            let strings = ["GET", path, "/items/{id}", "a=1", "id", "42", "Content-Type", "text/plain",
                            "X-Request-ID", "abc-123", "hello", "127.0.0.1", "ops", "ETag", "\"v1\""]
             text = .allocate(byteCount: strings.reduce(0) { $0 + $1.utf8.count }, alignment: 1)
             var offset = 0
@@ -112,6 +112,23 @@ import Testing
             view.scribble()
             #expect(await reader.value)
         }
+    }
+
+    /// A thread's calls share one source while nobody keeps the request: the next call must read
+    /// its own view through it, and a request that was kept never becomes the next call's.
+    @Test func theThreadsNextCallReadsItsOwnViewAndNeverAKeptRequest() {
+        let first = LentView(path: "/api/first")
+        #expect(RequestSource.lend(first.request) { request, _ in request.path } == "/api/first")
+        first.scribble()
+        let second = LentView(path: "/api/second")
+        let kept = RequestSource.lend(second.request) { request, _ in request }
+        second.scribble()
+        let third = LentView(path: "/api/third")
+        #expect(RequestSource.lend(third.request) { request, _ in request.path } == "/api/third")
+        third.scribble()
+        let fourth = LentView(path: "/api/fourth")
+        #expect(RequestSource.lend(fourth.request) { request, _ in request.path } == "/api/fourth")
+        #expect(kept.path == "/api/second")
     }
 
     @Test func headersChangedByThePluginBecomeItsOwn() {

@@ -11,20 +11,16 @@ struct PluginRequestFields: Sendable {
     /// A handler's `route` is its own template; a hook's, which serves many plugins, the template as served.
     func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: RoutePipeline.Route, keyName: String?,
                 forHook: Bool = false) -> RequestView.Fields {
-        let rawPath = request.uri.path
-        // One pass, one allocation (this runs for the route and for every hook call).
-        var pairs: [(String, String)] = []
-        pairs.reserveCapacity(headers.count)
-        for field in headers where field.name != keyHeader {
-            pairs.append((field.name.canonicalName, field.value))
-        }
+        let uri = request.uri
         return RequestView.Fields(
             method: request.method.rawValue,
-            path: PercentDecoding.decode(rawPath),
+            path: PercentDecoding.decode(uri.path),
             route: forHook ? route.servedPath : route.templateText,
-            query: request.uri.query ?? "",
+            query: uri.query ?? "",
             parameters: route.parameterNames.map { name in (name, PercentDecoding.decode(context.parameters.get(name) ?? "")) },
-            headers: pairs,
+            // The view copies the headers' bytes itself, leaving out the key's.
+            headers: headers,
+            hiddenHeader: keyHeader,
             clientAddress: context.logFields.client,
             keyName: keyName ?? ""
         )

@@ -49,7 +49,7 @@ struct PluginRouteResponder: Sendable {
                 throw HTTPError(.badRequest, message: "The request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length announced.")
             }
             let view = body.withUnsafeReadableBytes { bytes in
-                RequestView(requestFields.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
+                RequestView.make(requestFields.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
             }
             let answer = await pipeline.answer(context, route.isNonBlocking
                 ? caller.callInline(owner, view: view) { handle in route.handler(handle, view.request, route.userData) }

@@ -16,10 +16,10 @@ struct RoutePipeline: Sendable {
 
     /// Request headers no middleware may set or remove: the key (checked already, never shown to
     /// plugins) and the framing of the body.
-    private let requestProtected: Set<HTTPField.Name>
+    private let requestProtected: HeaderNameSet
     /// Response headers no middleware may set or remove: the host's security headers (set again
     /// outside anyway), the rate-limit fields, and the framing of the body.
-    private let responseProtected: Set<HTTPField.Name> = AnswerFraming.hostOwnedHeaders.union([
+    private let responseProtected = AnswerFraming.hostOwnedHeaders.union([
         .strictTransportSecurity, .xContentTypeOptions, .xFrameOptions, .contentSecurityPolicy, .xXSSProtection, .referrerPolicy,
         .rateLimitPolicy, .rateLimit, .xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset, .retryAfter,
     ])
@@ -95,13 +95,14 @@ struct RoutePipeline: Sendable {
     private func runChain(_ middlewares: [PluginMiddleware], request: Request, context: HostRequestContext, route: Route,
                           keyName: String?, handler: Handler) async throws -> Response {
         var headers = request.headers
-        var passed: [PluginMiddleware] = []
+        // The middlewares whose response hooks run are always the first `passed` ones.
+        var passed = 0
         var stoppedWith: Response?
         for middleware in middlewares {
             if let hook = middleware.onRequest {
                 let owner = route.hookOwners[middleware.name]!.request
-                let view = RequestView(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
-                                       body: UnsafeRawBufferPointer(start: nil, count: 0))
+                let view = RequestView.make(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
+                                            body: UnsafeRawBufferPointer(start: nil, count: 0))
                 let answer = await answer(context, middleware.isNonBlocking
                     ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, middleware.userData) }
                     : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, middleware.userData) })
@@ -113,7 +114,7 @@ struct RoutePipeline: Sendable {
                     edits.apply(to: &headers, protected: requestProtected, owner: owner, logger: logger)
                 }
             }
-            passed.append(middleware)
+            passed += 1
         }
         var head = request.head
         head.headerFields = headers
@@ -124,12 +125,12 @@ struct RoutePipeline: Sendable {
         } else {
             response = try await Self.answer(handler, routed, keyName)
         }
-        for middleware in passed.reversed() {
+        for middleware in middlewares[..<passed].reversed() {
             guard let hook = middleware.onResponse else { continue }
             let owner = route.hookOwners[middleware.name]!.response
             var fields = requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
-            fields.response = (Int(response.status.code), response.headers.map { ($0.name.canonicalName, $0.value) })
-            let view = RequestView(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
+            fields.response = (Int(response.status.code), response.headers)
+            let view = RequestView.make(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
             let answer = await answer(context, middleware.isNonBlocking
                 ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) }
                 : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) })

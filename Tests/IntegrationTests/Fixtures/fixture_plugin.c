@@ -1,6 +1,7 @@
 /*
  * A C plugin the integration tests build in many variants (with -D flags) to exercise the host:
- * answers from other threads, never answering, answering twice, blocking, config, and each way
+ * answers from other threads (during and after the handler), never answering, answering twice (inline, and
+ * again later), blocking, config, and each way
  * a plugin can be refused at load.
  *
  *   FIXTURE_NAME="name"        plugin name (default "fixture")
@@ -98,6 +99,39 @@ static void twice_handler(ph_call_t *call, const ph_request_t *request, void *us
     char line[96];
     snprintf(line, sizeof line, "second respond returned %d", (int)status);
     host->log(self, PH_LOG_INFO, line);
+}
+
+static void *answer_now(void *call) {
+    answer(call, 200, "{\"answered\": \"from another thread while the handler ran\"}");
+    return NULL;
+}
+
+/* Answers from a thread of its own and waits for that thread before returning: the answer comes
+ * from another thread while the (inline) handler is still running. */
+static void during_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    pthread_t thread;
+    pthread_create(&thread, NULL, answer_now, call);
+    pthread_join(thread, NULL);
+}
+
+static void *answer_again_later(void *call) {
+    sleep_ms(50);
+    ph_response_t again = {sizeof(ph_response_t), 201, NULL, 0, {"2", 1}};
+    ph_status_t status = host->respond(call, &again);
+    char line[96];
+    snprintf(line, sizeof line, "late second respond returned %d", (int)status);
+    host->log(self, PH_LOG_INFO, line);
+    return NULL;
+}
+
+/* Answers inline, then again from another thread after the handler returned. */
+static void twice_late_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    answer(call, 200, "{\"answer\": 1}");
+    pthread_t thread;
+    pthread_create(&thread, NULL, answer_again_later, call);
+    pthread_detach(thread);
 }
 
 /* Blocks its thread, as a handler doing slow I/O would. Registered without PH_ROUTE_NON_BLOCKING. */
@@ -327,6 +361,8 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     status |= add("GET", "/async", async_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/never", never_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/twice", twice_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/during", during_handler, PH_ROUTE_NON_BLOCKING);
+    status |= add("GET", "/twice-late", twice_late_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/sleep", sleep_handler, 0);
     status |= add("GET", "/config", config_handler, PH_ROUTE_NON_BLOCKING);
     status |= add("GET", "/items/{id}", item_handler, PH_ROUTE_NON_BLOCKING);
