@@ -200,15 +200,16 @@ package struct CallHandle: Sendable {
     package var pointer: OpaquePointer { OpaquePointer(bitPattern: UInt(id))! }
 }
 
-/// Who a call belongs to, for the answer check and the log.
-package struct CallOwner: Sendable {
+/// Who a call belongs to, for the answer check and the log. Made once per route (and middleware)
+/// and passed along every call: a class, so that passing it retains one object, not four strings.
+package final class CallOwner: Sendable {
     package enum Kind: Sendable { case route, requestHook, responseHook }
     package let plugin: String
     /// The plugin's entry in the worker's crash record.
     package let recordIndex: Int32
     package let kind: Kind
     /// The middleware's name, for a hook call.
-    package var middleware: String?
+    package let middleware: String?
     /// `GET /api/items/{id}`, or `middleware 'request-id' (request hook) on GET /api/items/{id}`.
     package let what: String
     /// The ABI minor the plugin declared: how large its `ph_response_t` must be.

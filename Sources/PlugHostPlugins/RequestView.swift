@@ -66,9 +66,9 @@ package struct RequestView: @unchecked Sendable {
             headerCount += 1
             textBytes += field.name.canonicalName.utf8.count + field.value.utf8.count
         }
-        for field in fields.response?.headers ?? [:] {
-            responseHeaderCount += 1
-            textBytes += field.name.canonicalName.utf8.count + field.value.utf8.count
+        if let response = fields.response {
+            responseHeaderCount = response.headers.count
+            for field in response.headers { textBytes += field.name.canonicalName.utf8.count + field.value.utf8.count }
         }
         let pairCount = fields.parameters.count + headerCount + responseHeaderCount
         let responseOffset = MemoryLayout<ph_request_t>.stride
@@ -84,7 +84,9 @@ package struct RequestView: @unchecked Sendable {
             var writer = ViewWriter(cursor: base + textOffset, pairs: pairs)
             for (name, value) in fields.parameters { writer.append(name, value) }
             for field in fields.headers where field.name != hidden { writer.append(field.name.canonicalName, field.value) }
-            for field in fields.response?.headers ?? [:] { writer.append(field.name.canonicalName, field.value) }
+            if let response = fields.response {
+                for field in response.headers { writer.append(field.name.canonicalName, field.value) }
+            }
 
             base.bindMemory(to: ph_request_t.self, capacity: 1).initialize(to: ph_request_t(
                 struct_size: UInt32(MemoryLayout<ph_request_t>.size),
