@@ -19,47 +19,7 @@ import Testing
     /// Sends `first`, then on the same keep-alive connection `GET /api/health` (closing), and
     /// returns every byte the server wrote, as Latin-1 text.
     private func exchange(_ first: String) throws -> String {
-        let script = """
-            import socket, sys
-            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-            s.sendall(sys.argv[2].encode("latin-1"))
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk: break
-                data += chunk
-            sys.stdout.write(data.decode("latin-1"))
-            """
-        let requests = "\(first)\r\nHost: x\r\n\r\nGET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        let result = try run("python3", ["-c", script, "\(host.port)", requests])
-        guard result.status == 0 else { throw FixtureError(message: "exchange failed: \(result.combined)") }
-        return result.output
-    }
-
-    /// The responses in `wire` as a client reads them: each head, then as many body bytes as
-    /// its framing says (none after HEAD, 1xx, 204 and 304). Bytes left over, or a head that does
-    /// not parse, would be read as (the start of) another response: they come back as a last
-    /// "response" whose status line is what the client would take for one.
-    private func responses(_ wire: String, firstIsHead: Bool) -> [(status: String, head: String, body: String)] {
-        var rest = Substring(wire)
-        var found: [(status: String, head: String, body: String)] = []
-        while !rest.isEmpty {
-            guard let end = rest.range(of: "\r\n\r\n") else {
-                found.append((String(rest.prefix(40)), String(rest), ""))
-                break
-            }
-            let head = String(rest[..<end.lowerBound])
-            let status = head.components(separatedBy: "\r\n")[0]
-            rest = rest[end.upperBound...]
-            let code = Int(status.split(separator: " ").dropFirst().first ?? "") ?? 0
-            let noBody = (found.isEmpty && firstIsHead) || (100..<200).contains(code) || code == 204 || code == 304
-            let length = noBody ? 0 : head.lowercased().components(separatedBy: "\r\n")
-                .first { $0.hasPrefix("content-length:") }
-                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-            found.append((status, head, String(rest.prefix(length))))
-            rest = rest.dropFirst(length)
-        }
-        return found
+        try RawHTTP.exchange(port: host.port, "\(first)\r\nHost: x\r\n\r\nGET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     }
 
     @Test(arguments: [
@@ -75,7 +35,7 @@ import Testing
     ])
     func aPluginCannotFrameItsOwnAnswer(request: String, expected: String) throws {
         let wire = try exchange(request)
-        let answers = responses(wire, firstIsHead: request.hasPrefix("HEAD"))
+        let answers = RawHTTP.responses(wire, firstIsHead: request.hasPrefix("HEAD"))
         // Exactly two responses: the plugin's (as the host framed it) and the health check's.
         #expect(answers.map(\.status) == [expected, "HTTP/1.1 200 OK"], "\(wire)")
         guard answers.count == 2 else { return }

@@ -20,39 +20,12 @@ import Testing
         for _ in 0..<2 { #expect(try HTTP.get("\(host.baseURL)/page.txt").text == "cached page\n") }
     }
 
-    /// Sends `requests` in one write on one connection and returns every byte the server wrote
-    /// before it closed the connection (the last request should ask it to).
-    private func exchange(_ requests: String) throws -> String {
-        let script = """
-            import socket, sys
-            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-            s.sendall(sys.argv[2].encode("latin-1"))
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk: break
-                data += chunk
-            sys.stdout.write(data.decode("latin-1"))
-            """
-        let result = try run("python3", ["-c", script, "\(host.port)", requests])
-        guard result.status == 0 else { throw FixtureError(message: "exchange failed: \(result.combined)") }
-        return result.output
-    }
+    private func exchange(_ requests: String) throws -> String { try RawHTTP.exchange(port: host.port, requests) }
 
-    /// The responses on the wire, in order: head and body (by Content-Length).
+    /// The responses on the wire, in order; every byte must belong to one.
     private func responses(_ wire: String) -> [(status: String, head: String, body: String)] {
-        var rest = Substring(wire)
-        var found: [(status: String, head: String, body: String)] = []
-        while let end = rest.range(of: "\r\n\r\n") {
-            let head = String(rest[..<end.lowerBound])
-            rest = rest[end.upperBound...]
-            let length = head.lowercased().components(separatedBy: "\r\n")
-                .first { $0.hasPrefix("content-length:") }
-                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-            found.append((head.components(separatedBy: "\r\n")[0], head, String(rest.prefix(length))))
-            rest = rest.dropFirst(length)
-        }
-        #expect(rest.isEmpty, "bytes no response accounts for: \(rest.prefix(80))")
+        let found = RawHTTP.responses(wire)
+        #expect(found.allSatisfy { $0.status.hasPrefix("HTTP/1.1 ") }, "bytes no response accounts for: \(wire)")
         return found
     }
 
