@@ -14,8 +14,9 @@ import NIOHTTPTypes
 /// else — an API path, a cache miss, `HEAD`, a conditional or ranged request, `Connection: close`
 /// — is passed on to Hummingbird's request loop untouched.
 ///
-/// HTTP/1.1 only, and only while no earlier request of the connection is still being answered
-/// by the request loop: answers leave in the order the requests came (pipelining).
+/// On an HTTP/1.1 connection, and on an HTTP/2 stream (which carries one request), only while no
+/// earlier request of the connection is still being answered by the request loop: answers leave
+/// in the order the requests came (pipelining).
 final class StaticFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
