@@ -39,8 +39,7 @@ struct HostMiddleware: RouterMiddleware {
             }
             cors.apply(to: &response, for: request)
         }
-        securityHeaders.apply(to: &response, path: request.uri.path)
-        log.end(request, context: context, start, response: response)
+        close(&response, request, context: context, start)
         return response
     }
 
@@ -53,8 +52,13 @@ struct HostMiddleware: RouterMiddleware {
         var response = cached.response
         let start = log.begin(request, context: context)
         cors.apply(to: &response, for: request)
+        close(&response, request, context: context, start)
+        return (response.head, cached.body)
+    }
+
+    /// The last steps of every answer: the security headers, then the request log's response line.
+    private func close(_ response: inout Response, _ request: Request, context: Context, _ start: RequestLog.Start) {
         securityHeaders.apply(to: &response, path: request.uri.path)
         log.end(request, context: context, start, response: response)
-        return (response.head, cached.body)
     }
 }

@@ -25,8 +25,12 @@ struct StaticFiles: Sendable {
     /// The cache's answer to a plain `GET` (``StaticFileCache/isCacheable(_:)``), if it holds the
     /// file, with the body's bytes (the response's body is a stream to write, not bytes to read).
     func cachedAnswer(_ request: Request, context: Context) -> (response: Response, body: ByteBuffer)? {
-        guard StaticFileCache.isCacheable(request),
-              var cached = cache.response(for: request.uri.path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) else { return nil }
+        StaticFileCache.isCacheable(request) ? cachedFile(request, context: context) : nil
+    }
+
+    /// The cache's answer for the request's path, for a request known to be cacheable.
+    private func cachedFile(_ request: Request, context: Context) -> (response: Response, body: ByteBuffer)? {
+        guard var cached = cache.response(for: request.uri.path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) else { return nil }
         context.logFields.route = "static"
         if !cacheControl.isEmpty { cached.response.headers[.cacheControl] = cacheControl }
         return cached
@@ -37,7 +41,7 @@ struct StaticFiles: Sendable {
     @concurrent func serve(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         let cacheable = StaticFileCache.isCacheable(request)
-        if cacheable, let cached = cachedAnswer(request, context: context) { return cached.response }
+        if cacheable, let cached = cachedFile(request, context: context) { return cached.response }
         guard safety.isServable(path) else { throw HTTPError(.notFound) }
         context.logFields.route = "static"
         var response = try await files.handle(request, context: context, next: next)
