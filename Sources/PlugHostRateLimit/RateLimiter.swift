@@ -42,11 +42,21 @@ package struct RateLimitPolicy: Sendable {
 package final class RateLimiter: Sendable {
     package enum Verdict: Sendable {
         case allowed(HTTPFields)
-        case rejected(Response)
+        case rejected(Refusal)
+    }
+
+    /// The answer to a refused request (429, or 503 when the store is down and
+    /// `on_store_error = "deny"`), as bytes the host can write without a task.
+    package struct Refusal: Sendable {
+        package let status: HTTPResponse.Status
+        package let headers: HTTPFields
+        package let body: ByteBuffer
     }
 
     let settings: RateLimitSettings
     private let store: any RateLimitStore
+    /// `store` when it is this process's memory, which answers without waiting (``checkNow``).
+    private let memoryStore: MemoryRateLimitStore?
     private let logger: Logger
     /// Odd while the store is down, even while it is up; each change adds one. A reply only ends
     /// the outage it was sent during, and a failure only begins one when its command was sent
@@ -64,8 +74,11 @@ package final class RateLimiter: Sendable {
         storeName = RedisURL(settings.store)?.redacted ?? settings.store
         if let url = RedisURL(settings.store) {
             store = RedisRateLimitStore(client: RESPClient(url: url, caFile: redisCAFile, timeout: settings.storeTimeout, purpose: "[rate_limit] store"))
+            memoryStore = nil
         } else {
-            store = MemoryRateLimitStore(maxClients: settings.maxClients)
+            let memory = MemoryRateLimitStore(maxClients: settings.maxClients)
+            store = memory
+            memoryStore = memory
         }
     }
 
@@ -87,6 +100,13 @@ package final class RateLimiter: Sendable {
         }
     }
 
+    /// The verdict at once when the store answers without waiting (the memory store); nil when
+    /// it must be asked with ``check(_:identity:)`` (Redis).
+    package func checkNow(_ policy: RateLimitPolicy, identity: String) -> Verdict? {
+        guard let memory = memoryStore else { return nil }
+        return verdict(policy, memory.takeNow(key: policy.storeKeyPrefix + identity, rates: policy.rates, cost: policy.cost))
+    }
+
     package func check(_ policy: RateLimitPolicy, identity: String) async -> Verdict {
         let decision: RateLimitDecision
         let epoch = storeEpoch.load(ordering: .relaxed)
@@ -105,6 +125,11 @@ package final class RateLimiter: Sendable {
             return .rejected(problem(.serviceUnavailable, title: "Rate limit unavailable",
                                      detail: "The rate-limit store cannot be reached; try again shortly.", policy: policy.name, headers: headers))
         }
+        return verdict(policy, decision)
+    }
+
+    /// The headers of an allowed request, or the 429 of a refused one.
+    private func verdict(_ policy: RateLimitPolicy, _ decision: RateLimitDecision) -> Verdict {
         var headers = self.headers(policy, decision)
         guard decision.allowed else {
             headers[.retryAfter] = "\(decision.retryAfter)"
@@ -143,14 +168,14 @@ package final class RateLimiter: Sendable {
     }
 
     /// An RFC 9457 problem document naming the policy that refused the request.
-    private func problem(_ status: HTTPResponse.Status, title: String, detail: String, policy: String, headers: HTTPFields) -> Response {
+    private func problem(_ status: HTTPResponse.Status, title: String, detail: String, policy: String, headers: HTTPFields) -> Refusal {
         var headers = headers
         headers[.contentType] = "application/problem+json"
         let body = Problem(type: "urn:plughost:problem:rate-limited", title: title, status: status.code, detail: detail, policy: policy)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: (try? encoder.encode(body)) ?? Data(), as: UTF8.self)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
+        return Refusal(status: status, headers: headers, body: ByteBuffer(string: json))
     }
 }
 

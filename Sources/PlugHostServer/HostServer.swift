@@ -115,9 +115,10 @@ public struct HostServer: Sendable {
         let events = ConnectionEvents(logger: logger, metrics: config.metrics.enabled ? HostMetrics.shared : nil)
         let grace = ShutdownGrace(seconds: config.server.shutdownGrace, logger: logger)
         let layers = makeHostMiddleware()
-        let http1 = connectionConfiguration(events: events, grace: grace, layers: layers)
         let pool = NIOThreadPool(numberOfThreads: config.server.blockingThreads)
         pool.start()
+        let responders = makeResponders(blockingPool: pool, grace: grace, layers: layers)
+        let http1 = connectionConfiguration(events: events, grace: grace, layers: layers, fastRoutes: responders.fastRoutes)
         // The keys in force before the first request: a worker of a reload that says "ready"
         // must know the store's keys already (an unreachable store is logged, and retried).
         let watcher = keySync == nil ? KeyFileWatcher(keys: keys, interval: config.auth.reloadInterval) : nil
@@ -132,7 +133,7 @@ public struct HostServer: Sendable {
         let scheme = config.tls.enabled ? "https" : "http"
         let redirectPort = listeners.redirect?.port
         let mainPort = ListeningPort()
-        let responder = makeResponder(blockingPool: pool, grace: grace, layers: layers)
+        let responder = responders.loop
         let onRunning: @Sendable (any Channel) async -> Void = { channel in
             let port = channel.localAddress?.port ?? 0
             mainPort.set(port)
@@ -185,8 +186,22 @@ public struct HostServer: Sendable {
     /// What answers every request, from the connection's responder inwards: the same for a
     /// listening host and for one answering in process (``InProcessHost``).
     /// `layers`: the host's own layers, shared with the connections' static fast path (one cache).
-    func makeResponder(blockingPool: NIOThreadPool, grace: ShutdownGrace?, layers: HostMiddleware? = nil) -> HTTPChannelHandler.Responder {
-        ConnectionResponder.make(makeRouter(blockingPool: blockingPool, layers: layers ?? makeHostMiddleware()).buildResponder(), grace: grace, logger: logger)
+    func makeResponder(blockingPool: NIOThreadPool, grace: ShutdownGrace?) -> HTTPChannelHandler.Responder {
+        makeResponders(blockingPool: blockingPool, grace: grace, layers: makeHostMiddleware()).loop
+    }
+
+    /// What answers requests: Hummingbird's request loop (the router), and the plugin routes the
+    /// connections' event-loop fast path serves itself; both through the same pipeline.
+    struct Responders {
+        let loop: HTTPChannelHandler.Responder
+        let fastRoutes: PluginRouteTable
+    }
+
+    func makeResponders(blockingPool: NIOThreadPool, grace: ShutdownGrace?, layers: HostMiddleware) -> Responders {
+        let pipeline = makePipeline(blockingPool: blockingPool)
+        let plugins = pluginResponders(pipeline)
+        let router = makeRouter(pipeline: pipeline, plugins: plugins, layers: layers)
+        return Responders(loop: ConnectionResponder.make(router.buildResponder(), grace: grace, logger: logger), fastRoutes: PluginRouteTable(plugins))
     }
 
     /// Shuts the blocking pool down. Its threads are waited for while the grace lasts (a handler
@@ -213,7 +228,7 @@ public struct HostServer: Sendable {
     /// `[limits]` on every connection: the decoder's head limits (431) and the ConnectionGuard's
     /// target length, timeouts and connection count; and what became of each response, for the
     /// request log (ResponseDelivery).
-    private func connectionConfiguration(events: ConnectionEvents, grace: ShutdownGrace, layers: HostMiddleware) -> HTTP1Channel.Configuration {
+    private func connectionConfiguration(events: ConnectionEvents, grace: ShutdownGrace, layers: HostMiddleware, fastRoutes: PluginRouteTable) -> HTTP1Channel.Configuration {
         let limits = config.limits
         let securityHeaders = { () -> HTTPFields in
             var fields = HTTPFields()
@@ -223,7 +238,7 @@ public struct HostServer: Sendable {
         let logger = logger
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger, events: events),
-                                        ResponseDelivery(grace: grace), StaticFastPath(layers: layers, grace: grace, logger: logger)],
+                                        ResponseDelivery(grace: grace), EventLoopFastPath(layers: layers, routes: fastRoutes, grace: grace, logger: logger)],
             // The guard closes idle connections itself (idle_timeout), after a response has ended.
             idleTimeout: nil,
             // The decoder's bound keeps memory in check (HeaderDecodingBounds); the guard applies
@@ -272,23 +287,32 @@ public struct HostServer: Sendable {
         )
     }
 
-    func makeRouter(blockingPool: NIOThreadPool, layers: HostMiddleware) -> Router<HostRequestContext> {
+    func makePipeline(blockingPool: NIOThreadPool) -> RoutePipeline {
+        RoutePipeline(
+            gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
+            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout, shares: blockingShares), logger: logger
+        )
+    }
+
+    /// One responder per plugin route, made once.
+    func pluginResponders(_ pipeline: RoutePipeline) -> [PluginRouteResponder] {
+        registry.routes.map { route in
+            PluginRouteResponder(
+                route: route, pipeline: pipeline, rules: Self.rules(for: route, gate: gate), maxBodyBytes: route.maxBodyBytes.map { min($0, config.limits.maxRouteBodyBytes) } ?? config.limits.maxBodyBytes,
+                metrics: config.metrics.enabled ? HostMetrics.shared.route(plugin: route.pluginName, route: route.servedPath, method: route.method) : nil
+            )
+        }
+    }
+
+    func makeRouter(pipeline: RoutePipeline, plugins: [PluginRouteResponder], layers: HostMiddleware) -> Router<HostRequestContext> {
         // HEAD on every GET route, as RFC 9110 §9.3.2 expects of a server that supports GET.
         let router = Router(context: HostRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: layers)
         let docsPages = apiDocument.map { _ in DocsPages(config.docs) }
-        let pipeline = RoutePipeline(
-            gate: gate, chain: MiddlewareChain(registry.middlewares, order: config.middleware.order),
-            caller: PluginCaller(blockingPool: blockingPool, timeout: config.server.handlerTimeout, shares: blockingShares), logger: logger
-        )
         let docs: DocsRoutes? = if let apiDocument, let docsPages { DocsRoutes(document: apiDocument, pages: docsPages) } else { nil }
         BuiltinRouteHandlers.add(to: router, pipeline: pipeline, inventory: .init(config: config, report: report), docs: docs)
-        for route in registry.routes {
-            let responder = PluginRouteResponder(
-                route: route, pipeline: pipeline, rules: Self.rules(for: route, gate: gate), maxBodyBytes: route.maxBodyBytes.map { min($0, config.limits.maxRouteBodyBytes) } ?? config.limits.maxBodyBytes,
-                metrics: config.metrics.enabled ? HostMetrics.shared.route(plugin: route.pluginName, route: route.servedPath, method: route.method) : nil
-            )
-            router.on(RouterPath(route.servedPath), method: HTTPRequest.Method(route.method)!) { request, context in
+        for responder in plugins {
+            router.on(RouterPath(responder.route.servedPath), method: HTTPRequest.Method(responder.route.method)!) { request, context in
                 try await responder.respond(to: request, context: context)
             }
         }

@@ -8,7 +8,7 @@ import NIOPosix
 
 /// A host that answers requests handed to it in this process, without sockets: the test kit
 /// (`PlugHostTesting`) and `plughost plugins test`. Everything from the connection's responder
-/// inwards is the listening host's own (``HostServer/makeResponder(blockingPool:grace:layers:)``): the
+/// inwards is the listening host's own (``HostServer/makeResponder(blockingPool:grace:)``): the
 /// request log, security headers, CORS, errors, the gate (rate limit, key, scope), the plugin
 /// middlewares, the plugin call with its pool and timeout, and the docs routes. What it leaves
 /// out is the connection itself: TLS, HTTP/2, and the connection guard's limits and timeouts.

@@ -9,7 +9,7 @@ import PlugHostObservability
 /// Logs each request as it arrives (method, path, client) and makes its response line (duration,
 /// plugin, key name) when it is answered; the line is written with the status once it is known
 /// what the client got (``ResponseDelivery``). Values of sensitive query parameters never reach the log.
-/// The outermost step of ``HostMiddleware``: ``begin(_:context:)`` before everything, ``end(_:context:_:response:)`` after.
+/// The outermost step of ``HostMiddleware``: ``begin(_:context:)`` before everything, ``end(_:context:_:status:)`` after.
 struct RequestLog: Sendable {
     let logger: Logger
     let clients: ClientAddressResolver
@@ -26,7 +26,7 @@ struct RequestLog: Sendable {
         sensitiveParameters = Set(settings.sensitiveQueryParameters.map { $0.lowercased() })
     }
 
-    /// What ``begin(_:context:)`` learnt, for ``end(_:context:_:response:)``.
+    /// What ``begin(_:context:)`` learnt, for ``end(_:context:_:status:)``.
     struct Start {
         let time: ContinuousClock.Instant
         /// The target as logged; nil when the lines are not logged at this level.
@@ -47,9 +47,9 @@ struct RequestLog: Sendable {
     }
 
     /// Records the route's metrics and leaves the response line for ``ResponseDelivery``.
-    func end(_ request: Request, context: HostRequestContext, _ start: Start, response: Response) {
+    func end(_ request: Request, context: HostRequestContext, _ start: Start, status: HTTPResponse.Status) {
         let elapsed = ContinuousClock.now - start.time
-        record(request, context, status: response.status.code, duration: elapsed)
+        record(request, context, status: status.code, duration: elapsed)
         guard let target = start.target else { return }
         // In key order, as the text format writes them; the line adds `aborted` and `status`.
         // Room for the line's own `aborted` and `status` too: one allocation for the whole line.

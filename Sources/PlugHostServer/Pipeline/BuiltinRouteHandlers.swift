@@ -45,7 +45,7 @@ enum BuiltinRouteHandlers {
         let served = pipeline.route(rules: rules, plugin: nil, method: route.method, servedPath: route.path, template: try! PathTemplate(route.path))
         router.get(RouterPath(route.path)) { request, context -> Response in
             context.logFields.route = route.path
-            return try await pipeline.serve(request, context: context, route: served) { request, _ in try handler(request, context) }
+            return try await pipeline.serve(request, context: context, route: served, work: .builtin { request, _ in RouteAnswer(try handler(request, context)) }).response
         }
     }
 

@@ -23,42 +23,58 @@ struct HostMiddleware: RouterMiddleware {
     // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let start = log.begin(request, context: context)
-        var response: Response
         // Preflights stop here, before authentication and plugins.
-        if let preflight = cors.preflight(request) {
-            response = preflight
-        } else {
-            do {
-                if let staticFiles, !ErrorAnswers.isAPI(request.uri.path) {
-                    response = try await staticFiles.serve(request, context: context, next: next)
-                } else {
-                    response = try await next(request, context)
-                }
-            } catch {
-                response = errors.answer(for: error, to: request, logger: logger)
-            }
-            cors.apply(to: &response, for: request)
+        if var preflight = cors.preflight(request) {
+            close(&preflight, request, context: context, start)
+            return preflight.response
         }
-        close(&response, request, context: context, start)
-        return response
+        let outcome: Result<RouteAnswer, any Error>
+        do {
+            if let staticFiles, !ErrorAnswers.isAPI(request.uri.path) {
+                outcome = .success(RouteAnswer(try await staticFiles.serve(request, context: context, next: next)))
+            } else {
+                outcome = .success(RouteAnswer(try await next(request, context)))
+            }
+        } catch {
+            outcome = .failure(error)
+        }
+        return finish(outcome, request, context: context, start).response
+    }
+
+    /// The first step of every answer: the request log's request line (``RequestLog/begin(_:context:)``).
+    func begin(_ request: Request, context: Context) -> RequestLog.Start {
+        log.begin(request, context: context)
+    }
+
+    /// The last steps of an answer from the routes: an error becomes its answer, then the CORS
+    /// policy, the security headers and the request log's response line.
+    func finish(_ outcome: Result<RouteAnswer, any Error>, _ request: Request, context: Context, _ start: RequestLog.Start) -> RouteAnswer {
+        var answer: RouteAnswer
+        switch outcome {
+        case .success(let routed): answer = routed
+        case .failure(let error): answer = errors.answer(for: error, to: request, logger: logger)
+        }
+        cors.apply(to: &answer.headers, for: request)
+        close(&answer, request, context: context, start)
+        return answer
     }
 
     /// The whole answer to a plain `GET` of a static file the cache holds, through the same
-    /// layers as ``handle(_:context:next:)``, without suspending: for ``StaticFastPath``. Nil for
+    /// layers as ``handle(_:context:next:)``, without suspending: for ``EventLoopFastPath``. Nil for
     /// any other request (and for a cache miss), which takes the full path.
     func cachedStaticAnswer(_ request: Request, context: Context) -> (head: HTTPResponse, body: ByteBuffer)? {
         guard let staticFiles, !ErrorAnswers.isAPI(request.uri.path), cors.preflight(request) == nil,
               let cached = staticFiles.cachedAnswer(request, context: context) else { return nil }
-        var response = cached.response
+        var answer = RouteAnswer(status: cached.response.status, headers: cached.response.headers, bytes: cached.body)
         let start = log.begin(request, context: context)
-        cors.apply(to: &response, for: request)
-        close(&response, request, context: context, start)
-        return (response.head, cached.body)
+        cors.apply(to: &answer.headers, for: request)
+        close(&answer, request, context: context, start)
+        return (HTTPResponse(status: answer.status, headerFields: answer.headers), cached.body)
     }
 
     /// The last steps of every answer: the security headers, then the request log's response line.
-    private func close(_ response: inout Response, _ request: Request, context: Context, _ start: RequestLog.Start) {
-        securityHeaders.apply(to: &response, path: request.uri.path)
-        log.end(request, context: context, start, response: response)
+    private func close(_ answer: inout RouteAnswer, _ request: Request, context: Context, _ start: RequestLog.Start) {
+        securityHeaders.apply(to: &answer.headers, path: request.uri.path)
+        log.end(request, context: context, start, status: answer.status)
     }
 }

@@ -7,7 +7,8 @@ import PlugHostPlugins
 
 /// Serves one plugin route through the pipeline: reads the body, builds the request view, calls
 /// the C handler inline or on the blocking pool, and waits for its answer or the timeout.
-struct PluginRouteResponder: Sendable {
+/// A class, made once per route: the fast path's table and every request's run hold it by reference.
+final class PluginRouteResponder: Sendable {
     let route: PluginRoute
     let pipeline: RoutePipeline
     let rules: RouteGate.Rules
@@ -32,33 +33,44 @@ struct PluginRouteResponder: Sendable {
         requestFields = pipeline.requestFields
     }
 
+    /// The route as the pipeline serves it.
+    var pipelineRoute: RoutePipeline.Route { served }
+
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
+        note(context)
+        return try await pipeline.serve(request, context: context, route: served, work: .plugin(self)).response
+    }
+
+    /// What the request log and the metrics learn of a request this route serves.
+    func note(_ context: HostRequestContext) {
         context.logFields.plugin = route.pluginName
         context.logFields.route = served.servedPath
         context.logFields.metrics = metrics
-        return try await pipeline.serve(request, context: context, route: served) { [route, served, pipeline, caller, requestFields, owner, maxBodyBytes] request, keyName in
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: maxBodyBytes)
-            } catch is NIOTooManyBytesError {
-                throw HTTPError(.contentTooLarge, message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes; [limits] max_body_size, or the route's own limit).")
-            }
-            // A body cut short (the client went away, the read timeout closed the connection) must
-            // not reach the plugin as if it were the whole request.
-            if let declared = request.headers[.contentLength].flatMap(Int.init), body.readableBytes < declared {
-                throw HTTPError(.badRequest, message: "The request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length announced.")
-            }
-            let view = body.withUnsafeReadableBytes { bytes in
-                RequestView.make(requestFields.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
-            }
-            let answer = await pipeline.answer(context, route.isNonBlocking
-                ? caller.callInline(owner, view: view) { handle in route.handler(handle, view.request, route.userData) }
-                : caller.callOnPool(owner, view: view) { handle in route.handler(handle, view.request, route.userData) })
-            guard case .respond(let pluginAnswer) = answer else {
-                // proceed() on a route's call is refused in the call table and never delivered.
-                preconditionFailure("a route call finished with proceed()")
-            }
-            return pluginAnswer.response
+    }
+
+    /// The request's whole body, within the route's limit.
+    func readBody(_ request: Request) async throws -> ByteBuffer {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw HTTPError(.contentTooLarge, message: "The request body is larger than this server accepts (\(maxBodyBytes) bytes; [limits] max_body_size, or the route's own limit).")
         }
+        // A body cut short (the client went away, the read timeout closed the connection) must
+        // not reach the plugin as if it were the whole request.
+        if let declared = request.headers[.contentLength].flatMap(Int.init), body.readableBytes < declared {
+            throw HTTPError(.badRequest, message: "The request body ended after \(body.readableBytes) of the \(declared) bytes its Content-Length announced.")
+        }
+        return body
+    }
+
+    /// Calls the plugin's handler with the request as the middlewares left it.
+    func call(_ request: Request, body: ByteBuffer, context: HostRequestContext, route served: RoutePipeline.Route, keyName: String?) -> CallStart {
+        let view = body.withUnsafeReadableBytes { bytes in
+            RequestView.make(requestFields.fields(request, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
+        }
+        return route.isNonBlocking
+            ? caller.callInline(owner, view: view) { [route] handle in route.handler(handle, view.request, route.userData) }
+            : caller.callOnPool(owner, view: view) { [route] handle in route.handler(handle, view.request, route.userData) }
     }
 }

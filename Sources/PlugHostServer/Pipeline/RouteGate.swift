@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import PlugHostKeys
 import PlugHostRateLimit
 
 /// What every API route passes before its handler runs: the rate limit, then authentication.
@@ -24,20 +25,31 @@ struct RouteGate: Sendable {
               policy: limiter.policy(method: method, servedPath: servedPath, plugin: plugin, limited: limited, cost: cost))
     }
 
-    /// The key's name and the headers to add to the answer; or throws the 401/403 (with the
-    /// rate-limit headers on it), or returns the 429 to send instead of calling the handler.
-    func admit(_ request: Request, context: HostRequestContext, rules: Rules) async throws -> Admission {
+    /// What the gate learns before the rate limit is asked: what the key is worth, and whose
+    /// budget the request spends (nil when the route is not limited).
+    struct Check {
+        let outcome: KeyStore.Outcome
+        let limit: (policy: RateLimitPolicy, identity: String)?
+    }
+
+    func check(_ request: Request, context: HostRequestContext, rules: Rules) -> Check {
         let outcome = authenticator.check(request, scope: rules.requiresAuth ? rules.scope : nil)
+        guard let policy = rules.policy else { return Check(outcome: outcome, limit: nil) }
+        return Check(outcome: outcome, limit: (policy, limiter.identity(keyName: Authenticator.keyName(outcome), client: context.logFields.client)))
+    }
+
+    /// Given the rate limit's verdict (nil for a route without a limit): the key's name and the
+    /// headers to add to the answer, or the 429 to send instead of calling the handler; or throws
+    /// the 401/403 (with the rate-limit headers on it).
+    func admit(_ check: Check, verdict: RateLimiter.Verdict?, request: Request, context: HostRequestContext, rules: Rules) throws -> Admission {
         var headers = HTTPFields()
-        if let policy = rules.policy {
-            let identity = limiter.identity(keyName: Authenticator.keyName(outcome), client: context.logFields.client)
-            switch await limiter.check(policy, identity: identity) {
-            case .allowed(let fields): headers = fields
-            case .rejected(let response): return .refused(response)
-            }
+        switch verdict {
+        case .allowed(let fields): headers = fields
+        case .rejected(let refusal): return .refused(RouteAnswer(refusal))
+        case nil: break
         }
         do {
-            let key = try authenticator.enforce(outcome, requiresAuth: rules.requiresAuth,
+            let key = try authenticator.enforce(check.outcome, requiresAuth: rules.requiresAuth,
                                                 request: .init(method: request.method.rawValue, path: rules.servedPath, client: context.logFields.client))
             context.logFields.key = key
             return .admitted(keyName: key, headers: headers)
@@ -49,6 +61,6 @@ struct RouteGate: Sendable {
 
     enum Admission: Sendable {
         case admitted(keyName: String?, headers: HTTPFields)
-        case refused(Response)
+        case refused(RouteAnswer)
     }
 }

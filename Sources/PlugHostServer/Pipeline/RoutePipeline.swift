@@ -7,7 +7,9 @@ import PlugHostPlugins
 /// What every API route, built-in or plugin, goes through: the gate (rate limit, then API key),
 /// then the plugin middlewares' request hooks, the route itself, the response hooks in reverse;
 /// the gate's RateLimit headers are set last, so no middleware can remove or change them.
-struct RoutePipeline: Sendable {
+/// A class, made once: every request's run holds it, and a reference costs one retain where this
+/// many fields would cost one each.
+final class RoutePipeline: Sendable {
     let gate: RouteGate
     let chain: MiddlewareChain
     let caller: PluginCaller
@@ -16,10 +18,10 @@ struct RoutePipeline: Sendable {
 
     /// Request headers no middleware may set or remove: the key (checked already, never shown to
     /// plugins) and the framing of the body.
-    private let requestProtected: HeaderNameSet
+    let requestProtected: HeaderNameSet
     /// Response headers no middleware may set or remove: the host's security headers (set again
     /// outside anyway), the rate-limit fields, and the framing of the body.
-    private let responseProtected = AnswerFraming.hostOwnedHeaders.union([
+    let responseProtected = AnswerFraming.hostOwnedHeaders.union([
         .strictTransportSecurity, .xContentTypeOptions, .xFrameOptions, .contentSecurityPolicy, .xXSSProtection, .referrerPolicy,
         .rateLimitPolicy, .rateLimit, .xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset, .retryAfter,
     ])
@@ -33,8 +35,8 @@ struct RoutePipeline: Sendable {
         self.logger = logger
     }
 
-    /// One served route, as the pipeline needs to know it.
-    struct Route: Sendable {
+    /// One served route, as the pipeline needs to know it. A class, for the same reason.
+    final class Route: Sendable {
         /// Nil for a route the gate never guards (health, docs).
         let rules: RouteGate.Rules?
         /// The plugin serving it; nil for a built-in.
@@ -49,6 +51,18 @@ struct RoutePipeline: Sendable {
         /// Who each middleware's hook calls belong to on this route, by middleware name: made
         /// once, so a hook call builds no description of itself.
         let hookOwners: [String: (request: CallOwner, response: CallOwner)]
+
+        init(rules: RouteGate.Rules?, plugin: String?, method: String, servedPath: String, template: PathTemplate, templateText: String,
+             parameterNames: [String], hookOwners: [String: (request: CallOwner, response: CallOwner)]) {
+            self.rules = rules
+            self.plugin = plugin
+            self.method = method
+            self.servedPath = servedPath
+            self.template = template
+            self.templateText = templateText
+            self.parameterNames = parameterNames
+            self.hookOwners = hookOwners
+        }
     }
 
     /// The route as the pipeline serves it.
@@ -61,96 +75,42 @@ struct RoutePipeline: Sendable {
                      templateText: template.description, parameterNames: template.parameterNames, hookOwners: owners)
     }
 
-    /// The route's work: gets the request as the middlewares left it and the caller's key name.
-    typealias Handler = @Sendable (Request, String?) async throws -> Response
+    /// A built-in route's work: gets the request as the middlewares left it and the caller's key name.
+    typealias Handler = @Sendable (Request, String?) async throws -> RouteAnswer
 
-    func serve(_ request: Request, context: HostRequestContext, route: Route, _ handler: Handler) async throws -> Response {
-        var keyName: String?
-        var gateHeaders = HTTPFields()
-        if let rules = route.rules {
-            switch try await gate.admit(request, context: context, rules: rules) {
-            case .refused(let response): return response
-            case .admitted(let key, let headers): (keyName, gateHeaders) = (key, headers)
-            }
-        }
-        // Scopes are matched on the decoded path, the one routes see: "/api/%61dmin" is "/api/admin".
-        let middlewares = chain.ordered.isEmpty
-            ? [] : chain.applicable(to: PercentDecoding.decode(request.uri.path), routePlugin: route.plugin)
-        var response = middlewares.isEmpty
-            ? try await Self.answer(handler, request, keyName)
-            : try await runChain(middlewares, request: request, context: context, route: route, keyName: keyName, handler: handler)
-        response.headers.replaceAll(with: gateHeaders)
-        return response
+    /// Serves a request in its task, waiting wherever a step has to.
+    func serve(_ request: Request, context: HostRequestContext, route: Route, work: RouteRun.Work) async throws -> RouteAnswer {
+        let run = RouteRun(request, context: context, route: route, work: work, pipeline: self)
+        return try await finish(run, from: try run.start())
     }
 
-    /// The handler's answer, with the errors it throws (413, ...) made answers the response hooks can see.
-    private static func answer(_ handler: Handler, _ request: Request, _ keyName: String?) async throws -> Response {
-        do {
-            return try await handler(request, keyName)
-        } catch let error as HTTPError {
-            return ErrorAnswers.response(error.status, error.body ?? error.status.reasonPhrase, extraHeaders: error.headers)
-        }
-    }
-
-    private func runChain(_ middlewares: [PluginMiddleware], request: Request, context: HostRequestContext, route: Route,
-                          keyName: String?, handler: Handler) async throws -> Response {
-        var headers = request.headers
-        // The middlewares whose response hooks run are always the first `passed` ones.
-        var passed = 0
-        var stoppedWith: Response?
-        for middleware in middlewares {
-            if let hook = middleware.onRequest {
-                let owner = route.hookOwners[middleware.name]!.request
-                let view = RequestView.make(requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
-                                            body: UnsafeRawBufferPointer(start: nil, count: 0))
-                let answer = await answer(context, middleware.isNonBlocking
-                    ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, middleware.userData) }
-                    : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, middleware.userData) })
-                if case .respond(let pluginAnswer) = answer {
-                    stoppedWith = pluginAnswer.response
-                    break
+    /// Runs `run` to its answer from the step `next`, awaiting each step that has to wait.
+    func finish(_ run: RouteRun, from next: RouteRun.Next) async throws -> RouteAnswer {
+        var next = next
+        while true {
+            switch next {
+            case .done(let answer):
+                return answer
+            case .checkLimit(let policy, let identity):
+                next = try run.limitChecked(await gate.limiter.check(policy, identity: identity))
+            case .call(let start):
+                next = run.answered(await caller.answer(start))
+            case .readBody(let request):
+                guard case .plugin(let responder) = run.work else { preconditionFailure("a body to read for a built-in route") }
+                do {
+                    next = run.bodyRead(try await responder.readBody(request))
+                } catch let error as HTTPError {
+                    next = run.failed(error)
                 }
-                if case .proceed(let edits) = answer {
-                    edits.apply(to: &headers, protected: requestProtected, owner: owner, logger: logger)
+            case .handle(let request, let keyName):
+                guard case .builtin(let handler) = run.work else { preconditionFailure("a handler to run for a plugin route") }
+                do {
+                    next = run.handled(try await handler(request, keyName))
+                } catch let error as HTTPError {
+                    next = run.failed(error)
                 }
             }
-            passed += 1
         }
-        var head = request.head
-        head.headerFields = headers
-        let routed = Request(head: head, body: request.body)
-        var response: Response
-        if let stoppedWith {
-            response = stoppedWith
-        } else {
-            response = try await Self.answer(handler, routed, keyName)
-        }
-        for middleware in middlewares[..<passed].reversed() {
-            guard let hook = middleware.onResponse else { continue }
-            let owner = route.hookOwners[middleware.name]!.response
-            var fields = requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
-            fields.response = (Int(response.status.code), response.headers)
-            let view = RequestView.make(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
-            let answer = await answer(context, middleware.isNonBlocking
-                ? caller.callInline(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) }
-                : caller.callOnPool(owner, view: view) { handle in hook(handle, view.request, view.response, middleware.userData) })
-            switch answer {
-            case .proceed(let edits):
-                edits.apply(to: &response.headers, protected: responseProtected, owner: owner, logger: logger)
-            case .respond(let pluginAnswer):
-                // Only the host answers a response hook this way: its timeout (504) or a malformed answer.
-                response = pluginAnswer.response
-            }
-        }
-        return response
-    }
-
-    /// A plugin call's answer (``PluginCaller/answer(_:)``); one the host gave in the plugin's place
-    /// because `[server] shutdown_grace` ran out marks the request as aborted for the request log.
-    func answer(_ context: HostRequestContext, _ start: CallStart) async -> CallAnswer {
-        let answer = await caller.answer(start)
-        if case .respond(let pluginAnswer) = answer, pluginAnswer.endsAtShutdown { context.logFields.aborted = .shutdownGrace }
-        return answer
     }
 
     private static func owner(_ middleware: PluginMiddleware, _ kind: CallOwner.Kind, _ method: String, _ servedPath: String) -> CallOwner {

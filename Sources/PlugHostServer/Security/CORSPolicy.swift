@@ -19,7 +19,7 @@ struct CORSPolicy: Sendable {
 
     /// The answer to a CORS preflight (an OPTIONS request with `Access-Control-Request-Method`
     /// and an `Origin`, with CORS on); nil for every other request.
-    func preflight(_ request: Request) -> Response? {
+    func preflight(_ request: Request) -> RouteAnswer? {
         guard settings.enabled, let origin = request.headers[.origin],
               request.method == .options, request.headers[.accessControlRequestMethod] != nil else { return nil }
         var headers: HTTPFields = [.vary: "Origin"]
@@ -30,28 +30,28 @@ struct CORSPolicy: Sendable {
             headers[.accessControlMaxAge] = "\(settings.maxAge)"
             if settings.allowCredentials { headers[.accessControlAllowCredentials] = "true" }
         }
-        return Response(status: .noContent, headers: headers)
+        return RouteAnswer(status: .noContent, headers: headers, bytes: ByteBuffer())
     }
 
     /// The policy's headers on an answer, and no other `Access-Control-*` header.
-    func apply(to response: inout Response, for request: Request) {
-        Self.removeCORSHeaders(&response)
+    func apply(to headers: inout HTTPFields, for request: Request) {
+        Self.removeCORSHeaders(&headers)
         guard settings.enabled, let origin = request.headers[.origin] else { return }
         let allowed = allowedOriginValue(for: origin)
         // The answer depends on the Origin unless every origin gets the same literal `*`.
-        if allowed != "*" { response.headers.append(HTTPField(name: .vary, value: "Origin")) }
+        if allowed != "*" { headers.append(HTTPField(name: .vary, value: "Origin")) }
         if let allowed {
-            response.headers[.accessControlAllowOrigin] = allowed
-            if settings.allowCredentials { response.headers[.accessControlAllowCredentials] = "true" }
+            headers[.accessControlAllowOrigin] = allowed
+            if settings.allowCredentials { headers[.accessControlAllowCredentials] = "true" }
             if !settings.exposeHeaders.isEmpty {
-                response.headers[.accessControlExposeHeaders] = settings.exposeHeaders.joined(separator: ", ")
+                headers[.accessControlExposeHeaders] = settings.exposeHeaders.joined(separator: ", ")
             }
         }
     }
 
-    private static func removeCORSHeaders(_ response: inout Response) {
-        guard response.headers.contains(where: { $0.name.canonicalName.hasPrefix("access-control-") }) else { return }
-        response.headers.removeAll { $0.name.canonicalName.hasPrefix("access-control-") }
+    private static func removeCORSHeaders(_ headers: inout HTTPFields) {
+        guard headers.contains(where: { $0.name.canonicalName.hasPrefix("access-control-") }) else { return }
+        headers.removeAll { $0.name.canonicalName.hasPrefix("access-control-") }
     }
 
     /// The `Access-Control-Allow-Origin` value for `origin`, or nil when it is not allowed.

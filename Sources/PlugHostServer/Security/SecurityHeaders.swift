@@ -30,10 +30,10 @@ struct SecurityHeaders: Sendable {
     }
 
     /// The headers of the answer to `path` (a docs page has a policy of its own).
-    func apply(to response: inout Response, path: String) {
-        apply(to: &response.headers)
+    func apply(to headers: inout HTTPFields, path: String) {
+        apply(to: &headers)
         if !pagePolicies.isEmpty, let policy = pagePolicies[path] {
-            response.headers[.contentSecurityPolicy] = policy
+            headers[.contentSecurityPolicy] = policy
         }
     }
 

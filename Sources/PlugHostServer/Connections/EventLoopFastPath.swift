@@ -1,0 +1,234 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// Answers the common requests on the connection's event loop as they arrive, without a task:
+/// a task and Hummingbird's request loop around a request cost more than the host's own layers
+/// (docs/PERFORMANCE.md). Two kinds:
+///
+/// - a plain `GET` of a small static file that ``StaticFileCache`` holds, answered as its head
+///   arrives (``HostMiddleware/cachedStaticAnswer(_:context:)``);
+/// - a request without a body to a plugin route without parameters (``PluginRouteTable``),
+///   answered once its end shows it has no body. It runs through the same pipeline as every
+///   route (``RouteRun``: the gate, the hooks, the route, the response hooks) and the same layers
+///   (``HostMiddleware/begin(_:context:)``, ``HostMiddleware/finish(_:_:context:_:)``). While
+///   every plugin answers inline it never leaves the event loop; at the first step that has to
+///   wait (a plugin answering later, a blocking handler, a Redis rate-limit store) the rest runs
+///   in a task, and what the connection sends meanwhile waits here, unread, so that answers keep
+///   the order of the requests.
+///
+/// Answers get their `Date`, leave their response line for ``ResponseDelivery`` as
+/// ``ConnectionResponder`` does, and go out through the same handlers (``ResponseDelivery``,
+/// ``ConnectionGuard``). Everything else — a body, `HEAD`, `OPTIONS`, `Connection`, a path with
+/// parameters, a built-in route, a cache miss — is passed on to Hummingbird's request loop
+/// untouched; and only while no earlier request of the connection is still being answered there.
+/// On an HTTP/1.1 connection and on an HTTP/2 stream (which carries one request).
+final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let layers: HostMiddleware
+    private let routes: PluginRouteTable
+    private let grace: ShutdownGrace?
+    private let logger: Logger
+    /// Requests passed on to the request loop whose response has not ended yet.
+    private var passedOn = 0
+    /// The rest of a request answered at its head (its body, its end) is read and dropped.
+    private var skippingRequest = false
+    /// A plugin route's request head, held until its end shows that no body follows.
+    private var held: (head: HTTPRequest, responder: PluginRouteResponder)?
+    /// A request answered here waits for a step in a task: what arrives meanwhile waits in
+    /// `queued`, the connection is not read, and a request to quiesce waits too.
+    private var answering = false
+    private var queued = CircularBuffer<NIOAny>()
+    private var readWanted = false
+    private var quiesceWanted = false
+
+    init(layers: HostMiddleware, routes: PluginRouteTable, grace: ShutdownGrace?, logger: Logger) {
+        self.layers = layers
+        self.routes = routes
+        self.grace = grace
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if answering {
+            queued.append(data)
+            return
+        }
+        process(data, context: context)
+    }
+
+    private func process(_ data: NIOAny, context: ChannelHandlerContext) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if passedOn == 0 {
+                if answerStatic(head, context: context) {
+                    skippingRequest = true
+                    return
+                }
+                if let responder = pluginRoute(head) {
+                    held = (head, responder)
+                    return
+                }
+            }
+            passedOn += 1
+        case .body:
+            if skippingRequest { return }
+            if let request = held {
+                // It has a body after all: the request loop reads it, after the gate.
+                held = nil
+                passedOn += 1
+                context.fireChannelRead(wrapInboundOut(.head(request.head)))
+            }
+        case .end:
+            if skippingRequest {
+                skippingRequest = false
+                return
+            }
+            if let request = held {
+                held = nil
+                answerPlugin(request.head, request.responder, context: context)
+                return
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), passedOn > 0 { passedOn -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        guard answering else { return context.read() }
+        readWanted = true
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // An HTTP/2 stream told to quiesce closes once idle: not while its answer is being made here.
+        if answering, event is ChannelShouldQuiesceEvent {
+            quiesceWanted = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: Static files
+
+    /// Writes the cached answer to `head`; false when it is not one this path answers.
+    private func answerStatic(_ head: HTTPRequest, context: ChannelHandlerContext) -> Bool {
+        guard head.method == .get, head.headerFields[.connection] == nil, let path = head.path,
+              !path.hasPrefix("/api/"), path != "/api" else { return false }
+        let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+        let requestContext = HostRequestContext(source: .init(channel: context.channel, logger: logger))
+        guard let answer = layers.cachedStaticAnswer(request, context: requestContext) else { return false }
+        write(answer.head, answer.body, requestContext, context: context)
+        return true
+    }
+
+    // MARK: Plugin routes
+
+    /// The plugin route `head` asks for, when it is one this path may answer: a request that
+    /// declares no body (its end decides), not `HEAD` (the router derives it from `GET`) or
+    /// `OPTIONS` (CORS preflights), without `Connection` (the request loop's keep-alive rules).
+    private func pluginRoute(_ head: HTTPRequest) -> PluginRouteResponder? {
+        guard !routes.isEmpty, head.method != .head, head.method != .options, let target = head.path,
+              head.headerFields[.connection] == nil, head.headerFields[.transferEncoding] == nil else { return nil }
+        if let length = head.headerFields[.contentLength], length != "0" { return nil }
+        return routes.responder(method: head.method, target: target)
+    }
+
+    private func answerPlugin(_ head: HTTPRequest, _ responder: PluginRouteResponder, context: ChannelHandlerContext) {
+        let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+        let requestContext = HostRequestContext(source: .init(channel: context.channel, logger: logger))
+        let start = layers.begin(request, context: requestContext)
+        responder.note(requestContext)
+        let run = RouteRun(request, context: requestContext, route: responder.pipelineRoute, work: .plugin(responder), pipeline: responder.pipeline)
+        var next: RouteRun.Next
+        do {
+            next = try run.start()
+            steps: while true {
+                switch next {
+                case .call(.answered(let answer)): next = run.answered(answer)
+                // The request ended without a body.
+                case .readBody: next = run.bodyRead(ByteBuffer())
+                case .done(let answer):
+                    return write(layers.finish(.success(answer), request, context: requestContext, start), requestContext, context: context)
+                case .call(.waiting), .checkLimit, .handle:
+                    break steps
+                }
+            }
+        } catch {
+            return write(layers.finish(.failure(error), request, context: requestContext, start), requestContext, context: context)
+        }
+        // A step has to wait: the rest runs in a task on this event loop, and the connection waits for it.
+        answering = true
+        let (layers, pipeline, waiting) = (layers, responder.pipeline, next)
+        let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        Task(executorPreference: EventLoopTaskExecutor(context.eventLoop)) {
+            let outcome: Result<RouteAnswer, any Error>
+            do {
+                outcome = .success(try await pipeline.finish(run, from: waiting))
+            } catch {
+                outcome = .failure(error)
+            }
+            let answer = layers.finish(outcome, request, context: requestContext, start)
+            handler.eventLoop.execute {
+                let (fastPath, context) = handler.value
+                fastPath.write(answer, requestContext, context: context)
+                fastPath.resume(context: context)
+            }
+        }
+    }
+
+    /// The answer written: what waited meanwhile goes on.
+    private func resume(context: ChannelHandlerContext) {
+        answering = false
+        while !answering, let data = queued.popFirst() {
+            process(data, context: context)
+        }
+        guard !answering else { return }
+        if quiesceWanted {
+            quiesceWanted = false
+            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        if readWanted {
+            readWanted = false
+            context.read()
+        }
+    }
+
+    // MARK: Writing
+
+    private func write(_ answer: RouteAnswer, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
+        let head = HTTPResponse(status: answer.status, headerFields: answer.headers)
+        switch answer.body {
+        case .bytes(let body):
+            write(head, body, requestContext, context: context)
+        case .written:
+            // Every answer a plugin route's pipeline makes carries bytes (RouteAnswer); one that
+            // does not would be a mistake in the host, answered rather than left hanging.
+            logger.error("the fast path got an answer without its bytes for \(requestContext.logFields.route ?? "a plugin route"); sent 500")
+            var fields = answer.headers
+            fields[.contentLength] = "0"
+            write(HTTPResponse(status: .internalServerError, headerFields: fields), ByteBuffer(), requestContext, context: context)
+        }
+    }
+
+    private func write(_ head: HTTPResponse, _ body: ByteBuffer, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
+        var head = head
+        head.headerFields[.date] = httpDate.now
+        if let line = requestContext.logFields.responseLine {
+            ResponseDelivery.expect(line, on: context.channel, grace: grace)
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
