@@ -238,7 +238,7 @@ public struct HostServer: Sendable {
         let logger = logger
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger, events: events),
-                                        ResponseDelivery(grace: grace), EventLoopFastPath(layers: layers, routes: fastRoutes, grace: grace, logger: logger)],
+                                        ResponseDelivery(grace: grace), EventLoopFastPath(layers: layers, routes: fastRoutes, grace: grace, events: events, logger: logger)],
             // The guard closes idle connections itself (idle_timeout), after a response has ended.
             idleTimeout: nil,
             // The decoder's bound keeps memory in check (HeaderDecodingBounds); the guard applies

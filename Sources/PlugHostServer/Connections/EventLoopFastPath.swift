@@ -35,7 +35,10 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private let layers: HostMiddleware
     private let routes: PluginRouteTable
     private let grace: ShutdownGrace?
+    private let events: ConnectionEvents
     private let logger: Logger
+    /// An HTTP/2 stream rather than an HTTP/1.1 connection.
+    private var isStream = false
     /// Requests passed on to the request loop whose response has not ended yet.
     private var passedOn = 0
     /// The rest of a request answered at its head (its body, its end) is read and dropped.
@@ -49,11 +52,17 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var readWanted = false
     private var quiesceWanted = false
 
-    init(layers: HostMiddleware, routes: PluginRouteTable, grace: ShutdownGrace?, logger: Logger) {
+    init(layers: HostMiddleware, routes: PluginRouteTable, grace: ShutdownGrace?, events: ConnectionEvents, logger: Logger) {
         self.layers = layers
         self.routes = routes
         self.grace = grace
+        self.events = events
         self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // An HTTP/2 stream's parent is its connection, whose parent is the server.
+        isStream = context.channel.parent?.parent != nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -93,7 +102,11 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if let request = held {
                 held = nil
-                answerPlugin(request.head, request.responder, context: context)
+                if isStream {
+                    answerAfterThisRead(request.head, request.responder, context: context)
+                } else {
+                    answerPlugin(request.head, request.responder, context: context)
+                }
                 return
             }
         }
@@ -144,6 +157,25 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return routes.responder(method: head.method, target: target)
     }
 
+    /// On an HTTP/2 stream the frames read with the request's HEADERS may carry its RST_STREAM
+    /// (rapid reset sends thousands): the request is answered once the event loop has finished
+    /// that read, and only if the client still wants it, so that nothing it cancelled reaches a
+    /// plugin or the request log (as ``HTTP2Connection`` does for the request loop).
+    private func answerAfterThisRead(_ head: HTTPRequest, _ responder: PluginRouteResponder, context: ChannelHandlerContext) {
+        answering = true
+        let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (fastPath, context) = handler.value
+            guard context.channel.isActive else {
+                fastPath.events.cancelledBeforeHandler()
+                return fastPath.resume(context: context)
+            }
+            fastPath.answering = false
+            fastPath.answerPlugin(head, responder, context: context)
+            if !fastPath.answering { fastPath.resume(context: context) }
+        }
+    }
+
     private func answerPlugin(_ head: HTTPRequest, _ responder: PluginRouteResponder, context: ChannelHandlerContext) {
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         let requestContext = HostRequestContext(source: .init(channel: context.channel, logger: logger))
@@ -190,9 +222,15 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// The answer written: what waited meanwhile goes on.
     private func resume(context: ChannelHandlerContext) {
         answering = false
+        // The connection went away meanwhile: nobody reads an answer to what it sent behind.
+        if !context.channel.isActive { queued.removeAll() }
+        let replaying = !queued.isEmpty
         while !answering, let data = queued.popFirst() {
             process(data, context: context)
         }
+        // What was passed on is delivered at the end of a read (Hummingbird's request loop takes
+        // its input in batches then): these parts came outside one.
+        if replaying { context.fireChannelReadComplete() }
         guard !answering else { return }
         if quiesceWanted {
             quiesceWanted = false
