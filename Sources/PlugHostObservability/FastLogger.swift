@@ -4,8 +4,9 @@ public import Logging
 /// response) rendered straight into the queue, without swift-log's handler, metadata
 /// dictionaries and merges, which cost more than the rest of the request log. Same lines, same
 /// level, same format, same sinks as the process's `Logger`s. Before logging is set up (a unit
-/// test's middleware), the lines go to the `Logger` it was made from.
-public struct FastLogger: Sendable {
+/// test's middleware), the lines go to the `Logger` it was made from. A class: every response
+/// line keeps it, and a reference is one retain where the logger inside would be several.
+public final class FastLogger: Sendable {
     /// The queue's side, once ``LoggingSetup/bootstrap(_:baseDirectory:toSupervisor:)`` has run.
     struct Queued: Sendable {
         let minimumLevel: Logger.Level

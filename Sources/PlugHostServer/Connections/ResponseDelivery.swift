@@ -78,7 +78,7 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
             status = head.status.code
             context.write(data, promise: promise)
         case .end:
-            guard var held = mailbox.take() else {
+            guard let held = mailbox.take() else {
                 context.write(data, promise: promise)
                 return
             }

@@ -25,7 +25,12 @@ enum ResponseOutcome: Sendable {
 /// and written by ``ResponseDelivery`` once it is known what the client got: the line says the
 /// status the client received, or `status=aborted` when the response did not reach it, with
 /// `aborted=REASON` whenever the request was cut short (docs/OBSERVABILITY.md).
-struct ResponseLogLine: Sendable {
+///
+/// A class: the line passes from the request to the channel's mailbox to its handler, and a
+/// reference is one retain where a value would copy its logger, message and fields each time.
+/// One owner at a time (the request's step that made it, then the mailbox under its lock, then
+/// the handler on the event loop), so its two changing fields need no lock of their own.
+final class ResponseLogLine: @unchecked Sendable {
     let logger: FastLogger
     /// `response METHOD TARGET`
     let message: LogMessage
@@ -35,6 +40,7 @@ struct ResponseLogLine: Sendable {
     let aborted: AbortReason?
     /// ``hold()`` was called: the line is pushed as the log queue's held line.
     private var held = false
+    private var written = false
 
     init(logger: FastLogger, message: LogMessage, fields: [(String, String)], aborted: AbortReason?) {
         self.logger = logger
@@ -45,12 +51,14 @@ struct ResponseLogLine: Sendable {
 
     /// Called just before the response's last part goes to the socket: a worker that crashes
     /// after the client got the response still writes this line (``FastLogger/hold(_:)``).
-    mutating func hold() {
+    func hold() {
         held = logger.hold(.info)
     }
 
-    /// Consuming: the line is written once, and its fields become the written line's without a copy.
-    consuming func write(_ outcome: ResponseOutcome) {
+    /// Writes the line, once; its fields become the written line's without a copy.
+    func write(_ outcome: ResponseOutcome) {
+        guard !written else { return }
+        written = true
         let status: String
         var reason = aborted
         switch outcome {
