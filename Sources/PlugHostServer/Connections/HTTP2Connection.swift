@@ -24,13 +24,16 @@ import PlugHostConfig
 /// - A stream the client cancelled before its handler ran is not handed to the router (no plugin
 ///   call, no log line; counted in `plughost_http2_streams_reset_total`).
 ///
+/// - A stream gets Hummingbird's request loop (an async channel and a task) only when
+///   ``EventLoopFastPath`` passes its request on (``RequestLoopOnDemand``): the streams it answers
+///   itself cost neither. The connection's task runs the loops of the streams passed on.
+///
 /// Streams are otherwise served exactly as Hummingbird serves them: its HTTP/2 ↔ HTTP types codec,
 /// the same handlers as an HTTP/1.1 connection's (`streamConfiguration`), and its request loop.
 struct HTTP2Connection: ServerChildChannel {
-    typealias Streams = NIOHTTP2Handler.AsyncStreamMultiplexer<HTTP2Stream.Value>
-
     struct Value: ServerChildChannelValue {
-        let streams: Streams
+        /// The streams passed on to the request loop; it ends when the connection closes.
+        let streams: AsyncStream<HTTP2Stream.Value>
         let channel: any Channel
     }
 
@@ -72,18 +75,19 @@ struct HTTP2Connection: ServerChildChannel {
         return channel.eventLoop.makeCompletedFuture {
             let manager = HTTP2ConnectionManager(idleSeconds: limits.idleTimeout, pingAckSeconds: limits.requestHeadTimeout, events: events)
             let boundManager = NIOLoopBound(manager, eventLoop: channel.eventLoop)
-            let streams = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
+            let (streams, passedOn) = AsyncStream.makeStream(of: HTTP2Stream.Value.self)
+            channel.closeFuture.whenComplete { _ in passedOn.finish() }
+            _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                 mode: .server,
-                streamDelegate: HTTP2ConnectionManager.StreamDelegate(manager: boundManager),
-                configuration: Self.configuration
-            ) { streamChannel -> EventLoopFuture<HTTP2Stream.Value> in
-                do {
+                connectionConfiguration: Self.configuration.connection,
+                streamConfiguration: Self.configuration.stream,
+                streamDelegate: HTTP2ConnectionManager.StreamDelegate(manager: boundManager)
+            ) { streamChannel -> EventLoopFuture<Void> in
+                streamChannel.eventLoop.makeCompletedFuture {
                     try streamChannel.pipeline.syncOperations.addHandler(
                         HTTP2StreamWatch(connection: boundManager.value, sendTimeout: limits.sendTimeout, events: events))
-                } catch {
-                    return streamChannel.eventLoop.makeFailedFuture(error)
+                    try stream.setup(channel: streamChannel, logger: logger) { loop in passedOn.yield(loop) }
                 }
-                return stream.setup(channel: streamChannel, logger: logger)
             }
             try channel.pipeline.syncOperations.addHandler(manager)
             let settings = HTTP2Settings([HTTP2Setting(parameter: .maxHeaderListSize, value: limits.http2HeaderListBytes)])
@@ -95,7 +99,7 @@ struct HTTP2Connection: ServerChildChannel {
     func handle(value: Value, logger: Logger) async {
         do {
             try await withThrowingDiscardingTaskGroup { group in
-                for try await streamChannel in value.streams.inbound {
+                for await streamChannel in value.streams {
                     group.addTask { await stream.handle(value: streamChannel, logger: logger) }
                 }
             }
@@ -106,20 +110,34 @@ struct HTTP2Connection: ServerChildChannel {
 }
 
 /// One HTTP/2 stream, as Hummingbird serves it: its codec, the connection handlers of
-/// `configuration` (``ConnectionGuard``, ``ResponseDelivery``), and Hummingbird's request loop.
+/// `configuration` (``ConnectionGuard``, ``ResponseDelivery``, ``EventLoopFastPath``), and
+/// Hummingbird's request loop, started only for a request the fast path passes on.
 struct HTTP2Stream: HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
     let configuration: HTTP1Channel.Configuration
     let responder: HTTPChannelHandler.Responder
 
+    /// `startLoop`: called on the event loop with the stream's async channel once a request part
+    /// reaches the request loop.
+    func setup(channel: any Channel, logger: Logger, startLoop: @escaping (Value) -> Void) throws {
+        try addHandlers(to: channel, logger: logger)
+        try channel.pipeline.syncOperations.addHandler(RequestLoopOnDemand(start: startLoop))
+    }
+
+    /// The stream with its request loop from the start, as the protocol sets a channel up
+    /// (``HTTP2Connection`` uses the on-demand setup above).
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPServerCodec())
-            try channel.pipeline.syncOperations.addHandlers(configuration.additionalChannelHandlers())
-            try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            try addHandlers(to: channel, logger: logger)
             return try Value(wrappingChannelSynchronously: channel)
         }
+    }
+
+    private func addHandlers(to channel: any Channel, logger: Logger) throws {
+        try channel.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPServerCodec())
+        try channel.pipeline.syncOperations.addHandlers(configuration.additionalChannelHandlers())
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
     }
 
     func handle(value: Value, logger: Logger) async {
