@@ -8,9 +8,16 @@ import PlugHostRateLimit
 /// The limit comes first so that failed authentication spends budget too: guessing keys is
 /// slowed like any other flood. A valid key is identified first (one hash, no log) so that
 /// per-key limits can apply.
-struct RouteGate: Sendable {
+/// A class, made once: every request asks it, and a reference is one retain where its parts
+/// would be one each.
+final class RouteGate: Sendable {
     let authenticator: Authenticator
     let limiter: RateLimiter
+
+    init(authenticator: Authenticator, limiter: RateLimiter) {
+        self.authenticator = authenticator
+        self.limiter = limiter
+    }
 
     /// How one route is guarded, worked out once when the router is built.
     struct Rules: Sendable {

@@ -6,8 +6,8 @@ import PlugHostKeys
 import PlugHostObservability
 
 /// Decides whether the API key a request carries opens a route, and logs each attempt by key
-/// name or prefix — never the key.
-struct Authenticator: Sendable {
+/// name or prefix — never the key. A class, made once, for the same reason as ``RouteGate``.
+final class Authenticator: Sendable {
     let keys: KeyStore
     let headerName: HTTPField.Name
     let logger: Logger
