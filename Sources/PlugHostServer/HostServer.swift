@@ -237,8 +237,11 @@ public struct HostServer: Sendable {
         }()
         let logger = logger
         return HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger, events: events),
-                                        ResponseDelivery(grace: grace), EventLoopFastPath(layers: layers, routes: fastRoutes, grace: grace, events: events, logger: logger)],
+            // ResponseDelivery below the guard: it sees the guard's own writes (the promise of
+            // the end the guard closes after), so no close overtakes a line it settles at a flush.
+            additionalChannelHandlers: [ResponseDelivery(grace: grace),
+                                        ConnectionGuard(limits: limits, securityHeaders: securityHeaders, logger: logger, events: events),
+                                        EventLoopFastPath(layers: layers, routes: fastRoutes, grace: grace, events: events, logger: logger)],
             // The guard closes idle connections itself (idle_timeout), after a response has ended.
             idleTimeout: nil,
             // The decoder's bound keeps memory in check (HeaderDecodingBounds); the guard applies

@@ -60,6 +60,12 @@ struct ListenerService<Child: ServerChildChannel>: Service {
             .serverChannelOption(ChannelOptions.maxMessagesPerRead, value: 64)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
         let server = try await bootstrap.bind(socket.descriptor) { channel -> EventLoopFuture<Child.Value> in
+            do {
+                // First of all, next to the socket: below TLS and every HTTP handler.
+                try channel.pipeline.syncOperations.addHandler(SocketDrainProbe())
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
             if let admission {
                 do {
                     // Before the child's handlers, so that its clock starts at the accept.

@@ -11,9 +11,12 @@ import NIOHTTPTypes
 /// handed over after the write, it could find an HTTP/2 stream already closed by its own
 /// END_STREAM, since the event loop runs the write while the request's task goes on. The handler
 /// takes the line when the response's end is written, notes the status of the response head,
-/// and writes the line once the write of the end has completed: that write succeeds once the
-/// last byte was handed to the socket (through TLS). A channel that closes first, or a write that
-/// fails, makes the line say `status=aborted`. The line is held in the log queue before the end
+/// and writes the line once the response's last byte was handed to the socket (through TLS): on
+/// an HTTP/2 stream, or for an end written with a promise, when that write completes; on an
+/// HTTP/1.1 connection, at the flush that follows the end, which hands every byte to the socket
+/// in the usual case, else when ``SocketDrainProbe`` says the bytes left waiting have gone (a
+/// promise on the end would cost every response an empty write through the HTTP encoder and
+/// TLS). A channel that closes first, or a write that fails, makes the line say `status=aborted`. The line is held in the log queue before the end
 /// is written (``ResponseLogLine/hold()``), so a crash after the client got its answer does not
 /// lose it.
 ///
@@ -35,6 +38,10 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
     /// The client closed its side of the connection (HTTP/1.1 only: on a stream that is a request's end).
     private var clientLeft = false
     private var isStream = false
+    /// The connection's ``SocketDrainProbe`` (none on an HTTP/2 stream, whose writes have promises).
+    private var probe: SocketDrainProbe?
+    /// Ends written since the last flush, in order, whose lines wait for it.
+    private var unflushed: [Ended] = []
 
     init(grace: ShutdownGrace?) {
         self.grace = grace
@@ -54,6 +61,7 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         // An HTTP/2 stream's parent is its connection, whose parent is the server.
         isStream = context.channel.parent?.parent != nil
+        if !isStream { probe = try? context.pipeline.syncOperations.handler(type: SocketDrainProbe.self) }
         ResponseLineMailboxes.register(mailbox, for: context.channel)
     }
 
@@ -78,34 +86,80 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
             status = head.status.code
             context.write(data, promise: promise)
         case .end:
-            guard let held = mailbox.take() else {
+            guard let line = mailbox.take() else {
                 context.write(data, promise: promise)
                 return
             }
             // Held before the end can reach the client: a worker that crashes once the client
             // has its answer still writes the line (the log queue's crash handler waits for it).
-            held.hold()
-            let line = held
-            let written = promise ?? context.eventLoop.makePromise()
-            let (status, clientLeft, grace) = (self.status, self.clientLeft, self.grace)
-            self.status = nil
-            written.futureResult.whenComplete { result in
-                if case .success = result, let status, !clientLeft {
-                    line.write(.delivered(status: status))
-                } else {
-                    line.write(.notDelivered(.lostResponse(grace: grace)))
-                }
+            line.hold()
+            let ended = Ended(line: line, status: status, clientLeft: clientLeft)
+            status = nil
+            // An HTTP/1.1 end written without a promise is settled at its flush (``flush``):
+            // a promise here would make the HTTP encoder write an empty buffer for it, through
+            // TLS, on every response.
+            if promise == nil, !isStream, probe != nil {
+                unflushed.append(ended)
+                return context.write(data, promise: nil)
             }
+            let written = promise ?? context.eventLoop.makePromise()
+            let grace = self.grace
+            written.futureResult.whenComplete { result in ended.settle(result, grace: grace) }
             context.write(data, promise: written)
         default:
             context.write(data, promise: promise)
         }
     }
 
-    /// The channel is going away: the line waiting for its response's end, if any, says the
-    /// response was not delivered, and a line left later is written so at once (``expect``).
+    /// The ends written since the last flush are out once the flush has handed every byte to the
+    /// socket, as their write promises would say, which is the usual case. A flush that leaves
+    /// bytes waiting (a client that reads slowly) asks the ``SocketDrainProbe`` to say when they
+    /// have gone; a connection that closes first did not get them.
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        guard !unflushed.isEmpty else { return }
+        let ended = unflushed
+        unflushed.removeAll(keepingCapacity: true)
+        let grace = self.grace
+        guard context.channel.isActive else {
+            for response in ended { response.settle(.failure(ChannelError.ioOnClosedChannel), grace: grace) }
+            return
+        }
+        let waiting = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 1
+        if waiting == 0 {
+            for response in ended { response.settle(.success(()), grace: grace) }
+            return
+        }
+        let drained = context.eventLoop.makePromise(of: Void.self)
+        drained.futureResult.whenComplete { result in
+            for response in ended { response.settle(result, grace: grace) }
+        }
+        probe?.whenDrained(drained)
+    }
+
+    /// A response's end written, and what its line needs once it is known whether it went out.
+    private struct Ended {
+        let line: ResponseLogLine
+        /// The status of the response head, if one was written.
+        let status: Int?
+        let clientLeft: Bool
+
+        func settle(_ result: Result<Void, any Error>, grace: ShutdownGrace?) {
+            if case .success = result, let status, !clientLeft {
+                line.write(.delivered(status: status))
+            } else {
+                line.write(.notDelivered(.lostResponse(grace: grace)))
+            }
+        }
+    }
+
+    /// The channel is going away: the line waiting for its response's end, if any, and those of
+    /// ends written but never flushed say the response was not delivered, and a line left later
+    /// is written so at once (``expect``).
     private func writeUndelivered() {
         status = nil
+        for response in unflushed { response.settle(.failure(ChannelError.ioOnClosedChannel), grace: grace) }
+        unflushed.removeAll()
         mailbox.close()?.write(.notDelivered(.lostResponse(grace: grace)))
     }
 }
