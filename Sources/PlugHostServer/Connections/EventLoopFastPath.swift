@@ -204,7 +204,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let (layers, pipeline, waiting) = (layers, responder.pipeline, next)
         let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         Task(executorPreference: EventLoopTaskExecutor(context.eventLoop)) {
-            let outcome: Result<RouteAnswer, any Error>
+            let outcome: Result<RouteResponse, any Error>
             do {
                 outcome = .success(try await pipeline.finish(run, from: waiting))
             } catch {
@@ -244,13 +244,13 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Writing
 
-    private func write(_ answer: RouteAnswer, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
+    private func write(_ answer: RouteResponse, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
         let head = HTTPResponse(status: answer.status, headerFields: answer.headers)
         switch answer.body {
         case .bytes(let body):
             write(head, body, requestContext, context: context)
         case .written:
-            // Every answer a plugin route's pipeline makes carries bytes (RouteAnswer); one that
+            // Every answer a plugin route's pipeline makes carries bytes (RouteResponse); one that
             // does not would be a mistake in the host, answered rather than left hanging.
             logger.error("the fast path got an answer without its bytes for \(requestContext.logFields.route ?? "a plugin route"); sent 500")
             var fields = answer.headers

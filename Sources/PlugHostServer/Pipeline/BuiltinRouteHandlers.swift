@@ -45,7 +45,7 @@ enum BuiltinRouteHandlers {
         let served = pipeline.route(rules: rules, plugin: nil, method: route.method, servedPath: route.path, template: try! PathTemplate(route.path))
         router.get(RouterPath(route.path)) { request, context -> Response in
             context.logFields.route = route.path
-            return try await pipeline.serve(request, context: context, route: served, work: .builtin { request, _ in RouteAnswer(try handler(request, context)) }).response
+            return try await pipeline.serve(request, context: context, route: served, work: .builtin { request, _ in RouteResponse(try handler(request, context)) }).response
         }
     }
 

@@ -11,7 +11,7 @@ struct ErrorAnswers: Sendable {
     let notFoundPage: NotFoundPage?
     let allowedMethods: AllowedMethods
 
-    func answer(for error: any Error, to request: Request, logger: Logger) -> RouteAnswer {
+    func answer(for error: any Error, to request: Request, logger: Logger) -> RouteResponse {
         if let error = error as? any HTTPResponseError, error.status == .notFound {
             guard Self.isAPI(request.uri.path) else {
                 return Self.page(notFoundPage, request) ?? Self.response(.notFound, Self.defaultDetail(.notFound, request))
@@ -36,10 +36,10 @@ struct ErrorAnswers: Sendable {
     static func isAPI(_ path: String) -> Bool { path == "/api" || path.hasPrefix("/api/") }
 
     /// The HTML page for a missing non-API path, if the site has one.
-    static func page(_ page: NotFoundPage?, _ request: Request) -> RouteAnswer? {
+    static func page(_ page: NotFoundPage?, _ request: Request) -> RouteResponse? {
         guard let page, let body = page.body() else { return nil }
         let isHead = request.method == .head
-        return RouteAnswer(
+        return RouteResponse(
             status: page.isSPAFallback ? .ok : .notFound,
             headers: [.contentType: "text/html; charset=utf-8", .contentLength: "\(body.count)"],
             bytes: isHead ? ByteBuffer() : ByteBuffer(bytes: body)
@@ -54,14 +54,14 @@ struct ErrorAnswers: Sendable {
         }
     }
 
-    static func response(_ status: HTTPResponse.Status, _ detail: String, extraHeaders: HTTPFields = [:]) -> RouteAnswer {
+    static func response(_ status: HTTPResponse.Status, _ detail: String, extraHeaders: HTTPFields = [:]) -> RouteResponse {
         var headers = extraHeaders
         headers[.contentType] = "application/json"
-        return RouteAnswer(status: status, headers: headers, bytes: ByteBuffer(string: ErrorBody.json(detail)))
+        return RouteResponse(status: status, headers: headers, bytes: ByteBuffer(string: ErrorBody.json(detail)))
     }
 
     /// What a route's handler throws (413, 400, ...) as the answer the response hooks see.
-    static func response(_ error: HTTPError) -> RouteAnswer {
+    static func response(_ error: HTTPError) -> RouteResponse {
         response(error.status, error.body ?? error.status.reasonPhrase, extraHeaders: error.headers)
     }
 }

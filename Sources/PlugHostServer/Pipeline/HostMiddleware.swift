@@ -28,12 +28,12 @@ struct HostMiddleware: RouterMiddleware {
             close(&preflight, request, context: context, start)
             return preflight.response
         }
-        let outcome: Result<RouteAnswer, any Error>
+        let outcome: Result<RouteResponse, any Error>
         do {
             if let staticFiles, !ErrorAnswers.isAPI(request.uri.path) {
-                outcome = .success(RouteAnswer(try await staticFiles.serve(request, context: context, next: next)))
+                outcome = .success(RouteResponse(try await staticFiles.serve(request, context: context, next: next)))
             } else {
-                outcome = .success(RouteAnswer(try await next(request, context)))
+                outcome = .success(RouteResponse(try await next(request, context)))
             }
         } catch {
             outcome = .failure(error)
@@ -48,8 +48,8 @@ struct HostMiddleware: RouterMiddleware {
 
     /// The last steps of an answer from the routes: an error becomes its answer, then the CORS
     /// policy, the security headers and the request log's response line.
-    func finish(_ outcome: Result<RouteAnswer, any Error>, _ request: Request, context: Context, _ start: RequestLog.Start) -> RouteAnswer {
-        var answer: RouteAnswer
+    func finish(_ outcome: Result<RouteResponse, any Error>, _ request: Request, context: Context, _ start: RequestLog.Start) -> RouteResponse {
+        var answer: RouteResponse
         switch outcome {
         case .success(let routed): answer = routed
         case .failure(let error): answer = errors.answer(for: error, to: request, logger: logger)
@@ -65,7 +65,7 @@ struct HostMiddleware: RouterMiddleware {
     func cachedStaticAnswer(_ request: Request, context: Context) -> (head: HTTPResponse, body: ByteBuffer)? {
         guard let staticFiles, !ErrorAnswers.isAPI(request.uri.path), cors.preflight(request) == nil,
               let cached = staticFiles.cachedAnswer(request, context: context) else { return nil }
-        var answer = RouteAnswer(status: cached.response.status, headers: cached.response.headers, bytes: cached.body)
+        var answer = RouteResponse(status: cached.response.status, headers: cached.response.headers, bytes: cached.body)
         let start = log.begin(request, context: context)
         cors.apply(to: &answer.headers, for: request)
         close(&answer, request, context: context, start)
@@ -73,7 +73,7 @@ struct HostMiddleware: RouterMiddleware {
     }
 
     /// The last steps of every answer: the security headers, then the request log's response line.
-    private func close(_ answer: inout RouteAnswer, _ request: Request, context: Context, _ start: RequestLog.Start) {
+    private func close(_ answer: inout RouteResponse, _ request: Request, context: Context, _ start: RequestLog.Start) {
         securityHeaders.apply(to: &answer.headers, path: request.uri.path)
         log.end(request, context: context, start, status: answer.status)
     }

@@ -52,7 +52,7 @@ final class RouteGate: Sendable {
         var headers = HTTPFields()
         switch verdict {
         case .allowed(let fields): headers = fields
-        case .rejected(let refusal): return .refused(RouteAnswer(refusal))
+        case .rejected(let refusal): return .refused(RouteResponse(refusal))
         case nil: break
         }
         do {
@@ -68,6 +68,6 @@ final class RouteGate: Sendable {
 
     enum Admission: Sendable {
         case admitted(keyName: String?, headers: HTTPFields)
-        case refused(RouteAnswer)
+        case refused(RouteResponse)
     }
 }

@@ -76,16 +76,16 @@ final class RoutePipeline: Sendable {
     }
 
     /// A built-in route's work: gets the request as the middlewares left it and the caller's key name.
-    typealias Handler = @Sendable (Request, String?) async throws -> RouteAnswer
+    typealias Handler = @Sendable (Request, String?) async throws -> RouteResponse
 
     /// Serves a request in its task, waiting wherever a step has to.
-    func serve(_ request: Request, context: HostRequestContext, route: Route, work: RouteRun.Work) async throws -> RouteAnswer {
+    func serve(_ request: Request, context: HostRequestContext, route: Route, work: RouteRun.Work) async throws -> RouteResponse {
         let run = RouteRun(request, context: context, route: route, work: work, pipeline: self)
         return try await finish(run, from: try run.start())
     }
 
     /// Runs `run` to its answer from the step `next`, awaiting each step that has to wait.
-    func finish(_ run: RouteRun, from next: RouteRun.Next) async throws -> RouteAnswer {
+    func finish(_ run: RouteRun, from next: RouteRun.Next) async throws -> RouteResponse {
         var next = next
         while true {
             switch next {

@@ -29,7 +29,7 @@ final class RouteRun: @unchecked Sendable {
         case readBody(Request)
         /// A built-in's handler must run: ``handled(_:)`` with its answer, or ``failed(_:)``.
         case handle(Request, keyName: String?)
-        case done(RouteAnswer)
+        case done(RouteResponse)
     }
 
     /// What answers the request once the gate and the request hooks let it through.
@@ -62,7 +62,7 @@ final class RouteRun: @unchecked Sendable {
     private var headers = HTTPFields()
     /// The request as the route gets it.
     private var routed: Request
-    private var answer = RouteAnswer(status: .internalServerError, headers: [:], bytes: ByteBuffer())
+    private var answer = RouteResponse(status: .internalServerError, headers: [:], bytes: ByteBuffer())
 
     init(_ request: Request, context: HostRequestContext, route: RoutePipeline.Route, work: Work, pipeline: RoutePipeline) {
         self.request = request
@@ -150,7 +150,7 @@ final class RouteRun: @unchecked Sendable {
         handled(ErrorAnswers.response(error))
     }
 
-    func handled(_ answer: RouteAnswer) -> Next {
+    func handled(_ answer: RouteResponse) -> Next {
         self.answer = answer
         return responseHook(from: passed - 1)
     }
@@ -163,13 +163,13 @@ final class RouteRun: @unchecked Sendable {
         case (.requestHook, .respond(let pluginAnswer)):
             // The middleware answered in the route's place: the hooks before it see its answer.
             makeRouted()
-            return handled(RouteAnswer(pluginAnswer))
+            return handled(RouteResponse(pluginAnswer))
         case (.requestHook(let index), .proceed(let edits)):
             edits.apply(to: &headers, protected: pipeline.requestProtected, owner: route.hookOwners[middlewares[index].name]!.request, logger: pipeline.logger)
             passed += 1
             return requestHook(from: index + 1)
         case (.route, .respond(let pluginAnswer)):
-            return handled(RouteAnswer(pluginAnswer))
+            return handled(RouteResponse(pluginAnswer))
         case (.route, .proceed):
             // proceed() on a route's call is refused in the call table and never delivered.
             preconditionFailure("a route call finished with proceed()")
@@ -178,7 +178,7 @@ final class RouteRun: @unchecked Sendable {
             return responseHook(from: index - 1)
         case (.responseHook(let index), .respond(let pluginAnswer)):
             // Only the host answers a response hook this way: its timeout (504) or a malformed answer.
-            answer = RouteAnswer(pluginAnswer)
+            answer = RouteResponse(pluginAnswer)
             return responseHook(from: index - 1)
         case (.gate, _):
             preconditionFailure("a plugin answer during the gate")

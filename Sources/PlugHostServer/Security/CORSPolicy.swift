@@ -19,7 +19,7 @@ struct CORSPolicy: Sendable {
 
     /// The answer to a CORS preflight (an OPTIONS request with `Access-Control-Request-Method`
     /// and an `Origin`, with CORS on); nil for every other request.
-    func preflight(_ request: Request) -> RouteAnswer? {
+    func preflight(_ request: Request) -> RouteResponse? {
         guard settings.enabled, let origin = request.headers[.origin],
               request.method == .options, request.headers[.accessControlRequestMethod] != nil else { return nil }
         var headers: HTTPFields = [.vary: "Origin"]
@@ -30,7 +30,7 @@ struct CORSPolicy: Sendable {
             headers[.accessControlMaxAge] = "\(settings.maxAge)"
             if settings.allowCredentials { headers[.accessControlAllowCredentials] = "true" }
         }
-        return RouteAnswer(status: .noContent, headers: headers, bytes: ByteBuffer())
+        return RouteResponse(status: .noContent, headers: headers, bytes: ByteBuffer())
     }
 
     /// The policy's headers on an answer, and no other `Access-Control-*` header.

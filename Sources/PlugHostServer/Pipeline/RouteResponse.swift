@@ -4,12 +4,12 @@ import NIOCore
 import PlugHostPlugins
 import PlugHostRateLimit
 
-/// An answer as the host's layers pass it outwards: the status and headers they change, and the
-/// body. Every answer the host or a plugin makes carries its body as bytes, which the event-loop
-/// fast path (``EventLoopFastPath``) writes without a task; Hummingbird's `ResponseBody` gives
-/// its bytes only through an `async` write, so an answer from Hummingbird's side (a built-in
-/// route, a static file) keeps that body as it is.
-struct RouteAnswer: Sendable {
+/// A response as the host's layers pass it outwards: the status and headers they change, and the
+/// body. Every response the host or a plugin makes carries its body as bytes, which the
+/// event-loop fast path (``EventLoopFastPath``) writes without a task; Hummingbird's
+/// `ResponseBody` gives its bytes only through an `async` write, so a response from
+/// Hummingbird's side (a built-in route, a static file) keeps that body as it is.
+struct RouteResponse: Sendable {
     var status: HTTPResponse.Status
     var headers: HTTPFields
     var body: Body
