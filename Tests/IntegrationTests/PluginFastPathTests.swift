@@ -21,13 +21,9 @@ import Testing
     private func exchange(_ requests: String) throws -> String { try RawHTTP.exchange(port: host.port, requests) }
 
     /// The responses on the wire, in order; every byte must belong to one.
-    private func responses(_ wire: String) -> [(status: String, head: String, body: String)] {
-        let found = RawHTTP.responses(wire)
-        #expect(found.allSatisfy { $0.status.hasPrefix("HTTP/1.1 ") }, "bytes no response accounts for: \(wire)")
-        return found
-    }
+    private func responses(_ wire: String) -> [(status: String, head: String, body: String)] { RawHTTP.expectedResponses(wire) }
 
-    private func get(_ path: String, _ extra: String = "") -> String { "GET \(path) HTTP/1.1\r\nHost: x\r\n\(extra)\r\n" }
+    private func get(_ path: String, _ extra: String = "") -> String { RawHTTP.get(path, extra) }
 
     /// Answered inline (`/config`), later from another thread (`/async`), on the blocking pool
     /// (`/sleep`), by the request loop (`/items/{id}`, a parameter; a body), and a 404: each

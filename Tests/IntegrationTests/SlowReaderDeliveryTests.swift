@@ -11,14 +11,8 @@ import Testing
     let path = "/slow.bin"
 
     init() throws {
-        let site = try HostProcess.makeSite(config: """
-            [logging]
-            file = "logs/server.log"
-            """) { _ in }
-        let directory = site.appending(path: "static")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Small enough for the static cache: written at once, head, body and end, then flushed.
-        try Data(repeating: 0x61, count: 60_000).write(to: directory.appending(path: "slow.bin"))
+        let site = try HostProcess.makeStaticSite(["slow.bin": Data(repeating: 0x61, count: 60_000)])
         host = try HostProcess(site: site)
         #expect(try HTTP.get("\(host.baseURL)\(path)").body.count == 60_000)
     }

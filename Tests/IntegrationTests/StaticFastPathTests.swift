@@ -8,13 +8,7 @@ import Testing
     let host: HostProcess
 
     init() throws {
-        let site = try HostProcess.makeSite(config: """
-            [logging]
-            file = "logs/server.log"
-            """) { _ in }
-        let directory = site.appending(path: "static")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try "cached page\n".write(to: directory.appending(path: "page.txt"), atomically: true, encoding: .utf8)
+        let site = try HostProcess.makeStaticSite(["page.txt": Data("cached page\n".utf8)])
         host = try HostProcess(site: site)
         // The first GET goes the full way and fills the cache; the next ones can take the fast path.
         for _ in 0..<2 { #expect(try HTTP.get("\(host.baseURL)/page.txt").text == "cached page\n") }
@@ -23,13 +17,9 @@ import Testing
     private func exchange(_ requests: String) throws -> String { try RawHTTP.exchange(port: host.port, requests) }
 
     /// The responses on the wire, in order; every byte must belong to one.
-    private func responses(_ wire: String) -> [(status: String, head: String, body: String)] {
-        let found = RawHTTP.responses(wire)
-        #expect(found.allSatisfy { $0.status.hasPrefix("HTTP/1.1 ") }, "bytes no response accounts for: \(wire)")
-        return found
-    }
+    private func responses(_ wire: String) -> [(status: String, head: String, body: String)] { RawHTTP.expectedResponses(wire) }
 
-    private func get(_ path: String, _ extra: String = "") -> String { "GET \(path) HTTP/1.1\r\nHost: x\r\n\(extra)\r\n" }
+    private func get(_ path: String, _ extra: String = "") -> String { RawHTTP.get(path, extra) }
 
     @Test func pipelinedRequestsAreAnsweredInTheirOrder() throws {
         let wire = try exchange(get("/api/health") + get("/page.txt") + get("/api/health") + get("/page.txt")

@@ -62,8 +62,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        // An HTTP/2 stream's parent is its connection, whose parent is the server.
-        isStream = context.channel.parent?.parent != nil
+        isStream = context.channel.isHTTP2Stream
         if isStream { return }
         armHeadTimer(context: context, seconds: limits.requestHeadTimeout, first: true,
                      deadline: FirstRequestDeadline.takeOver(on: context.pipeline))

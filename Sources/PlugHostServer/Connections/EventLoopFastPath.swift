@@ -61,8 +61,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        // An HTTP/2 stream's parent is its connection, whose parent is the server.
-        isStream = context.channel.parent?.parent != nil
+        isStream = context.channel.isHTTP2Stream
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

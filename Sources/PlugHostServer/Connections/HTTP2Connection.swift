@@ -146,6 +146,9 @@ struct HTTP2Stream: HTTPChannelHandler {
 }
 
 extension Channel {
+    /// An HTTP/2 stream, not a connection: a stream's parent is its connection, whose parent is the server.
+    var isHTTP2Stream: Bool { parent?.parent != nil }
+
     /// Whether the channel is still open once its event loop has finished what it is doing now
     /// (a read that may carry the stream's reset): at once on that event loop, else by asking it.
     func isActiveAfterPendingReads() async throws -> Bool {

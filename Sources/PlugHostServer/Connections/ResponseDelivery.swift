@@ -59,8 +59,7 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        // An HTTP/2 stream's parent is its connection, whose parent is the server.
-        isStream = context.channel.parent?.parent != nil
+        isStream = context.channel.isHTTP2Stream
         if !isStream { probe = try? context.pipeline.syncOperations.handler(type: SocketDrainProbe.self) }
         ResponseLineMailboxes.register(mailbox, for: context.channel)
     }

@@ -23,6 +23,16 @@ final class HostProcess: Sendable {
         return site
     }
 
+    /// A site without plugins that logs to `logs/server.log` and serves `files` (name → bytes)
+    /// from its `static/` directory.
+    static func makeStaticSite(_ files: [String: Data]) throws -> URL {
+        let site = try makeSite(config: "[logging]\nfile = \"logs/server.log\"\n") { _ in }
+        let directory = site.appending(path: "static")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, bytes) in files { try bytes.write(to: directory.appending(path: name)) }
+        return site
+    }
+
     /// Starts the host for `site` and waits until it listens. Throws with its output if it exits first.
     /// `port`: 0 for any free one; a fixed one for a host that must come back on the same port.
     init(site: URL, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:]) throws {

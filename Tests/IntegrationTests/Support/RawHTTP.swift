@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// HTTP/1.1 as bytes on one connection, for tests that must see exactly what a client reads:
 /// pipelined requests, framing, every byte the server wrote.
@@ -46,6 +47,17 @@ enum RawHTTP {
             found.append((status, head, String(rest.prefix(length))))
             rest = rest.dropFirst(length)
         }
+        return found
+    }
+
+    /// A `GET` of `path` as one pipelined request, with `extra` header lines (each ending in CRLF).
+    static func get(_ path: String, _ extra: String = "") -> String { "GET \(path) HTTP/1.1\r\nHost: x\r\n\(extra)\r\n" }
+
+    /// The responses in `wire` (``responses(_:firstIsHead:)``) for a test that expects only
+    /// HTTP/1.1 responses: a byte no response accounts for is an issue of the running test.
+    static func expectedResponses(_ wire: String) -> [(status: String, head: String, body: String)] {
+        let found = responses(wire)
+        #expect(found.allSatisfy { $0.status.hasPrefix("HTTP/1.1 ") }, "bytes no response accounts for: \(wire)")
         return found
     }
 }
