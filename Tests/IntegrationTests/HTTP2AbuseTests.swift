@@ -135,4 +135,29 @@ struct HTTP2AbuseTests {
             #expect(text == "older log \(index)\n", "server.log.\(index) is now: \(text?.prefix(200) ?? "gone")")
         }
     }
+
+    /// Rapid reset on a small static file, which the event-loop fast path answers from the
+    /// cache: no cancelled stream is answered or logged (it wrote 1.2 MB of request and response
+    /// lines in 5 s before the fast path waited for the read that carries the reset).
+    @Test func rapidResetOnACachedStaticFileWritesNoRequestLines() throws {
+        let site = try Self.site { site in
+            let directory = site.appending(path: "static")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try "body { margin: 0 }\n".write(to: directory.appending(path: "site.css"), atomically: true, encoding: .utf8)
+        }
+        let config = site.appending(path: "host.toml")
+        try (String(contentsOf: config, encoding: .utf8) + "\n[logging]\nfile = \"logs/server.log\"\n").write(to: config, atomically: true, encoding: .utf8)
+        let host = try HostProcess(site: site)
+        // Twice, so that the cache holds the file (the first request fills it).
+        for _ in 0..<2 { #expect(try run("curl", ["-sS", "-k", "--http2", "\(host.baseURL)/site.css"]).output == "body { margin: 0 }\n") }
+        let log = site.appending(path: "logs/server.log")
+        let before = try FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int ?? 0
+        let result = try abuse(["rapid-reset", "\(host.port)", "/site.css", "GET", "5"])
+        #expect((result["streams"] as? Int ?? 0) > 1000, "\(result)")
+        Thread.sleep(forTimeInterval: 0.5)
+        let after = try FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int ?? 0
+        #expect(after - before < 20_000, "5 s of rapid reset on a static file wrote \(after - before) bytes of log: \(result)")
+        let requests = try String(contentsOf: log, encoding: .utf8).components(separatedBy: "request GET /site.css").count - 1
+        #expect(requests == 2, "request lines for /site.css: \(requests), 2 expected (the two answered)")
+    }
 }

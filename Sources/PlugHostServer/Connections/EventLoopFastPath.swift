@@ -10,7 +10,8 @@ import NIOHTTPTypes
 /// (docs/PERFORMANCE.md). Two kinds:
 ///
 /// - a plain `GET` of a small static file that ``StaticFileCache`` holds, answered as its head
-///   arrives (``HostMiddleware/cachedStaticAnswer(_:context:)``);
+///   arrives (``HostMiddleware/cachedStaticAnswer(_:context:)``), on an HTTP/2 stream once the
+///   read that may carry the stream's reset is done;
 /// - a request without a body to a plugin route without parameters (``PluginRouteTable``),
 ///   answered once its end shows it has no body. It runs through the same pipeline as every
 ///   route (``RouteRun``: the gate, the hooks, the route, the response hooks) and the same layers
@@ -43,8 +44,13 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var passedOn = 0
     /// The rest of a request answered at its head (its body, its end) is read and dropped.
     private var skippingRequest = false
-    /// A plugin route's request head, held until its end shows that no body follows.
-    private var held: (head: HTTPRequest, responder: PluginRouteResponder)?
+    /// A request head held until its end shows that no body follows: a plugin route's, or, on
+    /// an HTTP/2 stream, a static file's (answered after the read that may carry its reset).
+    private var held: (head: HTTPRequest, kind: Held)?
+    private enum Held {
+        case plugin(PluginRouteResponder)
+        case staticFile
+    }
     /// A request answered here waits for a step in a task: what arrives meanwhile waits in
     /// `queued`, the connection is not read, and a request to quiesce waits too.
     private var answering = false
@@ -76,12 +82,16 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             if passedOn == 0 {
-                if answerStatic(head, context: context) {
+                if isStream, Self.mayBeStatic(head) {
+                    held = (head, .staticFile)
+                    return
+                }
+                if !isStream, answerStatic(head, context: context) {
                     skippingRequest = true
                     return
                 }
                 if let responder = pluginRoute(head) {
-                    held = (head, responder)
+                    held = (head, .plugin(responder))
                     return
                 }
             }
@@ -101,10 +111,9 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if let request = held {
                 held = nil
-                if isStream {
-                    answerAfterThisRead(request.head, request.responder, context: context)
-                } else {
-                    answerPlugin(request.head, request.responder, context: context)
+                switch request.kind {
+                case .plugin(let responder) where !isStream: answerPlugin(request.head, responder, context: context)
+                default: answerAfterThisRead(request.head, request.kind, context: context)
                 }
                 return
             }
@@ -133,10 +142,15 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Static files
 
+    /// A request the static cache may answer: a plain `GET` outside `/api`.
+    private static func mayBeStatic(_ head: HTTPRequest) -> Bool {
+        guard head.method == .get, head.headerFields[.connection] == nil, let path = head.path else { return false }
+        return !path.hasPrefix("/api/") && path != "/api"
+    }
+
     /// Writes the cached answer to `head`; false when it is not one this path answers.
     private func answerStatic(_ head: HTTPRequest, context: ChannelHandlerContext) -> Bool {
-        guard head.method == .get, head.headerFields[.connection] == nil, let path = head.path,
-              !path.hasPrefix("/api/"), path != "/api" else { return false }
+        guard Self.mayBeStatic(head) else { return false }
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         let requestContext = HostRequestContext(source: .init(channel: context.channel, logger: logger))
         guard let answer = layers.cachedStaticAnswer(request, context: requestContext) else { return false }
@@ -159,8 +173,9 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// On an HTTP/2 stream the frames read with the request's HEADERS may carry its RST_STREAM
     /// (rapid reset sends thousands): the request is answered once the event loop has finished
     /// that read, and only if the client still wants it, so that nothing it cancelled reaches a
-    /// plugin or the request log (as ``HTTP2Connection`` does for the request loop).
-    private func answerAfterThisRead(_ head: HTTPRequest, _ responder: PluginRouteResponder, context: ChannelHandlerContext) {
+    /// plugin or the request log (as ``HTTP2Connection`` does for the request loop). A static
+    /// file the cache turns out not to hold goes to the request loop then.
+    private func answerAfterThisRead(_ head: HTTPRequest, _ kind: Held, context: ChannelHandlerContext) {
         answering = true
         let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.execute {
@@ -170,9 +185,24 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 return fastPath.resume(context: context)
             }
             fastPath.answering = false
-            fastPath.answerPlugin(head, responder, context: context)
+            switch kind {
+            case .plugin(let responder):
+                fastPath.answerPlugin(head, responder, context: context)
+            case .staticFile where !fastPath.answerStatic(head, context: context):
+                fastPath.passOn(head, context: context)
+            case .staticFile:
+                break
+            }
             if !fastPath.answering { fastPath.resume(context: context) }
         }
+    }
+
+    /// A whole request without a body, held here, goes to the request loop after all.
+    private func passOn(_ head: HTTPRequest, context: ChannelHandlerContext) {
+        passedOn += 1
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        context.fireChannelRead(wrapInboundOut(.end(nil)))
+        context.fireChannelReadComplete()
     }
 
     private func answerPlugin(_ head: HTTPRequest, _ responder: PluginRouteResponder, context: ChannelHandlerContext) {
