@@ -144,8 +144,8 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A request the static cache may answer: a plain `GET` outside `/api`.
     private static func mayBeStatic(_ head: HTTPRequest) -> Bool {
-        guard head.method == .get, head.headerFields[.connection] == nil, let path = head.path else { return false }
-        return !path.hasPrefix("/api/") && path != "/api"
+        guard head.method == .get, head.headerFields[.connection] == nil, let target = head.path else { return false }
+        return !ErrorAnswers.isAPI(target)
     }
 
     /// Writes the cached answer to `head`; false when it is not one this path answers.
@@ -210,7 +210,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let requestContext = HostRequestContext(source: .init(channel: context.channel, logger: logger))
         let start = layers.begin(request, context: requestContext)
         responder.note(requestContext)
-        let run = RouteRun(request, context: requestContext, route: responder.pipelineRoute, work: .plugin(responder), pipeline: responder.pipeline)
+        let run = RouteRun(request, context: requestContext, route: responder.served, work: .plugin(responder), pipeline: responder.pipeline)
         var next: RouteRun.Next
         do {
             next = try run.start()

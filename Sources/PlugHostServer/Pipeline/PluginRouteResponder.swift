@@ -16,7 +16,7 @@ final class PluginRouteResponder: Sendable {
     /// Nil when `[metrics] enabled = false`.
     let metrics: HostMetrics.RouteMetrics?
     /// The route as the pipeline knows it, made once rather than per request.
-    private let served: RoutePipeline.Route
+    let served: RoutePipeline.Route
     private let owner: CallOwner
     private let caller: PluginCaller
     private let requestFields: PluginRequestFields
@@ -32,9 +32,6 @@ final class PluginRouteResponder: Sendable {
         caller = pipeline.caller
         requestFields = pipeline.requestFields
     }
-
-    /// The route as the pipeline serves it.
-    var pipelineRoute: RoutePipeline.Route { served }
 
     func respond(to request: Request, context: HostRequestContext) async throws -> Response {
         note(context)

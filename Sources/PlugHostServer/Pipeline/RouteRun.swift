@@ -38,9 +38,9 @@ final class RouteRun: @unchecked Sendable {
         case builtin(RoutePipeline.Handler)
     }
 
-    let request: Request
-    let context: HostRequestContext
-    let route: RoutePipeline.Route
+    private let request: Request
+    private let context: HostRequestContext
+    private let route: RoutePipeline.Route
     let work: Work
     private let pipeline: RoutePipeline
 
@@ -62,7 +62,9 @@ final class RouteRun: @unchecked Sendable {
     private var headers = HTTPFields()
     /// The request as the route gets it.
     private var routed: Request
-    private var answer = RouteResponse(status: .internalServerError, headers: [:], bytes: ByteBuffer())
+    /// The route's or a hook's answer, once there is one (until then the placeholder, made once).
+    private var answer = RouteRun.noAnswerYet
+    private static let noAnswerYet = RouteResponse(status: .internalServerError, headers: [:], bytes: ByteBuffer())
 
     init(_ request: Request, context: HostRequestContext, route: RoutePipeline.Route, work: Work, pipeline: RoutePipeline) {
         self.request = request
