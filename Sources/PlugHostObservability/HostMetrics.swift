@@ -28,6 +28,29 @@ public final class HostMetrics: Sendable {
     /// Every plugin metric by exported name: who owns it, its kind, and its help (the first one given,
     /// since the registry refuses — fatally — one name with two help texts).
     private let pluginMetrics = Mutex<[String: (plugin: String, kind: Int32, help: String)]>([:])
+    /// Each plugin metric's registry handle by the plugin's own name for it, once it has been
+    /// recorded: a plugin that counts every request pays one lookup here, not the name checks,
+    /// the exported name's text and the registry's lookup (2.9 µs of a 50 µs chain request).
+    private let pluginMetricHandles = Mutex<[PluginMetricKey: PluginMetricHandle]>([:])
+
+    private struct PluginMetricKey: Hashable {
+        let plugin: String
+        let name: String
+    }
+
+    private enum PluginMetricHandle: Sendable {
+        case counter(Counter)
+        case gauge(Gauge)
+        case histogram(ValueHistogram)
+
+        var kind: Int32 {
+            switch self {
+            case .counter: 0
+            case .gauge: 1
+            case .histogram: 2
+            }
+        }
+    }
 
     private static let durationBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -160,10 +183,41 @@ public final class HostMetrics: Sendable {
     }
 
     /// Records a plugin's own metric; returns why it was refused, or nil when it was recorded.
-    package func pluginMetric(plugin: String, kind: Int32, name: String, help: String?, value: Double) -> String? {
+    /// `help` is read only the first time the metric is recorded.
+    package func pluginMetric(plugin: String, kind: Int32, name: String, help: @autoclosure () -> String?, value: Double) -> String? {
+        let key = PluginMetricKey(plugin: plugin, name: name)
+        if let handle = pluginMetricHandles.withLock({ $0[key] }), handle.kind == kind {
+            guard value.isFinite else { return "metric \(name): the value must be a finite number" }
+            return Self.record(value, in: handle, name: name)
+        }
         guard Self.isValidName(name) else { return "metric name \"\(name)\" must be 1-64 of [a-zA-Z0-9_], not starting with a digit" }
         guard value.isFinite else { return "metric \(name): the value must be a finite number" }
-        guard (0...2).contains(kind) else { return "metric \(name): unknown kind \(kind)" }
+        switch resolvePluginMetric(plugin: plugin, kind: kind, name: name, help: help()) {
+        case .failure(let refusal):
+            return refusal.reason
+        case .success(let handle):
+            pluginMetricHandles.withLock { $0[key] = handle }
+            return Self.record(value, in: handle, name: name)
+        }
+    }
+
+    private static func record(_ value: Double, in handle: PluginMetricHandle, name: String) -> String? {
+        switch handle {
+        case .counter(let counter):
+            guard value >= 0 else { return "metric \(name): a counter only goes up; the value must be >= 0" }
+            counter.increment(by: value)
+        case .gauge(let gauge):
+            gauge.set(value)
+        case .histogram(let histogram):
+            histogram.record(value)
+        }
+        return nil
+    }
+
+    /// Checks a plugin metric's kind, claims its exported name for the plugin, and makes
+    /// (or finds) it in the registry.
+    private func resolvePluginMetric(plugin: String, kind: Int32, name: String, help: String?) -> Result<PluginMetricHandle, MetricRefusal> {
+        guard (0...2).contains(kind) else { return .failure(MetricRefusal(reason: "metric \(name): unknown kind \(kind)")) }
         let full = "plugin_\(plugin.replacingOccurrences(of: "-", with: "_"))_\(name)"
         let claim = pluginMetrics.withLock { metrics -> Result<String, MetricRefusal> in
             if let known = metrics[full] {
@@ -175,21 +229,13 @@ public final class HostMetrics: Sendable {
             metrics[full] = (plugin, kind, text)
             return .success(text)
         }
-        let help: String
-        switch claim {
-        case .failure(let refusal): return refusal.reason
-        case .success(let text): help = text
+        return claim.map { help in
+            switch kind {
+            case 0: .counter(registry.makeCounter(descriptor: HostMetrics.named(full, help)))
+            case 1: .gauge(registry.makeGauge(descriptor: HostMetrics.named(full, help)))
+            default: .histogram(registry.makeValueHistogram(descriptor: HostMetrics.named(full, help), buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000]))
+            }
         }
-        switch kind {
-        case 0:
-            guard value >= 0 else { return "metric \(name): a counter only goes up; the value must be >= 0" }
-            registry.makeCounter(descriptor: HostMetrics.named(full, help)).increment(by: value)
-        case 1:
-            registry.makeGauge(descriptor: HostMetrics.named(full, help)).set(value)
-        default:
-            registry.makeValueHistogram(descriptor: HostMetrics.named(full, help), buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000]).record(value)
-        }
-        return nil
     }
 
     private struct MetricRefusal: Error { let reason: String }
