@@ -157,7 +157,7 @@ public struct HostServer: Sendable {
             services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
                                         onRunning: onRunning, onStoppedAccepting: onDraining, admission: admission, grace: grace)]
         } else {
-            let channel = HTTP1Channel(responder: responder, configuration: http1)
+            let channel = HostHTTP1Channel(responder: responder, configuration: http1)
             services = [ListenerService(socket: listeners.main, child: channel, maxConnections: maxConnections, logger: logger,
                                         onRunning: onRunning, onStoppedAccepting: onDraining, admission: admission, grace: grace)]
         }

@@ -10,7 +10,7 @@ import PlugHostConfig
 /// with our HTTP/2 connection (``HTTP2Connection``: the `[limits]` and the abuse bounds of
 /// docs/SECURITY.md) in place of Hummingbird's.
 struct HTTPSChannel: ServerChildChannel {
-    typealias Negotiated = NIONegotiatedHTTPVersion<HTTP1Channel.Value, HTTP2Connection.Value>
+    typealias Negotiated = NIONegotiatedHTTPVersion<HostHTTP1Channel.Value, HTTP2Connection.Value>
 
     struct Value: ServerChildChannelValue {
         let negotiated: EventLoopFuture<Negotiated>
@@ -18,7 +18,7 @@ struct HTTPSChannel: ServerChildChannel {
     }
 
     private let sslContext: NIOSSLContext
-    private let http1: HTTP1Channel
+    private let http1: HostHTTP1Channel
     private let http2: HTTP2Connection
 
     init(tlsConfiguration: TLSConfiguration, limits: LimitSettings, events: ConnectionEvents,
@@ -26,7 +26,7 @@ struct HTTPSChannel: ServerChildChannel {
         var tlsConfiguration = tlsConfiguration
         tlsConfiguration.applicationProtocols = NIOHTTP2SupportedALPNProtocols
         sslContext = try NIOSSLContext(configuration: tlsConfiguration)
-        http1 = HTTP1Channel(responder: responder, configuration: streamConfiguration)
+        http1 = HostHTTP1Channel(responder: responder, configuration: streamConfiguration)
         http2 = HTTP2Connection(limits: limits, events: events, streamConfiguration: streamConfiguration, responder: responder)
     }
 

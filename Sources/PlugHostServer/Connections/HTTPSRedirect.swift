@@ -16,7 +16,7 @@ enum HTTPSRedirect {
                         maxConnections: Int, admission: ConnectionAdmission, grace: ShutdownGrace, logger: Logger) -> some Service {
         let router = Router()
         router.add(middleware: RedirectMiddleware(httpsPort: httpsPort))
-        let channel = HTTP1Channel(responder: ConnectionResponder.make(router.buildResponder(), logger: logger), configuration: connection)
+        let channel = HostHTTP1Channel(responder: ConnectionResponder.make(router.buildResponder(), logger: logger), configuration: connection)
         var service = ListenerService(socket: socket, child: channel, maxConnections: maxConnections, logger: logger, onRunning: { _ in })
         service.admission = admission
         service.grace = grace

@@ -1,0 +1,234 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// HTTP/1.1 between NIO's request decoder and the connection's handlers, in place of
+/// NIOHTTPTypes' `HTTP1ToHTTPServerCodec` with NIO's `HTTPResponseEncoder` below it
+/// (``HostHTTP1Channel``). Requests are converted as that codec converts them. Responses are
+/// written as bytes straight from their `HTTPFields`, without NIO's `HTTPHeaders` between (the
+/// chain's twelve response fields were converted twice), and a response's head, its small body
+/// parts and its end leave as one buffer, one write, unless a flush comes between them: the
+/// fast path's answers, and most of the request loop's.
+///
+/// Framing is NIO's encoder's: no body and no `Content-Length` or `Transfer-Encoding` for 1xx,
+/// 204, 304 and an answer to `CONNECT`; the body of an answer to `HEAD` is not sent (its write
+/// fails, as NIO's does); a response without `Content-Length` is sent chunked, with its trailers.
+/// Which request a response answers is known by order (HTTP/1.1 answers in order), from the
+/// request heads read here.
+final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = IOData
+
+    /// Body parts up to this size join their head in one buffer; a larger one is written as it is.
+    static let coalescedBodyBytes = 16 * 1024
+
+    private let secure: Bool
+    /// The methods of the requests read and not answered yet, oldest first.
+    private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 4)
+    /// How the response being written is framed.
+    private var framing = Framing.contentLength
+    private enum Framing {
+        case contentLength
+        case chunked
+        /// An answer to `HEAD`, or one with no body by its status or as an answer to `CONNECT`.
+        case none
+    }
+    /// What the response being written has put together so far and not yet handed on, and the
+    /// promise of those writes.
+    private var pending: ByteBuffer?
+    private var pendingPromise: EventLoopPromise<Void>?
+
+    init(secure: Bool) {
+        self.secure = secure
+    }
+
+    // MARK: Requests
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            methods.append(head.method)
+            do {
+                let request = try HTTPRequest(head, secure: secure, splitCookie: false)
+                context.fireChannelRead(wrapInboundOut(.head(request)))
+            } catch {
+                context.fireErrorCaught(error)
+            }
+        case .body(let body):
+            context.fireChannelRead(wrapInboundOut(.body(body)))
+        case .end(let trailers):
+            context.fireChannelRead(wrapInboundOut(.end(trailers.map { HTTPFields($0, splitCookie: false) })))
+        }
+    }
+
+    // MARK: Responses
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let response):
+            writeHead(response, context: context, promise: promise)
+        case .body(let body):
+            writeBody(body, context: context, promise: promise)
+        case .end(let trailers):
+            writeEnd(trailers, context: context, promise: promise)
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        handOnPending(context: context)
+        context.flush()
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // Handed on unflushed, as NIO's encoder would have left them: the close settles their promise.
+        handOnPending(context: context)
+        context.close(mode: mode, promise: promise)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        pending = nil
+        pendingPromise?.fail(ChannelError.ioOnClosedChannel)
+        pendingPromise = nil
+    }
+
+    private func writeHead(_ response: HTTPResponse, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        let code = response.status.code
+        var fields = response.headerFields
+        if (100..<200).contains(code), code != 101 {
+            // An interim answer (100 Continue): the final one follows, for the same request.
+            if fields.contains(.contentLength) { fields[.contentLength] = nil }
+            if fields.contains(.transferEncoding) { fields[.transferEncoding] = nil }
+            var buffer = context.channel.allocator.buffer(capacity: 64)
+            Self.encode(response.status, fields, into: &buffer)
+            handOnPending(context: context)
+            context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+            return
+        }
+        let method = methods.popFirst()
+        // Fields are removed only when present: a write would copy every field of the answer.
+        if method == .CONNECT || code == 204 || code == 304 || (100..<200).contains(code) {
+            if fields.contains(.contentLength) { fields[.contentLength] = nil }
+            if fields.contains(.transferEncoding) { fields[.transferEncoding] = nil }
+            framing = .none
+        } else if fields.contains(.contentLength) {
+            if fields.contains(.transferEncoding) { fields[.transferEncoding] = nil }
+            framing = method == .HEAD ? .none : .contentLength
+        } else {
+            fields[Self.chunkedName] = "chunked"
+            framing = method == .HEAD ? .none : .chunked
+        }
+        handOnPending(context: context)
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        Self.encode(response.status, fields, into: &buffer)
+        pending = buffer
+        pendingPromise = promise
+    }
+
+    private func writeBody(_ body: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        switch framing {
+        case .none:
+            promise?.fail(NIOHTTPResponseEncoderError.responseBodyNotAllowed)
+        case .contentLength:
+            append(body, context: context, promise: promise)
+        case .chunked:
+            // An empty chunk would end the body: it is not sent.
+            guard body.readableBytes > 0 else {
+                return append(body, context: context, promise: promise)
+            }
+            var header = context.channel.allocator.buffer(capacity: 12)
+            header.writeString(String(body.readableBytes, radix: 16))
+            header.writeStaticString("\r\n")
+            append(header, context: context, promise: nil)
+            append(body, context: context, promise: promise)
+            append(ByteBuffer(staticString: "\r\n"), context: context, promise: nil)
+        }
+    }
+
+    private func writeEnd(_ trailers: HTTPFields?, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        if framing == .chunked {
+            var last = context.channel.allocator.buffer(capacity: 8)
+            last.writeStaticString("0\r\n")
+            if let trailers {
+                for field in trailers { Self.encode(field, into: &last) }
+            }
+            last.writeStaticString("\r\n")
+            append(last, context: context, promise: promise)
+        } else if let promise {
+            join(promise)
+        }
+        framing = .contentLength
+        if pending != nil {
+            handOnPending(context: context)
+        } else if let pendingPromise {
+            // Nothing left to write, but a promise: it completes once what was written before has.
+            self.pendingPromise = nil
+            context.write(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: pendingPromise)
+        }
+    }
+
+    /// Adds `bytes` to the response's pending buffer when small, else hands both on in order.
+    private func append(_ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        if var buffer = pending, buffer.readableBytes + bytes.readableBytes <= Self.coalescedBodyBytes + 512 {
+            pending = nil
+            var bytes = bytes
+            buffer.writeBuffer(&bytes)
+            pending = buffer
+            if let promise { join(promise) }
+            return
+        }
+        handOnPending(context: context)
+        context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: promise)
+    }
+
+    /// `promise` completes with the pending write.
+    private func join(_ promise: EventLoopPromise<Void>) {
+        if let pendingPromise {
+            pendingPromise.futureResult.cascade(to: promise)
+        } else {
+            pendingPromise = promise
+        }
+    }
+
+    private func handOnPending(context: ChannelHandlerContext) {
+        guard let buffer = pending else { return }
+        pending = nil
+        let promise = pendingPromise
+        pendingPromise = nil
+        context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+    }
+
+    // MARK: Encoding
+
+    /// Spelled as NIO's encoder spells it when it adds it.
+    private static let chunkedName = HTTPField.Name("transfer-encoding")!
+
+    /// The status line and the fields, each value's bytes as they are: `HTTPField` has already
+    /// made them legal (no CR, LF or NUL), and `HTTPResponse.Status` its reason phrase.
+    static func encode(_ status: HTTPResponse.Status, _ fields: HTTPFields, into buffer: inout ByteBuffer) {
+        if status.code == 200 {
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+        } else {
+            // NIO's phrase: the standard one for a code it knows, else the status's own.
+            let status = HTTPResponseStatus(statusCode: status.code, reasonPhrase: status.reasonPhrase)
+            buffer.writeStaticString("HTTP/1.1 ")
+            buffer.writeString(String(status.code))
+            buffer.writeStaticString(" ")
+            buffer.writeString(status.reasonPhrase)
+            buffer.writeStaticString("\r\n")
+        }
+        for field in fields { encode(field, into: &buffer) }
+        buffer.writeStaticString("\r\n")
+    }
+
+    private static func encode(_ field: HTTPField, into buffer: inout ByteBuffer) {
+        buffer.writeString(field.name.rawName)
+        buffer.writeStaticString(": ")
+        _ = field.withUnsafeBytesOfValue { buffer.writeBytes($0) }
+        buffer.writeStaticString("\r\n")
+    }
+}
+
