@@ -24,7 +24,7 @@ enum ConnectionResponder {
                 logger.debug("unhandled error answered with 500: \(error)")
                 response = Response(status: .internalServerError)
             }
-            response.headers[.date] = httpDate.now
+            dateField.set(in: &response.headers)
             if let line = (context as? HostRequestContext)?.logFields.responseLine {
                 ResponseDelivery.expect(line, on: channel, grace: grace)
             }
@@ -35,3 +35,6 @@ enum ConnectionResponder {
 
 /// The IMF-fixdate (RFC 9110 §5.6.7) of the current second.
 let httpDate = PerSecondText("%a, %d %b %Y %H:%M:%S GMT")
+
+/// The `Date` field every answer gets.
+let dateField = DateField(httpDate)

@@ -290,7 +290,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func write(_ head: HTTPResponse, _ body: ByteBuffer, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
         var head = head
-        head.headerFields[.date] = httpDate.now
+        dateField.set(in: &head.headerFields)
         if let line = requestContext.logFields.responseLine {
             ResponseDelivery.expect(line, on: context.channel, grace: grace)
         }
