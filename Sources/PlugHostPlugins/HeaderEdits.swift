@@ -55,6 +55,9 @@ package struct HeaderEdits: Sendable {
             return
         }
         switch edit {
+        // A new name is appended as the field it already is, where the subscript would make the
+        // value legal again and rebuild the list (a Cookie still goes through it, to be split).
+        case .set(let field) where field.name != .cookie && !fields.contains(field.name): fields.append(field)
         case .set(let field): fields[field.name] = field.value
         case .remove(let name): fields[name] = nil
         }

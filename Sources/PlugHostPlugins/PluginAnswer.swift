@@ -27,6 +27,9 @@ package struct PluginAnswer: Sendable {
         }
         status = HTTPResponse.Status(code: Int(response.status))
         headers = HTTPFields()
+        // Room for the fields the host adds to every answer (its length, the rate-limit and
+        // security headers, the date, a hook's): the list is not copied to grow on the way.
+        headers.reserveCapacity(Int(response.header_count) + 24)
         for index in 0..<response.header_count {
             guard let pair = response.headers?[index] else { break }
             guard let field = SafeHeader.field(pair, owner: owner, logger: logger) else { continue }
@@ -48,6 +51,9 @@ package struct PluginAnswer: Sendable {
         } else {
             body = ByteBuffer()
         }
+        // Framed here, where the list is still the answer's own: set later, it would be copied
+        // (the call's outcome still holds it).
+        headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
     }
 
     package init(status: HTTPResponse.Status, detail: String) {
