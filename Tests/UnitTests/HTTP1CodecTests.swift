@@ -86,6 +86,13 @@ import Testing
             ("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", [response(.init(code: 599), [.contentLength: "0"])]),
             ("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", [response(.init(code: 299, reasonPhrase: "Fine\r\nX-Evil: 1"), [.contentLength: "0"])]),
             ("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", [response(.init(code: 200, reasonPhrase: "Okay"), [.contentLength: "0"])]),
+            // Requests as NIOHTTPTypes converts them: an absolute target, a second Host (a field
+            // then), a lowercase host, no Host, a query, a cookie, an odd method.
+            ("GET http://example.com:8080/a/b?c=d HTTP/1.1\r\nHost: h\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
+            ("GET /a?b=c&d HTTP/1.1\r\nhost: h\r\nHOST: i\r\nCookie: a=1; b=2\r\nX-Empty:\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
+            ("GET / HTTP/1.0\r\nUser-Agent: x\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
+            ("PURGE /a HTTP/1.1\r\nHost: h\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
+            ("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
             // A field value with CR/LF was made legal by HTTPTypes: no second line.
             ("GET /a HTTP/1.1\r\nHost: h\r\n\r\n", [response(.ok, [.contentLength: "0", HTTPField.Name("x-note")!: "a\r\nSet-Cookie: b"])]),
         ]

@@ -53,7 +53,7 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             methods.append(head.method)
             do {
-                let request = try HTTPRequest(head, secure: secure, splitCookie: false)
+                let request = try convert(head)
                 context.fireChannelRead(wrapInboundOut(.head(request)))
             } catch {
                 context.fireErrorCaught(error)
@@ -63,6 +63,29 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         case .end(let trailers):
             context.fireChannelRead(wrapInboundOut(.end(trailers.map { HTTPFields($0, splitCookie: false) })))
         }
+    }
+
+    /// NIOHTTPTypes' conversion, made cheaper for the usual target, a path (`/api/hello?x=1`):
+    /// that conversion parses every target as a URL, to find the path of an absolute one
+    /// (`http://host/path`), which it still does here. The list has room for the fields the
+    /// request hooks add.
+    private func convert(_ head: HTTPRequestHead) throws -> HTTPRequest {
+        guard head.uri.utf8.first == UInt8(ascii: "/") else {
+            return try HTTPRequest(head, secure: secure, splitCookie: false)
+        }
+        var fields = HTTPFields()
+        fields.reserveCapacity(head.headers.count + 4)
+        // The first Host is the request's authority, not a field.
+        var authority: String?
+        for (name, value) in head.headers {
+            if authority == nil, name.utf8.count == 4, name.lowercased() == "host" {
+                authority = value
+                continue
+            }
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return HTTPRequest(method: try HTTPRequest.Method(head.method), scheme: secure ? "https" : "http", authority: authority,
+                           path: head.uri, headerFields: fields)
     }
 
     // MARK: Responses
