@@ -95,17 +95,17 @@ final class RoutePipeline: Sendable {
                 next = try run.limitChecked(await gate.limiter.check(policy, identity: identity))
             case .call(let start):
                 next = run.answered(await caller.answer(start))
-            case .readBody(let request):
+            case .readBody:
                 guard case .plugin(let responder) = run.work else { preconditionFailure("a body to read for a built-in route") }
                 do {
-                    next = run.bodyRead(try await responder.readBody(request))
+                    next = run.bodyRead(try await responder.readBody(run.routed))
                 } catch let error as HTTPError {
                     next = run.failed(error)
                 }
-            case .handle(let request, let keyName):
+            case .handle(let keyName):
                 guard case .builtin(let handler) = run.work else { preconditionFailure("a handler to run for a plugin route") }
                 do {
-                    next = run.handled(try await handler(request, keyName))
+                    next = run.handled(try await handler(run.routed, keyName))
                 } catch let error as HTTPError {
                     next = run.failed(error)
                 }

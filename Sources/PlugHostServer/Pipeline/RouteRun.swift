@@ -24,11 +24,11 @@ final class RouteRun: @unchecked Sendable {
         /// A plugin call is under way: ``answered(_:)`` with its answer.
         case call(CallStart)
         /// A plugin route's body must be read (after the gate and the request hooks, never
-        /// before: a client that may not call the route cannot make the host read its body):
-        /// ``bodyRead(_:)`` with it, or ``failed(_:)``.
-        case readBody(Request)
-        /// A built-in's handler must run: ``handled(_:)`` with its answer, or ``failed(_:)``.
-        case handle(Request, keyName: String?)
+        /// before: a client that may not call the route cannot make the host read its body), from
+        /// ``routed``: ``bodyRead(_:)`` with it, or ``failed(_:)``.
+        case readBody
+        /// A built-in's handler must run with ``routed``: ``handled(_:)`` with its answer, or ``failed(_:)``.
+        case handle(keyName: String?)
         case done(RouteResponse)
     }
 
@@ -60,8 +60,9 @@ final class RouteRun: @unchecked Sendable {
     private var passed = 0
     /// The request's headers as the request hooks left them.
     private var headers = HTTPFields()
-    /// The request as the route gets it.
-    private var routed: Request
+    /// The request as the route gets it, when the request hooks changed its headers. Not a
+    /// second copy of `request` otherwise: a request is a dozen references to retain and release.
+    private var edited: Request?
     /// The route's or a hook's answer, once there is one (until then the placeholder, made once).
     private var answer = RouteRun.noAnswerYet
     private static let noAnswerYet = RouteResponse(status: .internalServerError, headers: [:], bytes: ByteBuffer())
@@ -72,8 +73,10 @@ final class RouteRun: @unchecked Sendable {
         self.route = route
         self.work = work
         self.pipeline = pipeline
-        routed = request
     }
+
+    /// The request as the route gets it: with the headers the request hooks left.
+    var routed: Request { edited ?? request }
 
     /// The first step: the gate, when the route has one.
     func start() throws -> Next {
@@ -130,8 +133,8 @@ final class RouteRun: @unchecked Sendable {
         makeRouted()
         stage = .route
         switch work {
-        case .plugin: return .readBody(routed)
-        case .builtin: return .handle(routed, keyName: keyName)
+        case .plugin: return .readBody
+        case .builtin: return .handle(keyName: keyName)
         }
     }
 
@@ -139,7 +142,7 @@ final class RouteRun: @unchecked Sendable {
         guard !middlewares.isEmpty else { return }
         var head = request.head
         head.headerFields = headers
-        routed = Request(head: head, body: request.body)
+        edited = Request(head: head, body: request.body)
     }
 
     func bodyRead(_ body: ByteBuffer) -> Next {
