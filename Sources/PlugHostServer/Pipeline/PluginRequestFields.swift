@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import PlugHostPlugins
 
 /// What a plugin sees of a request, for a route handler or a middleware hook. The API key header
@@ -9,11 +10,12 @@ struct PluginRequestFields: Sendable {
     let keyHeader: HTTPField.Name
 
     /// A handler's `route` is its own template; a hook's, which serves many plugins, the template as served.
-    func fields(_ request: Request, headers: HTTPFields, context: HostRequestContext, route: RoutePipeline.Route, keyName: String?,
+    /// The request's method and target, not the whole request: a copy of a request retains a
+    /// dozen references, and the route pipeline calls this up to three times a request.
+    func fields(method: HTTPRequest.Method, uri: URI, headers: HTTPFields, context: HostRequestContext, route: RoutePipeline.Route, keyName: String?,
                 forHook: Bool = false) -> RequestView.Fields {
-        let uri = request.uri
-        return RequestView.Fields(
-            method: request.method.rawValue,
+        RequestView.Fields(
+            method: method.rawValue,
             path: PercentDecoding.decode(uri.path),
             route: forHook ? route.servedPath : route.templateText,
             query: uri.query ?? "",

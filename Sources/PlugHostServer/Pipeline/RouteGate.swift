@@ -39,8 +39,8 @@ final class RouteGate: Sendable {
         let limit: (policy: RateLimitPolicy, identity: String)?
     }
 
-    func check(_ request: Request, context: HostRequestContext, rules: Rules) -> Check {
-        let outcome = authenticator.check(request, scope: rules.requiresAuth ? rules.scope : nil)
+    func check(_ headers: HTTPFields, context: HostRequestContext, rules: Rules) -> Check {
+        let outcome = authenticator.check(headers, scope: rules.requiresAuth ? rules.scope : nil)
         guard let policy = rules.policy else { return Check(outcome: outcome, limit: nil) }
         return Check(outcome: outcome, limit: (policy, limiter.identity(keyName: Authenticator.keyName(outcome), client: context.logFields.client)))
     }

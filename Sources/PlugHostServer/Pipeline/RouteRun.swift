@@ -81,7 +81,7 @@ final class RouteRun: @unchecked Sendable {
     /// The first step: the gate, when the route has one.
     func start() throws -> Next {
         guard let rules = route.rules else { return afterGate() }
-        let check = pipeline.gate.check(request, context: context, rules: rules)
+        let check = pipeline.gate.check(request.headers, context: context, rules: rules)
         guard let limit = check.limit else { return try admit(check, verdict: nil, rules: rules) }
         if let verdict = pipeline.gate.limiter.checkNow(limit.policy, identity: limit.identity) {
             return try admit(check, verdict: verdict, rules: rules)
@@ -117,7 +117,7 @@ final class RouteRun: @unchecked Sendable {
             if let hook = middleware.onRequest {
                 stage = .requestHook(index)
                 let owner = route.hookOwners[middleware.name]!.request
-                let view = RequestView.make(pipeline.requestFields.fields(request, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
+                let view = RequestView.make(pipeline.requestFields.fields(method: request.method, uri: request.uri, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
                                             body: UnsafeRawBufferPointer(start: nil, count: 0))
                 return .call(middleware.isNonBlocking
                     ? pipeline.caller.callInline(owner, view: view) { handle in hook(handle, view.request, middleware.userData) }
@@ -197,7 +197,7 @@ final class RouteRun: @unchecked Sendable {
             if let hook = middleware.onResponse {
                 stage = .responseHook(index)
                 let owner = route.hookOwners[middleware.name]!.response
-                var fields = pipeline.requestFields.fields(routed, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
+                var fields = pipeline.requestFields.fields(method: request.method, uri: request.uri, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
                 fields.response = (Int(answer.status.code), answer.headers)
                 let view = RequestView.make(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
                 return .call(middleware.isNonBlocking

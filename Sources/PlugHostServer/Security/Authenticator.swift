@@ -22,8 +22,8 @@ final class Authenticator: Sendable {
     }
 
     /// What the request's key is worth for a route needing `scope` (nil: any valid key).
-    func check(_ request: Request, scope: String?) -> KeyStore.Outcome {
-        keys.authenticate(presentedKey(request.headers), requiredScope: scope)
+    func check(_ headers: HTTPFields, scope: String?) -> KeyStore.Outcome {
+        keys.authenticate(presentedKey(headers), requiredScope: scope)
     }
 
     /// The header's value as the subscript gives it (several fields joined by ", ", which no key
