@@ -62,9 +62,10 @@ final class PluginRouteResponder: Sendable {
     }
 
     /// Calls the plugin's handler with the request as the middlewares left it.
-    func call(_ request: Request, body: ByteBuffer, context: HostRequestContext, route served: RoutePipeline.Route, keyName: String?) -> CallStart {
+    /// `headers`: the request's, as the request hooks left them.
+    func call(_ request: Request, headers: HTTPFields, body: ByteBuffer, context: HostRequestContext, route served: RoutePipeline.Route, keyName: String?) -> CallStart {
         let view = body.withUnsafeReadableBytes { bytes in
-            RequestView.make(requestFields.fields(method: request.method, uri: request.uri, headers: request.headers, context: context, route: served, keyName: keyName), body: bytes)
+            RequestView.make(requestFields.fields(method: request.method, uri: request.uri, headers: headers, context: context, route: served, keyName: keyName), body: bytes)
         }
         return route.isNonBlocking
             ? caller.callInline(owner, view: view) { [route] handle in route.handler(handle, view.request, route.userData) }

@@ -60,9 +60,6 @@ final class RouteRun: @unchecked Sendable {
     private var passed = 0
     /// The request's headers as the request hooks left them.
     private var headers = HTTPFields()
-    /// The request as the route gets it, when the request hooks changed its headers. Not a
-    /// second copy of `request` otherwise: a request is a dozen references to retain and release.
-    private var edited: Request?
     /// The route's or a hook's answer, once there is one (until then the placeholder, made once).
     private var answer = RouteRun.noAnswerYet
     private static let noAnswerYet = RouteResponse(status: .internalServerError, headers: [:], bytes: ByteBuffer())
@@ -75,8 +72,15 @@ final class RouteRun: @unchecked Sendable {
         self.pipeline = pipeline
     }
 
-    /// The request as the route gets it: with the headers the request hooks left.
-    var routed: Request { edited ?? request }
+    /// The request as the route gets it, with the headers the request hooks left: made only for
+    /// a driver that needs it whole (a body to read, a built-in's handler). A plugin's call takes
+    /// the request and those headers as they are: a request made anew parses its target again.
+    var routed: Request {
+        guard !middlewares.isEmpty else { return request }
+        var head = request.head
+        head.headerFields = headers
+        return Request(head: head, body: request.body)
+    }
 
     /// The first step: the gate, when the route has one.
     func start() throws -> Next {
@@ -130,7 +134,6 @@ final class RouteRun: @unchecked Sendable {
 
     /// The request as the hooks left it goes to the route.
     private func toRoute() -> Next {
-        makeRouted()
         stage = .route
         switch work {
         case .plugin: return .readBody
@@ -138,16 +141,9 @@ final class RouteRun: @unchecked Sendable {
         }
     }
 
-    private func makeRouted() {
-        guard !middlewares.isEmpty else { return }
-        var head = request.head
-        head.headerFields = headers
-        edited = Request(head: head, body: request.body)
-    }
-
     func bodyRead(_ body: ByteBuffer) -> Next {
         guard case .plugin(let responder) = work else { preconditionFailure("a body read for a built-in route") }
-        return .call(responder.call(routed, body: body, context: context, route: route, keyName: keyName))
+        return .call(responder.call(request, headers: headers, body: body, context: context, route: route, keyName: keyName))
     }
 
     /// What a route's handler throws (413, 400, ...) is an answer the response hooks see.
@@ -167,7 +163,6 @@ final class RouteRun: @unchecked Sendable {
         switch (stage, call) {
         case (.requestHook, .respond(let pluginAnswer)):
             // The middleware answered in the route's place: the hooks before it see its answer.
-            makeRouted()
             return handled(RouteResponse(pluginAnswer))
         case (.requestHook(let index), .proceed(let edits)):
             edits.apply(to: &headers, protected: pipeline.requestProtected, owner: route.hookOwners[middlewares[index].name]!.request, logger: pipeline.logger)
