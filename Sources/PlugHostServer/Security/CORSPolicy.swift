@@ -50,8 +50,14 @@ struct CORSPolicy: Sendable {
     }
 
     private static func removeCORSHeaders(_ headers: inout HTTPFields) {
-        guard headers.contains(where: { $0.name.canonicalName.hasPrefix("access-control-") }) else { return }
-        headers.removeAll { $0.name.canonicalName.hasPrefix("access-control-") }
+        guard headers.contains(where: isCORS) else { return }
+        headers.removeAll(where: isCORS)
+    }
+
+    /// Compared as bytes: canonical names are lowercase ASCII, and `hasPrefix` compares
+    /// Unicode text (this runs for every field of every answer).
+    private static func isCORS(_ field: HTTPField) -> Bool {
+        field.name.canonicalName.utf8.starts(with: "access-control-".utf8)
     }
 
     /// The `Access-Control-Allow-Origin` value for `origin`, or nil when it is not allowed.
