@@ -69,7 +69,14 @@ public final class HostMetrics: Sendable {
         timedOutBeforeRequestHead = registry.makeCounter(descriptor: timedOut, labels: [("stage", "request_head")])
     }
 
-    private let routes = Mutex<[String: RouteMetrics]>([:])
+    private let routes = Mutex<[RouteKey: RouteMetrics]>([:])
+
+    /// The three labels as they are: a key made by joining them was a new string per request.
+    private struct RouteKey: Hashable {
+        let plugin: String
+        let route: String
+        let method: String
+    }
 
     /// The metrics of one route, made once and then updated without any lookup.
     package final class RouteMetrics: Sendable {
@@ -101,7 +108,7 @@ public final class HostMetrics: Sendable {
     package func route(plugin: String, route: String, method: String) -> RouteMetrics {
         // Keyed by the label, not the raw method: over HTTP/2 any token is a method.
         let label = Self.methodLabel(method)
-        let key = "\(plugin) \(route) \(label)"
+        let key = RouteKey(plugin: plugin, route: route, method: label)
         return routes.withLock { routes in
             if let metrics = routes[key] { return metrics }
             let metrics = RouteMetrics(registry: registry, plugin: plugin, route: route, method: label)

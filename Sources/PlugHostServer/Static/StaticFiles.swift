@@ -30,9 +30,9 @@ struct StaticFiles: Sendable {
 
     /// The cache's answer for the request's path, for a request known to be cacheable.
     private func cachedFile(_ request: Request, context: Context) -> (response: Response, body: ByteBuffer)? {
-        guard var cached = cache.response(for: request.uri.path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) else { return nil }
+        // Stored with its Cache-Control (``serve``): nothing to set per answer.
+        guard let cached = cache.response(for: request.uri.path, resolve: { safety.isServable($0) ? safety.servedFile($0) : nil }) else { return nil }
         context.logFields.route = "static"
-        if !cacheControl.isEmpty { cached.response.headers[.cacheControl] = cacheControl }
         return cached
     }
 
@@ -45,11 +45,11 @@ struct StaticFiles: Sendable {
         guard safety.isServable(path) else { throw HTTPError(.notFound) }
         context.logFields.route = "static"
         var response = try await files.handle(request, context: context, next: next)
-        if cacheable, response.status == .ok, let file = safety.servedFile(path) {
-            cache.store(path: path, file: file, headers: response.headers)
-        }
         if !cacheControl.isEmpty, response.status == .ok || response.status == .notModified || response.status == .partialContent {
             response.headers[.cacheControl] = cacheControl
+        }
+        if cacheable, response.status == .ok, let file = safety.servedFile(path) {
+            cache.store(path: path, file: file, headers: response.headers)
         }
         return response
     }
