@@ -34,6 +34,39 @@ import Testing
         #expect(answers[1].head.contains("Cache-Control: "), "the configured Cache-Control: \(answers[1].head)")
     }
 
+    /// The fast path's header lists are made once a second per file (`FinishedStaticFields`):
+    /// its Date must still follow the clock, a changed file must bring its own fields, and every
+    /// field must appear once.
+    @Test func theSharedFieldsFollowTheClockAndTheFile() throws {
+        // The first of two answers: a request that asks to close takes the full path.
+        func head(_ extra: String = "") throws -> String {
+            let answers = responses(try exchange(get("/page.txt", extra) + get("/page.txt", "Connection: close\r\n")))
+            try #require(answers.count == 2)
+            return answers[0].head + "\r\n" + answers[0].body
+        }
+        func values(_ name: String, _ text: String) -> [Substring] {
+            text.split(separator: "\r\n").filter { $0.lowercased().hasPrefix(name.lowercased() + ": ") }
+        }
+        let first = try head()
+        Thread.sleep(forTimeInterval: 1.1)
+        let second = try head()
+        #expect(values("Date", first).count == 1 && values("Date", second).count == 1)
+        #expect(values("Date", first) != values("Date", second), "the Date of the next second")
+        for name in ["X-Frame-Options", "Content-Security-Policy", "ETag", "Cache-Control", "Content-Length"] {
+            #expect(values(name, second).count == 1, "\(name) once: \(second)")
+        }
+        // A request with an Origin (CORS is off here) gets the same fields.
+        #expect(values("X-Frame-Options", try head("Origin: https://example.com\r\n")).count == 1)
+        // A changed file: the cache sees it within a second, and its answer brings its own fields.
+        try Data("changed page, longer\n".utf8).write(to: host.site.appending(path: "static/page.txt"))
+        Thread.sleep(forTimeInterval: 1.2)
+        _ = try head()
+        let changed = try head()
+        #expect(changed.hasSuffix("changed page, longer\n"), "\(changed)")
+        #expect(values("Content-Length", changed) == ["Content-Length: 21"])
+        #expect(values("ETag", changed).count == 1 && values("ETag", changed) != values("ETag", second))
+    }
+
     @Test func aBodySentWithTheGetIsReadAndTheNextRequestIsServed() throws {
         let wire = try exchange("GET /page.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" + get("/page.txt", "Connection: close\r\n"))
         let answers = responses(wire)

@@ -154,7 +154,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         let requestContext = HostRequestContext(source: .init(channel: context.channel, logger: logger))
         guard let answer = layers.cachedStaticAnswer(request, context: requestContext) else { return false }
-        write(answer.head, answer.body, requestContext, context: context)
+        write(answer.head, answer.body, requestContext, context: context, dated: answer.dated)
         return true
     }
 
@@ -288,9 +288,10 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func write(_ head: HTTPResponse, _ body: ByteBuffer, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
+    /// `dated`: the head has its `Date` already.
+    private func write(_ head: HTTPResponse, _ body: ByteBuffer, _ requestContext: HostRequestContext, context: ChannelHandlerContext, dated: Bool = false) {
         var head = head
-        dateField.set(in: &head.headerFields)
+        if !dated { dateField.set(in: &head.headerFields) }
         if let line = requestContext.logFields.responseLine {
             ResponseDelivery.expect(line, on: context.channel, grace: grace)
         }

@@ -19,6 +19,8 @@ struct HostMiddleware: RouterMiddleware {
     /// Nil when `[static]` is off or its directory does not exist.
     let staticFiles: StaticFiles?
     let logger: Logger
+    /// The cached static files' finished header lists (``cachedStaticAnswer(_:context:)``).
+    let finishedStatic = FinishedStaticFields()
 
     // @concurrent as Hummingbird's middleware protocol declares it (this package defaults to nonsending).
     @concurrent func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
@@ -61,15 +63,29 @@ struct HostMiddleware: RouterMiddleware {
 
     /// The whole answer to a plain `GET` of a static file the cache holds, through the same
     /// layers as ``handle(_:context:next:)``, without suspending: for ``EventLoopFastPath``. Nil for
-    /// any other request (and for a cache miss), which takes the full path.
-    func cachedStaticAnswer(_ request: Request, context: Context) -> (head: HTTPResponse, body: ByteBuffer)? {
+    /// any other request (and for a cache miss), which takes the full path. `dated`: the head has
+    /// its `Date` already.
+    func cachedStaticAnswer(_ request: Request, context: Context) -> (head: HTTPResponse, body: ByteBuffer, dated: Bool)? {
         guard let staticFiles, !ErrorAnswers.isAPI(request.uri.path), cors.preflight(request) == nil,
               let cached = staticFiles.cachedAnswer(request, context: context) else { return nil }
-        var answer = RouteResponse(status: cached.response.status, headers: cached.response.headers, bytes: cached.body)
         let start = log.begin(request, context: context)
-        cors.apply(to: &answer.headers, for: request)
-        close(&answer, request, context: context, start)
-        return (HTTPResponse(status: answer.status, headerFields: answer.headers), cached.body)
+        guard cors.addsNothing(for: request) else {
+            var answer = RouteResponse(status: cached.response.status, headers: cached.response.headers, bytes: cached.body)
+            cors.apply(to: &answer.headers, for: request)
+            close(&answer, request, context: context, start)
+            return (HTTPResponse(status: answer.status, headerFields: answer.headers), cached.body, false)
+        }
+        // The layers give every answer of this file the same fields: made once a second.
+        let path = request.uri.path
+        let fields = finishedStatic.fields(for: path, base: cached.response.headers) { base in
+            var answer = RouteResponse(status: cached.response.status, headers: base, bytes: cached.body)
+            cors.apply(to: &answer.headers, for: request)
+            securityHeaders.apply(to: &answer.headers, path: path)
+            dateField.set(in: &answer.headers)
+            return answer.headers
+        }
+        log.end(request, context: context, start, status: cached.response.status)
+        return (HTTPResponse(status: cached.response.status, headerFields: fields), cached.body, true)
     }
 
     /// The last steps of every answer: the security headers, then the request log's response line.

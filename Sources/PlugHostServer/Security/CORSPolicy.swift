@@ -49,6 +49,12 @@ struct CORSPolicy: Sendable {
         }
     }
 
+    /// True when ``apply(to:for:)`` adds nothing to the answer to `request` (CORS is off, or the
+    /// request names no origin): every such answer gets the same fields.
+    func addsNothing(for request: Request) -> Bool {
+        !settings.enabled || !request.headers.contains(.origin)
+    }
+
     private static func removeCORSHeaders(_ headers: inout HTTPFields) {
         guard headers.contains(where: isCORS) else { return }
         headers.removeAll(where: isCORS)
