@@ -8,7 +8,9 @@ import PlugHostRedis
 import Synchronization
 
 /// A set of limits with a name, as the RateLimit headers announce it.
-package struct RateLimitPolicy: Sendable {
+/// A class, made once per route: every request of the route passes it along, and a reference
+/// is one retain where its strings, arrays and field would be one each.
+package final class RateLimitPolicy: Sendable {
     let name: String
     package let rates: [Rate]
     let cost: Int

@@ -19,12 +19,20 @@ final class RouteGate: Sendable {
         self.limiter = limiter
     }
 
-    /// How one route is guarded, worked out once when the router is built.
-    struct Rules: Sendable {
+    /// How one route is guarded, worked out once when the router is built. A class, for the
+    /// same reason as the gate: each request takes it through several steps.
+    final class Rules: Sendable {
         let servedPath: String
         let requiresAuth: Bool
         let scope: String?
         let policy: RateLimitPolicy?
+
+        init(servedPath: String, requiresAuth: Bool, scope: String?, policy: RateLimitPolicy?) {
+            self.servedPath = servedPath
+            self.requiresAuth = requiresAuth
+            self.scope = scope
+            self.policy = policy
+        }
     }
 
     func rules(method: String, servedPath: String, plugin: String?, requiresAuth: Bool, scope: String?, limited: Bool, cost: Int) -> Rules {
