@@ -67,6 +67,22 @@ import Testing
         #expect(values("ETag", changed).count == 1 && values("ETag", changed) != values("ETag", second))
     }
 
+    /// An HTTP/1.0 client that did not ask for keep-alive expects the connection to close
+    /// after its answer (RFC 9112 §9.3), and may wait for that close; one that asked keeps it.
+    /// `exchange` returns once the server closes (and fails after 10 s without).
+    @Test func anHTTP10RequestWithoutKeepAliveIsAnsweredAndTheConnectionCloses() throws {
+        for path in ["/page.txt", "/api/health"] {
+            let started = Date()
+            let wire = try exchange("GET \(path) HTTP/1.0\r\n\r\n")
+            let answers = responses(wire)
+            #expect(answers.map(\.status) == ["HTTP/1.1 200 OK"], "\(wire)")
+            #expect(answers.first?.head.lowercased().contains("\r\nconnection: close") == true, "\(wire)")
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+        let kept = responses(try exchange("GET /page.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + get("/page.txt", "Connection: close\r\n")))
+        #expect(kept.map(\.body) == ["cached page\n", "cached page\n"])
+    }
+
     @Test func aBodySentWithTheGetIsReadAndTheNextRequestIsServed() throws {
         let wire = try exchange("GET /page.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" + get("/page.txt", "Connection: close\r\n"))
         let answers = responses(wire)

@@ -90,7 +90,7 @@ import Testing
             // then), a lowercase host, no Host, a query, a cookie, an odd method.
             ("GET http://example.com:8080/a/b?c=d HTTP/1.1\r\nHost: h\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
             ("GET /a?b=c&d HTTP/1.1\r\nhost: h\r\nHOST: i\r\nCookie: a=1; b=2\r\nX-Empty:\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
-            ("GET / HTTP/1.0\r\nUser-Agent: x\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
+            ("GET / HTTP/1.0\r\nUser-Agent: x\r\nConnection: keep-alive\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
             ("PURGE /a HTTP/1.1\r\nHost: h\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
             ("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", [response(.ok, [.contentLength: "0"])]),
             // A field value with CR/LF was made legal by HTTPTypes: no second line.
@@ -112,6 +112,20 @@ import Testing
         }
         #expect(String(buffer: hostBytes) == String(buffer: nioBytes))
         #expect(!String(buffer: hostBytes).contains("\r\nX-Evil") && !String(buffer: hostBytes).contains("\r\nSet-Cookie"))
+    }
+
+    /// The version is lost in the HTTP types: a request that does not keep its connection by
+    /// its version says so in a field, which the layers above act on.
+    @Test func anHTTP10RequestWithoutKeepAliveAsksToClose() throws {
+        func connection(_ request: String) throws -> String? {
+            let wire = try Wire(host: true)
+            try wire.read(request)
+            guard case .head(let head) = wire.requests.first else { return "no head" }
+            return head.headerFields[.connection]
+        }
+        #expect(try connection("GET /a HTTP/1.0\r\n\r\n") == "close")
+        #expect(try connection("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") == "keep-alive")
+        #expect(try connection("GET /a HTTP/1.1\r\nHost: h\r\n\r\n") == nil)
     }
 
     @Test func aResponseOfKnownLengthLeavesAsOneWrite() throws {

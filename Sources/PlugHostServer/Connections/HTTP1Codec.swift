@@ -12,6 +12,10 @@ import NIOHTTPTypesHTTP1
 /// parts and its end leave as one buffer, one write, unless a flush comes between them: the
 /// fast path's answers, and most of the request loop's.
 ///
+/// An HTTP/1.0 request without keep-alive gets `Connection: close`, which the guard and the
+/// request loop act on (Hummingbird's HTTP types drop the version); the answer to a request that
+/// closes the connection says `Connection: close`.
+///
 /// Framing is NIO's encoder's: no body and no `Content-Length` or `Transfer-Encoding` for 1xx,
 /// 204, 304 and an answer to `CONNECT`; the body of an answer to `HEAD` is not sent (its write
 /// fails, as NIO's does); a response without `Content-Length` is sent chunked, with its trailers.
@@ -27,8 +31,9 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     static let coalescedBodyBytes = 16 * 1024
 
     private let secure: Bool
-    /// The methods of the requests read and not answered yet, oldest first.
-    private var methods = CircularBuffer<HTTPMethod>(initialCapacity: 4)
+    /// The requests read and not answered yet, oldest first: their method, and whether the
+    /// connection closes after their answer (the request said so, or its version does).
+    private var pendingRequests = CircularBuffer<(method: HTTPMethod, closes: Bool)>(initialCapacity: 4)
     /// How the response being written is framed.
     private var framing = Framing.contentLength
     private enum Framing {
@@ -51,9 +56,15 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            methods.append(head.method)
+            pendingRequests.append((head.method, !head.isKeepAlive))
             do {
-                let request = try convert(head)
+                var request = try convert(head)
+                // HTTP types carry no version: a request that by its version does not keep the
+                // connection (HTTP/1.0 without keep-alive, RFC 9112 §9.3) says so with the field
+                // the layers above act on, and the connection closes after its answer.
+                if !head.isKeepAlive, !head.headers.contains(name: "connection") {
+                    request.headerFields[.connection] = "close"
+                }
                 context.fireChannelRead(wrapInboundOut(.head(request)))
             } catch {
                 context.fireErrorCaught(error)
@@ -131,7 +142,10 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
             return
         }
-        let method = methods.popFirst()
+        let request = pendingRequests.popFirst()
+        let method = request?.method
+        // The client is told the connection closes after this answer (RFC 9112 §9.6).
+        if request?.closes == true, !fields.contains(.connection) { fields[.connection] = "close" }
         // Fields are removed only when present: a write would copy every field of the answer.
         if method == .CONNECT || code == 204 || code == 304 || (100..<200).contains(code) {
             if fields.contains(.contentLength) { fields[.contentLength] = nil }
