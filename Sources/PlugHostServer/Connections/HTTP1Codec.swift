@@ -56,13 +56,15 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            pendingRequests.append((head.method, !head.isKeepAlive))
+            // Read once: it scans the request's fields.
+            let closes = !head.isKeepAlive
+            pendingRequests.append((head.method, closes))
             do {
                 var request = try convert(head)
                 // HTTP types carry no version: a request that by its version does not keep the
                 // connection (HTTP/1.0 without keep-alive, RFC 9112 §9.3) says so with the field
                 // the layers above act on, and the connection closes after its answer.
-                if !head.isKeepAlive, !head.headers.contains(name: "connection") {
+                if closes, !head.headers.contains(name: "connection") {
                     request.headerFields[.connection] = "close"
                 }
                 context.fireChannelRead(wrapInboundOut(.head(request)))
@@ -134,8 +136,7 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         var fields = response.headerFields
         if (100..<200).contains(code), code != 101 {
             // An interim answer (100 Continue): the final one follows, for the same request.
-            if fields.contains(.contentLength) { fields[.contentLength] = nil }
-            if fields.contains(.transferEncoding) { fields[.transferEncoding] = nil }
+            Self.removeFraming(from: &fields)
             var buffer = context.channel.allocator.buffer(capacity: 64)
             Self.encode(response.status, fields, into: &buffer)
             handOnPending(context: context)
@@ -146,10 +147,8 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         let method = request?.method
         // The client is told the connection closes after this answer (RFC 9112 §9.6).
         if request?.closes == true, !fields.contains(.connection) { fields[.connection] = "close" }
-        // Fields are removed only when present: a write would copy every field of the answer.
-        if method == .CONNECT || code == 204 || code == 304 || (100..<200).contains(code) {
-            if fields.contains(.contentLength) { fields[.contentLength] = nil }
-            if fields.contains(.transferEncoding) { fields[.transferEncoding] = nil }
+        if method == .CONNECT || code == 204 || code == 304 || code == 101 {
+            Self.removeFraming(from: &fields)
             framing = .none
         } else if fields.contains(.contentLength) {
             if fields.contains(.transferEncoding) { fields[.transferEncoding] = nil }
@@ -236,6 +235,13 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         let promise = pendingPromise
         pendingPromise = nil
         context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+    }
+
+    /// Neither `Content-Length` nor `Transfer-Encoding`, for an answer that has no body. Removed
+    /// only when present: a write would copy every field of the answer.
+    private static func removeFraming(from fields: inout HTTPFields) {
+        if fields.contains(.contentLength) { fields[.contentLength] = nil }
+        if fields.contains(.transferEncoding) { fields[.transferEncoding] = nil }
     }
 
     // MARK: Encoding

@@ -69,23 +69,28 @@ struct HostMiddleware: RouterMiddleware {
         guard let staticFiles, !ErrorAnswers.isAPI(request.uri.path), cors.preflight(request) == nil,
               let cached = staticFiles.cachedAnswer(request, context: context) else { return nil }
         let start = log.begin(request, context: context)
-        guard cors.addsNothing(for: request) else {
-            var answer = RouteResponse(status: cached.response.status, headers: cached.response.headers, bytes: cached.body)
-            cors.apply(to: &answer.headers, for: request)
-            close(&answer, request, context: context, start)
-            return (HTTPResponse(status: answer.status, headerFields: answer.headers), cached.body, false)
-        }
-        // The layers give every answer of this file the same fields: made once a second.
         let path = request.uri.path
-        let fields = finishedStatic.fields(for: path, base: cached.response.headers) { base in
-            var answer = RouteResponse(status: cached.response.status, headers: base, bytes: cached.body)
+        // CORS and the security headers, as every answer gets them.
+        func layered(_ headers: HTTPFields) -> HTTPFields {
+            var answer = RouteResponse(status: cached.response.status, headers: headers, bytes: cached.body)
             cors.apply(to: &answer.headers, for: request)
             securityHeaders.apply(to: &answer.headers, path: path)
-            dateField.set(in: &answer.headers)
             return answer.headers
         }
+        let fields: HTTPFields
+        let dated = cors.addsNothing(for: request)
+        if dated {
+            // The layers give every answer of this file the same fields: made once a second.
+            fields = finishedStatic.fields(for: path, base: cached.response.headers) { base in
+                var fields = layered(base)
+                dateField.set(in: &fields)
+                return fields
+            }
+        } else {
+            fields = layered(cached.response.headers)
+        }
         log.end(request, context: context, start, status: cached.response.status)
-        return (HTTPResponse(status: cached.response.status, headerFields: fields), cached.body, true)
+        return (HTTPResponse(status: cached.response.status, headerFields: fields), cached.body, dated)
     }
 
     /// The last steps of every answer: the security headers, then the request log's response line.
