@@ -15,6 +15,8 @@ let package = Package(
     name: "PlugHost",
     products: [
         .executable(name: "plughost", targets: ["plughost"]),
+        // What a supervisor starts as its workers, from beside its own binary (docs/ARCHITECTURE.md).
+        .executable(name: "plughost-worker", targets: ["PlugHostWorkerMain"]),
         .library(name: "PlugHostSDK", targets: ["PlugHostSDK"]),
         // The test kit for plugin authors: a host in the test's process, without sockets.
         .library(name: "PlugHostTesting", targets: ["PlugHostTesting"]),
@@ -22,7 +24,8 @@ let package = Package(
         .library(name: "ExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // No FullFoundation trait: a worker links FoundationEssentials only (its memory, docs/PERFORMANCE.md).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -46,6 +49,9 @@ let package = Package(
         .target(name: "PlugHostABI"),
         // Host-internal C: the worker's crash record and spawning workers with inherited sockets.
         .target(name: "PlugHostProcess"),
+        // Threads of the operating system's own, for blocking work (Foundation's Thread, which a
+        // worker does not link).
+        .target(name: "PlugHostThreads", dependencies: ["PlugHostProcess"], swiftSettings: strictSwift),
         .target(
             name: "PlugHostSDK",
             dependencies: ["PlugHostABI"],
@@ -71,6 +77,7 @@ let package = Package(
             name: "PlugHostObservability",
             dependencies: [
                 "PlugHostProcess",
+                "PlugHostThreads",
                 "PlugHostConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -105,6 +112,7 @@ let package = Package(
             name: "PlugHostWorkerLink",
             dependencies: [
                 "PlugHostProcess",
+                "PlugHostThreads",
                 "PlugHostSockets",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -169,13 +177,24 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // The aggregated OpenAPI document and the Swagger UI / ReDoc pages.
+        // The aggregated OpenAPI document as served, what it is made of, and the Swagger UI /
+        // ReDoc pages. FoundationEssentials only: a worker links it.
         .target(
             name: "PlugHostDocs",
             dependencies: [
                 "PlugHostConfig",
                 "PlugHostPlugins",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Makes the document with OpenAPIKit, which needs full Foundation: in `plughost
+        // docs-build` for a worker, in process for the single process, the test kit and checks.
+        .target(
+            name: "PlugHostDocsBuilder",
+            dependencies: [
+                "PlugHostConfig",
+                "PlugHostDocs",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
             ],
             swiftSettings: strictSwift
@@ -186,6 +205,7 @@ let package = Package(
             name: "PlugHostServer",
             dependencies: [
                 "PlugHostProcess",
+                "PlugHostThreads",
                 "PlugHostConfig",
                 "PlugHostObservability",
                 "PlugHostTLS",
@@ -244,9 +264,33 @@ let package = Package(
                 "PlugHostPlugins",
                 "PlugHostKeys",
                 "PlugHostDocs",
+                "PlugHostDocsBuilder",
                 "PlugHostServer",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSwift
+        ),
+        // A worker's process: its command, serving, and its OpenAPI document made by a
+        // `plughost docs-build` child. FoundationEssentials only (docs/ARCHITECTURE.md).
+        .target(
+            name: "PlugHostWorker",
+            dependencies: [
+                "PlugHostProcess",
+                "PlugHostConfig",
+                "PlugHostObservability",
+                "PlugHostSockets",
+                "PlugHostWorkerLink",
+                "PlugHostDocs",
+                "PlugHostServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The `plughost-worker` binary the supervisor starts: the worker without full Foundation.
+        .executableTarget(
+            name: "PlugHostWorkerMain",
+            dependencies: ["PlugHostWorker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSwift
         ),
         .executableTarget(
@@ -261,7 +305,9 @@ let package = Package(
                 "PlugHostRedis",
                 "PlugHostKeys",
                 "PlugHostDocs",
+                "PlugHostDocsBuilder",
                 "PlugHostServer",
+                "PlugHostWorker",
                 "PlugHostSupervisor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -301,8 +347,8 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "PlugHostABI", "PlugHostConfig", "PlugHostObservability", "PlugHostSockets", "PlugHostWorkerLink", "PlugHostPlugins",
-                "PlugHostRedis", "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostServer", "PlugHostSupervisor", "PlugHostSDK",
-                "PlugHostTesting",
+                "PlugHostRedis", "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostDocsBuilder", "PlugHostServer", "PlugHostSupervisor",
+                "PlugHostSDK", "PlugHostTesting", "PlugHostWorker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,6 +1,6 @@
 /// One route the host serves itself, whatever plugins are loaded.
 package struct BuiltinRoute: Sendable, Equatable {
-    package enum Kind: Sendable, CaseIterable {
+    package enum Kind: String, Sendable, CaseIterable {
         case health, login, metrics, plugins, config
         case openAPIDocument, swaggerUI, redoc
     }

@@ -1,32 +1,83 @@
 import Crypto
-import Foundation
-import OpenAPIKit
+import FoundationEssentials
 import PlugHostConfig
-import PlugHostPlugins
 
-/// The aggregated OpenAPI document, encoded once when the host starts.
-public struct APIDocument: Sendable {
+/// The aggregated OpenAPI document, made once when the host starts (PlugHostDocsBuilder makes it,
+/// in the worker's own process or in `plughost docs-build`).
+public struct APIDocument: Sendable, Codable {
     /// `application/json` bytes of the document.
     public let json: [UInt8]
     /// A strong validator of `json`, for `If-None-Match`.
     public let etag: String
     /// Plugin documentation the host could not use, one entry per route or components object.
     public let warnings: [DocsWarning]
+
+    public init(json: [UInt8], etag: String, warnings: [DocsWarning]) {
+        self.json = json
+        self.etag = etag
+        self.warnings = warnings
+    }
+
+    /// `json` with its ETag: the first 16 bytes of its SHA-256, in hex.
+    public init(json: [UInt8], warnings: [DocsWarning]) {
+        self.init(json: json, etag: "\"\(HexDigest.text(SHA256.hash(data: json).prefix(16)))\"", warnings: warnings)
+    }
+
+    /// A document without paths, served when the real one could not be made; `problem` says why,
+    /// as a warning (logged, and refused by `[plugins] strict = true`).
+    public init(unavailable info: DocsInput.Info, problem: String) {
+        let document = JSONValue.object([
+            "openapi": .string("3.1.1"),
+            "info": .object(["title": .string(info.title), "version": .string(info.version), "description": .string(info.description)]),
+            "paths": .object([:]),
+        ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(document)).map(Array.init) ?? Array(#"{"openapi":"3.1.1"}"#.utf8)
+        self.init(json: json, warnings: [DocsWarning(subject: .unavailable, problem: problem)])
+    }
+
+    /// Makes the document from what it is made of; how depends on the process (``DocsInput``).
+    public typealias Maker = @Sendable (DocsInput) -> APIDocument
+
+    private enum CodingKeys: String, CodingKey { case json, etag, warnings }
+
+    // The document as text, not as an array of numbers: it crosses from `plughost docs-build`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        json = Array(try container.decode(String.self, forKey: .json).utf8)
+        etag = try container.decode(String.self, forKey: .etag)
+        warnings = try container.decode([DocsWarning].self, forKey: .warnings)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(String(decoding: json, as: UTF8.self), forKey: .json)
+        try container.encode(etag, forKey: .etag)
+        try container.encode(warnings, forKey: .warnings)
+    }
 }
 
 /// Documentation the host could not use, and what it did instead.
-public struct DocsWarning: Sendable, CustomStringConvertible {
-    public enum Subject: Sendable {
+public struct DocsWarning: Sendable, Codable, CustomStringConvertible {
+    public enum Subject: Sendable, Codable {
         /// A plugin route's operation, e.g. `GET /api/items/{id}`.
         case operation(plugin: String, file: String, route: String)
         /// A plugin's components object.
         case components(plugin: String, file: String)
         /// The combined document (each part was valid alone).
         case document
+        /// The document as a whole could not be made (its builder failed).
+        case unavailable
     }
 
     public let subject: Subject
     public let problem: String
+
+    public init(subject: Subject, problem: String) {
+        self.subject = subject
+        self.problem = problem
+    }
 
     public var description: String {
         switch subject {
@@ -38,189 +89,8 @@ public struct DocsWarning: Sendable, CustomStringConvertible {
                 + "Operations that reference them are documented minimally; fix the JSON the plugin passes to openapi_components."
         case .document:
             "the aggregated OpenAPI document does not validate: \(problem). It is served anyway; the parts named above clash."
+        case .unavailable:
+            "the OpenAPI document could not be made: \(problem). /api/openapi.json serves one without paths."
         }
-    }
-}
-
-/// Assembles the document: the host's routes, then each plugin's, each operation checked on its
-/// own so one plugin's mistake costs only that route's docs.
-struct APIDocumentBuilder {
-    private let settings: DocsSettings
-    private var components: OpenAPI.Components
-    /// The host's own components, which every operation may reference.
-    private let hostComponents: OpenAPI.Components
-    private var paths: OpenAPI.PathItem.Map = [:]
-    private var tags: [OpenAPI.Tag] = []
-    private var warnings: [DocsWarning] = []
-
-    /// Capitalised, so no plugin (names are [a-z0-9_-]) can take it.
-    static let hostTag = "PlugHost"
-
-    init(settings: DocsSettings, authHeader: String) {
-        self.settings = settings
-        hostComponents = HostDocumentation.components(authHeader: authHeader)
-        components = hostComponents
-        tags.append(OpenAPI.Tag(name: Self.hostTag, description: "Built into PlugHost: health, login, metrics and operator routes."))
-    }
-
-    /// A built-in route, documented by the host itself.
-    mutating func addHostRoute(method: String, path: String, operation: OpenAPI.Operation, enforcement: HostDocumentation.Enforcement) {
-        var operation = operation
-        operation.tags = [Self.hostTag]
-        operation.operationId = operation.operationId ?? Self.operationID(prefix: Self.hostTag, method: method, path: path)
-        HostDocumentation.apply(enforcement, to: &operation)
-        insert(operation, method: method, path: path)
-    }
-
-    /// Every route of `plugin`; `enforcement` says what the host enforces on each.
-    mutating func addPlugin(_ plugin: LoadedPlugin, enforcement: (PluginRoute) -> HostDocumentation.Enforcement) {
-        let namespace = ComponentNamespace(plugin: plugin.name)
-        let version = "version \(plugin.version)"
-        // The version, not the file name: the document is open, and file names are operator detail.
-        tags.append(OpenAPI.Tag(name: plugin.name, description: plugin.description.isEmpty ? "Plugin \(plugin.name), \(version)." : "\(plugin.description) (plugin \(plugin.name), \(version))",
-                                vendorExtensions: ["x-plugin-version": AnyCodable(plugin.version)]))
-        var pluginComponents = (decoded: OpenAPI.Components(), raw: [String: Any]())
-        if let problem = plugin.openAPIComponentsProblem {
-            warnings.append(DocsWarning(subject: .components(plugin: plugin.name, file: plugin.file), problem: problem))
-        } else if let json = plugin.openAPIComponents {
-            do {
-                pluginComponents = try Self.decodeComponents(json, namespace: namespace)
-            } catch {
-                warnings.append(DocsWarning(subject: .components(plugin: plugin.name, file: plugin.file), problem: error.description))
-            }
-        }
-        for route in plugin.routes {
-            let rules = enforcement(route)
-            var operation: OpenAPI.Operation
-            do {
-                operation = try documented(route, namespace: namespace, pluginComponents: pluginComponents, enforcement: rules)
-            } catch {
-                warnings.append(DocsWarning(subject: .operation(plugin: plugin.name, file: plugin.file, route: "\(route.method) \(route.servedPath)"),
-                                            problem: error.description))
-                operation = HostDocumentation.minimalOperation(method: route.method, path: route.servedPath, plugin: plugin.name)
-                finish(&operation, route: route, enforcement: rules)
-            }
-            insert(operation, method: route.method, path: route.servedPath)
-        }
-        try? components.merge(pluginComponents.decoded)
-    }
-
-    func build() -> APIDocument {
-        var document = document(paths: paths, components: components)
-        var warnings = warnings
-        do {
-            _ = try document.validate()
-        } catch {
-            // Each operation was validated alone, so this means two routes clash (e.g. an
-            // operationId); the document is still served, and the log says what is wrong.
-            warnings.append(DocsWarning(subject: .document, problem: "\(error)"))
-        }
-        document.components.sort()
-        let encoder = JSONEncoder()
-        // Sorted: the same plugins give the same bytes, hence the same ETag, on every start.
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = Array((try? encoder.encode(document)) ?? Data(#"{"openapi":"3.1.1"}"#.utf8))
-        let digest = HexDigest.text(SHA256.hash(data: json).prefix(16))
-        return APIDocument(json: json, etag: "\"\(digest)\"", warnings: warnings)
-    }
-
-    // MARK: - One plugin operation
-
-    /// The plugin's operation with what the host enforces, or the reason it cannot be used.
-    private func documented(_ route: PluginRoute, namespace: ComponentNamespace, pluginComponents: (decoded: OpenAPI.Components, raw: [String: Any]),
-                            enforcement: HostDocumentation.Enforcement) throws(DocsProblem) -> OpenAPI.Operation {
-        guard let json = route.openAPIJSON else {
-            var operation = HostDocumentation.minimalOperation(method: route.method, path: route.servedPath, plugin: route.pluginName)
-            finish(&operation, route: route, enforcement: enforcement)
-            return operation
-        }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)), let object = parsed as? [String: Any] else {
-            throw DocsProblem("openapi_json is not a JSON object")
-        }
-        let rewritten = namespace.rewritingReferences(in: object)
-        if let missing = namespace.danglingReference(in: rewritten, components: pluginComponents.raw) {
-            throw DocsProblem("it refers to \(missing), which the plugin did not give in openapi_components")
-        }
-        var operation = try Self.decodeInDocument(["paths": ["/operation": ["get": rewritten]]], what: "Operation") {
-            $0.paths["/operation"]?.pathItemValue?.get
-        }
-        if let id = operation.operationId { operation.operationId = namespace.name(id) }
-        finish(&operation, route: route, enforcement: enforcement)
-        // Alone in a document with the components it may use, so a dangling reference or a
-        // clash is pinned on this route.
-        var own = hostComponents
-        try? own.merge(pluginComponents.decoded)
-        var single: OpenAPI.PathItem.Map = [:]
-        Self.insert(operation, method: route.method, path: route.servedPath, into: &single)
-        do {
-            _ = try document(paths: single, components: own).validate()
-        } catch {
-            throw DocsProblem("\(error)")
-        }
-        return operation
-    }
-
-    private func finish(_ operation: inout OpenAPI.Operation, route: PluginRoute, enforcement: HostDocumentation.Enforcement) {
-        operation.tags = [route.pluginName]
-        operation.operationId = operation.operationId ?? Self.operationID(prefix: route.pluginName, method: route.method, path: route.servedPath)
-        HostDocumentation.reconcilePathParameters(route.template.parameterNames, in: &operation)
-        HostDocumentation.apply(enforcement, to: &operation)
-    }
-
-    private static func decodeComponents(_ json: String, namespace: ComponentNamespace) throws(DocsProblem) -> (decoded: OpenAPI.Components, raw: [String: Any]) {
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)), let object = parsed as? [String: Any] else {
-            throw DocsProblem("not a JSON object")
-        }
-        let renamed = try namespace.components(object)
-        let decoded = try decodeInDocument(["paths": [String: Any](), "components": renamed], what: "Components object") { $0.components }
-        return (decoded, renamed)
-    }
-
-    /// Decodes a plugin's fragment inside a document around it, as OpenAPIKit expects: decoded
-    /// alone, some invalid fragments make its error reporting trap (found by FuzzTests).
-    private static func decodeInDocument<Part>(_ members: [String: Any], what: String, _ part: (OpenAPI.Document) -> Part?) throws(DocsProblem) -> Part {
-        var wrapper = members
-        wrapper["openapi"] = "3.1.1"
-        wrapper["info"] = ["title": "plugin", "version": "0"]
-        do {
-            let data = try JSONSerialization.data(withJSONObject: wrapper)
-            let document = try JSONDecoder().decode(OpenAPI.Document.self, from: data)
-            guard let value = part(document) else { throw DocsProblem("not a valid OpenAPI 3.1 \(what)") }
-            return value
-        } catch let problem as DocsProblem {
-            throw problem
-        } catch {
-            throw DocsProblem("not a valid OpenAPI 3.1 \(what): \(OpenAPI.Error(from: error).localizedDescription)")
-        }
-    }
-
-    // MARK: - Assembly
-
-    private func document(paths: OpenAPI.PathItem.Map, components: OpenAPI.Components) -> OpenAPI.Document {
-        OpenAPI.Document(
-            openAPIVersion: .v3_1_1,
-            info: .init(title: settings.title, description: settings.description, version: settings.version),
-            servers: [],
-            paths: paths,
-            components: components,
-            tags: tags
-        )
-    }
-
-    private mutating func insert(_ operation: OpenAPI.Operation, method: String, path: String) {
-        Self.insert(operation, method: method, path: path, into: &paths)
-    }
-
-    private static func insert(_ operation: OpenAPI.Operation, method: String, path: String, into paths: inout OpenAPI.PathItem.Map) {
-        let key = OpenAPI.Path(rawValue: path)
-        var item = paths[key]?.pathItemValue ?? OpenAPI.PathItem()
-        item.set(operation: operation, for: OpenAPI.HttpMethod(rawValue: method)!)
-        paths[key] = .pathItem(item)
-    }
-
-    /// `example.get_api_hello_name` for `GET /api/hello/{name}`: stable, unique per route.
-    static func operationID(prefix: String, method: String, path: String) -> String {
-        let words = path.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
-        return "\(prefix).\(([method.lowercased()] + words).joined(separator: "_"))"
     }
 }

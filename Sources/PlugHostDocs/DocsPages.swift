@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 package import PlugHostConfig
 
 /// The Swagger UI and ReDoc pages, made once at start, each with a Content-Security-Policy that

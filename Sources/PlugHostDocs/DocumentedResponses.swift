@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import PlugHostConfig
 
 /// Checks responses against the routes' own response descriptions in the aggregated OpenAPI
 /// document (the bytes `/api/openapi.json` serves): the status must be documented (exactly, as

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes log lines to an inherited descriptor: a worker's `[logging] file` lines go to the
 /// supervisor, which alone writes and rotates the file.
@@ -17,7 +18,7 @@ package struct DescriptorSink: LogSink {
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while offset < bytes.count {
-            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0, errno == EINTR { continue }
             guard written > 0 else { return }
             offset += written

@@ -1,5 +1,7 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostProcess
+import PlugHostThreads
 import Synchronization
 
 /// Takes log lines off the request path: ``enqueue(_:)`` copies a rendered line into the log
@@ -19,9 +21,7 @@ final class LogWriter: Sendable {
         _ = ph_log_queue_init(capacity)
         updateCrashDescriptors()
         let writer = self
-        let thread = Thread { writer.run() }
-        thread.name = "plughost-log"
-        thread.start()
+        OSThread.start(name: "plughost-log") { writer.run() }
     }
 
     func enqueue(_ line: String) {

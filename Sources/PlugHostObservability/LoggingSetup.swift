@@ -1,4 +1,5 @@
-public import Foundation
+public import FoundationEssentials
+import Glibc
 public import Logging
 public import PlugHostConfig
 import Synchronization
@@ -11,7 +12,7 @@ public enum LoggingSetup {
     /// writes to the file, so that one process alone appends to it and rotates it.
     /// `console`: where console lines go, standard output unless a command answers there.
     public static func bootstrap(_ settings: LoggingSettings, baseDirectory: URL, toSupervisor: Int32? = nil,
-                                 console: Int32 = STDOUT_FILENO) throws -> Logger {
+                                 console: Int32 = 1 /* standard output */) throws -> Logger {
         let level = Logger.Level(rawValue: settings.level) ?? .info
         let format = LogLineFormat(format: settings.format)
         var sinks: [any LogSink] = [ConsoleSink(descriptor: console)]

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostConfig
 import Synchronization
 
@@ -61,7 +62,7 @@ final class RotatingFileSink: LogSink, Sendable {
     }
 
     private static func open(_ url: URL) throws -> Int32 {
-        let descriptor = Foundation.open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        let descriptor = Glibc.open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
             throw ConfigError(file: url.path, line: nil, key: "logging.file", message: "cannot open the log file: \(String(cString: strerror(errno)))")
         }

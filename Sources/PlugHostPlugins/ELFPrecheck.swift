@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Checks that an ELF file is whole, and built for this machine, before `dlopen` maps it.
 ///
@@ -11,18 +12,33 @@ enum ELFPrecheck {
     /// Nil when the file looks whole and native (or is not 64-bit little-endian ELF, which dlopen
     /// then judges); otherwise why the plugin `file` is refused.
     static func problem(in url: URL, file: String) -> PluginLoadError? {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
-        defer { try? handle.close() }
-        guard let size = try? handle.seekToEnd() else { return nil }
-        try? handle.seek(toOffset: 0)
-        guard let header = try? handle.read(upToCount: 64), header.count >= 4 else {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        let size = UInt64(status.st_size)
+        /// Up to `count` bytes from `offset`; fewer only at the end of the file.
+        func read(_ count: Int, at offset: UInt64) -> [UInt8]? {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var filled = 0
+            while filled < count {
+                let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled)) }
+                if got < 0, errno == EINTR { continue }
+                guard got >= 0 else { return nil }
+                if got == 0 { break }
+                filled += got
+            }
+            return Array(bytes[..<filled])
+        }
+        guard let header = read(64, at: 0), header.count >= 4 else {
             return incomplete("it is \(size) bytes long, too short for any shared library", file: file)
         }
         guard header.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { return nil }  // not ELF: dlopen explains
         if header.count >= 20, let problem = otherMachine(header, file: file) { return problem }
         guard header.count == 64, header[4] == 2, header[5] == 1 else { return nil }  // ELF64 little-endian only
 
-        func integer(_ bytes: Data, at offset: Int, size: Int) -> UInt64 {
+        func integer(_ bytes: [UInt8], at offset: Int, size: Int) -> UInt64 {
             var value: UInt64 = 0
             for index in (0..<size).reversed() { value = value << 8 | UInt64(bytes[bytes.startIndex + offset + index]) }
             return value
@@ -41,8 +57,7 @@ enum ELFPrecheck {
             let sectionTableEnd = sectionHeaderOffset + sectionHeaderSize * sectionHeaderCount
             guard sectionTableEnd <= size else { return incomplete("\(truncated) a section table ending at byte \(sectionTableEnd)", file: file) }
         }
-        try? handle.seek(toOffset: programHeaderOffset)
-        guard programHeaderSize >= 56, let table = try? handle.read(upToCount: Int(programHeaderSize * programHeaderCount)) else { return nil }
+        guard programHeaderSize >= 56, let table = read(Int(programHeaderSize * programHeaderCount), at: programHeaderOffset) else { return nil }
         for index in 0..<Int(programHeaderCount) {
             let base = index * Int(programHeaderSize)
             let type = integer(table, at: base, size: 4)
@@ -71,7 +86,7 @@ enum ELFPrecheck {
     #endif
 
     /// The refusal of a file whose ELF header names a machine other than the host's.
-    private static func otherMachine(_ header: Data, file: String) -> PluginLoadError? {
+    private static func otherMachine(_ header: [UInt8], file: String) -> PluginLoadError? {
         let low = UInt16(header[header.startIndex + 18]), high = UInt16(header[header.startIndex + 19])
         let machine = header[header.startIndex + 5] == 2 ? low << 8 | high : high << 8 | low  // EI_DATA 2: big-endian
         guard let hostMachine, machine != hostMachine else { return nil }

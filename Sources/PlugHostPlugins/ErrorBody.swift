@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The one shape of every error the host answers itself: `{"detail": "..."}`, as FastAPI does.
 package enum ErrorBody {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Refuses plugin files anyone else could have changed, as sshd's StrictModes refuses loose key
 /// files: a plugin runs with the host's rights, so whoever can write it can act as the host.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostABI
 
 /// A shared library opened for the host, and its two entry points.

@@ -1,5 +1,6 @@
 import Crypto
-public import Foundation
+public import FoundationEssentials
+import Glibc
 public import Logging
 package import PlugHostABI
 public import PlugHostConfig

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import PlugHostABI
 import PlugHostConfig
@@ -173,7 +174,7 @@ final class PluginRecord: Sendable {
     func stageOpenAPIComponents(_ json: String) -> ph_status_t {
         registration.withLock { state in
             guard state.open else { return PH_ERR_WRONG_PHASE }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)), object is [String: Any] else {
+            guard case .object = JSONValue.parse(json.utf8) else {
                 state.openAPIComponentsProblem = "openapi_components was given something that is not a JSON object"
                 logger.error("openapi_components: not a JSON object; the plugin's components are left out of /api/openapi.json")
                 return PH_ERR_INVALID_ARGUMENT

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-int ph_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, pid_t *pid) {
+int ph_spawn(const char *path, char *const argv[], char *const envp[], int input, int output, const int *fds, int count, pid_t *pid) {
     if (count < 0 || count > 64) return EINVAL;
     /* Copies numbered above every target, so no dup2 overwrites a source not yet moved. */
     int high[64];
@@ -29,6 +29,10 @@ int ph_spawn(const char *path, char *const argv[], char *const envp[], const int
         posix_spawn_file_actions_destroy(&actions);
         goto done;
     }
+    /* Standard input and output first: the sources are the caller's, numbered above 2 (pipes made
+     * after the standard three), so the moves below cannot overwrite them. */
+    if (input >= 0) result = posix_spawn_file_actions_adddup2(&actions, input, 0);
+    if (output >= 0 && result == 0) result = posix_spawn_file_actions_adddup2(&actions, output, 1);
     for (int i = 0; i < count && result == 0; i++) result = posix_spawn_file_actions_adddup2(&actions, high[i], 3 + i);
     if (result == 0) result = posix_spawn_file_actions_addclosefrom_np(&actions, 3 + count);
     sigset_t none, all;

@@ -1,4 +1,5 @@
-package import Foundation
+package import FoundationEssentials
+import Glibc
 package import HTTPTypes
 package import Hummingbird
 package import Logging

@@ -1,5 +1,6 @@
 import Crypto
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostConfig
 import PlugHostRedis
 import Synchronization

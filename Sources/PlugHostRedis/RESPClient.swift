@@ -1,4 +1,5 @@
-package import Foundation
+package import FoundationEssentials
+import Glibc
 import NIOConcurrencyHelpers
 package import NIOCore
 import NIOPosix

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The plugin's `[plugins.NAME]` table from host.toml.
 ///

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostABI
 
 /// What a plugin uses during registration: its config, its log, and the route methods.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostABI
 
 /// An HTTP request as a route handler or a hook sees it. Each value is read from the host's

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An answer to a request: status, headers and body.
 public struct Response: Sendable {

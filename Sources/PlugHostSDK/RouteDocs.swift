@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A route's OpenAPI Operation, for the host's aggregated `/api/openapi.json`, built in Swift:
 ///

@@ -1,7 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import NIOCore
 import PlugHostProcess
+import PlugHostThreads
 
 /// Gives memory a burst of load left free back to the kernel. glibc keeps freed memory in its
 /// heaps for reuse and returns little of it on its own: after 200,000 HTTP/2 requests on 10,000
@@ -29,9 +31,9 @@ final class HeapReturn: Sendable {
     /// start, which a trim aims to come back to.
     static func start(logger: Logger) {
         let baseline = residentBytes()
-        let thread = Thread {
+        OSThread.start(name: "plughost-heap") {
             while true {
-                Thread.sleep(forTimeInterval: interval)
+                OSThread.sleep(seconds: interval)
                 let resident = residentBytes()
                 // Resident memory above the start that the allocator could give back. Trimming
                 // while the load lasts gives back pages it will take again, at most once an
@@ -41,8 +43,6 @@ final class HeapReturn: Sendable {
                 logger.debug("gave free heap memory back: resident \(resident >> 20) MiB before, \(residentBytes() >> 20) MiB after")
             }
         }
-        thread.name = "plughost-heap"
-        thread.start()
     }
 
     /// Resident bytes of this process, from /proc/self/statm (its second field, in pages).

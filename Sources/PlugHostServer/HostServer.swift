@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -45,8 +46,9 @@ public struct HostServer: Sendable {
     }
 
     /// Loads the plugins of `[plugins] dir`, or of `plugins` when given (`plughost plugins test`,
-    /// the test kit). Each refused plugin is logged as one line.
-    public init(config: HostConfig, logger: Logger, plugins: PluginSource? = nil) throws {
+    /// the test kit). Each refused plugin is logged as one line. `documents` makes the OpenAPI
+    /// document: in this process, or in `plughost docs-build` for a worker (PlugHostWorker).
+    public init(config: HostConfig, logger: Logger, plugins: PluginSource? = nil, documents: APIDocument.Maker) throws {
         // SIGHUP reloads keys once serving; until then it must not end the process (its default).
         signal(SIGHUP, SIG_IGN)
         HeapReturn.limitArenas()
@@ -83,7 +85,7 @@ public struct HostServer: Sendable {
             let middlewares = plugin.middlewares.isEmpty ? "" : ", middleware \(plugin.middlewares.map { "'\($0.name)'" }.joined(separator: ", "))"
             logger.info("loaded plugin '\(plugin.name)' \(plugin.version) from \(plugin.file): \(plugin.routes.count) route(s)\(middlewares)")
         }
-        apiDocument = config.docs.enabled ? Self.document(config: config, report: report, gate: gate) : nil
+        apiDocument = config.docs.enabled ? documents(Self.documentInput(config: config, report: report, gate: gate)) : nil
         warnAboutLikelyMistakes()
         let docsWarnings = apiDocument?.warnings ?? []
         for warning in docsWarnings { logger.warning("\(warning)") }
@@ -98,8 +100,8 @@ public struct HostServer: Sendable {
                    requiresAuth: route.requiresAuth, scope: route.requiredScope, limited: route.isRateLimited, cost: route.rateCost)
     }
 
-    private static func document(config: HostConfig, report: PluginLoadReport, gate: RouteGate) -> APIDocument {
-        APIDocument.make(config: config, report: report) { route in
+    private static func documentInput(config: HostConfig, report: PluginLoadReport, gate: RouteGate) -> DocsInput {
+        DocsInput.make(config: config, report: report) { route in
             gate.rules(method: route.method, servedPath: route.servedPath, plugin: route.plugin,
                        requiresAuth: false, scope: nil, limited: route.limited, cost: route.cost).policy != nil
         }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The current second formatted with a `strftime` pattern in UTC, formatted once per second

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import NIOCore
 
 /// A TCP socket bound and listening, held as a plain descriptor: the supervisor binds it once and

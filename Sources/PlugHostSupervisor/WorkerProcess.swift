@@ -28,7 +28,7 @@ final class WorkerProcess: Sendable {
         let description: String
     }
 
-    /// Starts `plughost worker ARGUMENTS` with the descriptors of ``WorkerDescriptor``.
+    /// Starts a worker (``workerCommand(_:)``) with `arguments` and the descriptors of ``WorkerDescriptor``.
     static func spawn(id: Int, generation: Int, arguments: [String], listeners: Listeners,
                       logSink: (any LogSink)?, events: AsyncStream<SupervisorEvent>.Continuation) throws -> WorkerProcess {
         var pair: [Int32] = [-1, -1]
@@ -55,7 +55,8 @@ final class WorkerProcess: Sendable {
         if let redirect = listeners.redirect { descriptors.append(redirect.descriptor) }
         let pid: pid_t
         do {
-            pid = try startSelf(["worker"] + arguments, descriptors: descriptors)
+            let command = workerCommand(arguments)
+            pid = try start(command.executable, command.arguments, descriptors: descriptors)
         } catch {
             [pair[0], pair[1], logPipe[0], logPipe[1], record].forEach { close($0) }
             throw error
@@ -115,14 +116,33 @@ final class WorkerProcess: Sendable {
         return record
     }
 
-    /// Starts this very binary (children run the same build as their parent) with `arguments`,
-    /// `descriptors` becoming 3, 4, ... in the child; returns its pid.
+    /// This very binary: children run the same build as their parent.
+    static var thisExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// What a worker runs as: `plughost-worker` from beside this binary, which links
+    /// FoundationEssentials only and so keeps about 12 MB less resident (docs/PERFORMANCE.md);
+    /// this binary's own `worker` command when that file is missing (a copied `plughost` alone).
+    /// Either makes its OpenAPI document with this binary's `docs-build`.
+    static func workerCommand(_ arguments: [String]) -> (executable: String, arguments: [String]) {
+        let me = thisExecutable
+        let beside = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("plughost-worker").path
+        let withBuilder = arguments + ["--docs-builder", me]
+        return access(beside, X_OK) == 0 ? (beside, withBuilder) : (me, ["worker"] + withBuilder)
+    }
+
+    /// Starts this very binary with `arguments`, `descriptors` becoming 3, 4, ... in the child;
+    /// returns its pid.
     static func startSelf(_ arguments: [String], descriptors: [Int32]) throws(SpawnFailure) -> pid_t {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        try start(thisExecutable, arguments, descriptors: descriptors)
+    }
+
+    private static func start(_ executable: String, _ arguments: [String], descriptors: [Int32]) throws(SpawnFailure) -> pid_t {
         var pid: pid_t = 0
         let result = withCStrings([executable] + arguments) { argvPointer in
             withCStrings(childEnvironment()) { envPointer in
-                ph_spawn(executable, argvPointer, envPointer, descriptors, Int32(descriptors.count), &pid)
+                ph_spawn(executable, argvPointer, envPointer, -1, -1, descriptors, Int32(descriptors.count), &pid)
             }
         }
         guard result == 0 else {
@@ -156,11 +176,4 @@ struct WorkerExit: Sendable, CustomStringConvertible {
         if let signal { return "was killed by \(CrashReport.name(of: signal))" }
         return "exited with status \(status ?? -1)"
     }
-}
-
-/// Runs `body` with `strings` as a NULL-terminated C array that lives for the call.
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    let pointers = strings.map { strdup($0) } + [nil]
-    defer { pointers.forEach { free($0) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -1,5 +1,6 @@
 import Crypto
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostConfig
 import SwiftASN1
 import X509
@@ -49,7 +50,7 @@ enum SelfSignedCertificate {
         )
         var serializer = DER.Serializer()
         try serializer.serialize(certificate)
-        let fingerprint = SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02X", $0) }.joined(separator: ":")
+        let fingerprint = SHA256.hash(data: serializer.serializedBytes).map { HexDigest.text([$0]).uppercased() }.joined(separator: ":")
         return Made(certificatePEM: try certificate.serializeAsPEM().pemString, privateKeyPEM: key.pemRepresentation, fingerprint: fingerprint)
     }
 }

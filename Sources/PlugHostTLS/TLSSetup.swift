@@ -1,5 +1,6 @@
 import Crypto
-import Foundation
+import FoundationEssentials
+import Glibc
 package import Logging
 package import NIOSSL
 package import PlugHostConfig
@@ -82,8 +83,13 @@ public enum TLSSetup {
     private static func writeFile(_ url: URL, _ text: String, mode: mode_t) throws {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard descriptor >= 0 else { throw Failure(message: "cannot create \(url.path): \(String(cString: strerror(errno)))") }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.close()
+        defer { close(descriptor) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { throw Failure(message: "cannot write \(url.path): \(String(cString: strerror(errno)))") }
+            bytes = bytes.dropFirst(written)
+        }
     }
 }

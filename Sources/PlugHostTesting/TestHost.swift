@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import PlugHostConfig
 import PlugHostDocs
+import PlugHostDocsBuilder
 import PlugHostKeys
 import PlugHostObservability
 import PlugHostPlugins
@@ -62,10 +63,10 @@ public final class TestHost: Sendable {
             let logger = log.logger(level: logLevel)
             if let linked {
                 server = try LinkedEntryPoints.loading(linked) { plugin in
-                    try HostServer(config: hostConfig, logger: logger, plugins: .linked([plugin]))
+                    try HostServer(config: hostConfig, logger: logger, plugins: .linked([plugin]), documents: DocsBuilder.build)
                 }
             } else {
-                server = try HostServer(config: hostConfig, logger: logger, plugins: source)
+                server = try HostServer(config: hostConfig, logger: logger, plugins: source, documents: DocsBuilder.build)
             }
             if !server.report.failures.isEmpty {
                 throw PluginRefused(failures: server.report.failures.map(\.description))

@@ -1,4 +1,4 @@
-public import PlugHostDocs
+public import PlugHostConfig
 
 /// A response as the client got it: status, headers (in order) and body.
 public struct TestResponse: Sendable {

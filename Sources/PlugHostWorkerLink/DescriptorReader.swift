@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import PlugHostThreads
 
 /// Reading a pipe or socket to its end, for the supervisor's threads and the control client.
 package enum DescriptorReader {
@@ -19,7 +21,7 @@ package enum DescriptorReader {
                 pending.removeSubrange(...lastNewline)
             }
             if gather > .zero, count < buffer.count / 2 {
-                Thread.sleep(forTimeInterval: Double(gather.components.seconds) + Double(gather.components.attoseconds) / 1e18)
+                OSThread.sleep(seconds: Double(gather.components.seconds) + Double(gather.components.attoseconds) / 1e18)
             }
         }
         if !pending.isEmpty { handle(String(decoding: pending, as: UTF8.self)) }

@@ -1,4 +1,5 @@
-package import Foundation
+package import FoundationEssentials
+import Glibc
 
 /// One message a worker sends its supervisor.
 public struct WorkerMessage: Codable, Sendable, Equatable {

@@ -1,7 +1,9 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 public import Logging
 import PlugHostProcess
 public import PlugHostSockets
+import PlugHostThreads
 
 /// A worker's side of the supervisor relationship: the descriptors it inherited, the messages it
 /// sends, and the lifeline that ends it when the supervisor is gone.
@@ -63,7 +65,7 @@ public enum WorkerRuntime {
     /// Runs `action` on a thread of its own once the process at the other end of the control
     /// socket has exited (even by SIGKILL): its end closes then.
     public static func whenParentIsGone(_ action: @escaping @Sendable () -> Void) {
-        Thread.detachNewThread {
+        OSThread.start(name: "plughost-life") {
             var byte: UInt8 = 0
             while true {
                 let count = read(WorkerDescriptor.control, &byte, 1)

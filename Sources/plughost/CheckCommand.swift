@@ -6,6 +6,7 @@ import PlugHostKeys
 import PlugHostPlugins
 import PlugHostRedis
 import PlugHostSupervisor
+import PlugHostWorker
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

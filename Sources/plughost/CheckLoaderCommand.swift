@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import PlugHostDocs
+import PlugHostDocsBuilder
 import PlugHostPlugins
+import PlugHostWorker
 import PlugHostWorkerLink
 
 /// The plugin half of `plughost check`, in the process `check` starts and watches
@@ -41,7 +43,7 @@ struct CheckLoaderCommand: ParsableCommand {
         }
         // The same document `serve` builds, so broken plugin docs show up here, in CI, too.
         let docsWarnings = config.docs.enabled
-            ? APIDocument.make(config: config, report: report) { $0.limited && config.rateLimit.enabled }.warnings : []
+            ? DocsBuilder.build(DocsInput.make(config: config, report: report) { $0.limited && config.rateLimit.enabled }).warnings : []
         for warning in docsWarnings {
             print("docs warning: \(warning)")
         }

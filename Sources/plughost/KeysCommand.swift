@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlugHostConfig
 import PlugHostKeys
+import PlugHostWorker
 
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import Foundation
-import PlugHostDocs
+import PlugHostConfig
 
 /// One request of `plughost plugins test`, and the status it must get (if any).
 struct ScriptedRequest: Sendable {

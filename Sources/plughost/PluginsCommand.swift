@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlugHostPlugins
+import PlugHostWorker
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlugHostConfig
+import PlugHostWorker
 
 /// `plughost plugins new NAME`: writes a plugin project of its own, outside this repository,
 /// that builds with one command and has one documented route and one test.

@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import PlugHostConfig
 import PlugHostDocs
+import PlugHostDocsBuilder
 import PlugHostObservability
 import PlugHostServer
 import PlugHostSupervisor
+import PlugHostWorker
 import PlugHostWorkerLink
 
 /// What `plughost plugins test` and the process it starts (`plugins-test-runner`) both read.
@@ -133,7 +136,7 @@ struct PluginTestRunnerCommand: AsyncParsableCommand {
         defer { LoggingSetup.flush() }
         let server: HostServer
         do {
-            server = try HostServer(config: config, logger: logger, plugins: .files(test.files.map { URL(filePath: $0) }))
+            server = try HostServer(config: config, logger: logger, plugins: .files(test.files.map { URL(filePath: $0) }), documents: DocsBuilder.build)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)

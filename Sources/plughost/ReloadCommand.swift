@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlugHostConfig
 import PlugHostSupervisor
+import PlugHostWorker
 
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

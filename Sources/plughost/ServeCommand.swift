@@ -2,10 +2,12 @@ import ArgumentParser
 import Foundation
 import Logging
 import PlugHostConfig
+import PlugHostDocsBuilder
 import PlugHostObservability
 import PlugHostServer
 import PlugHostSockets
 import PlugHostSupervisor
+import PlugHostWorker
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = try options.bootstrapLogging(config)
         guard config.supervisor.enabled else {
             let listeners = try bindOrExit(config, logger: logger)
-            try await serveHost(config: config, logger: logger, listeners: listeners) { listening, plugins in
+            try await serveHost(config: config, logger: logger, listeners: listeners, documents: DocsBuilder.build) { listening, plugins in
                 listening.announce(host: config.server.host, plugins: plugins, logger: logger)
             }
             return
@@ -64,36 +66,6 @@ func bindOrExit(_ config: HostConfig, logger: Logger) throws -> Listeners {
         return try Listeners.bind(config)
     } catch {
         logger.critical("\(error)")
-        throw ExitCode(1)
-    }
-}
-
-/// Loads the plugins and serves `listeners` until SIGTERM/SIGINT: the host itself, in a worker or
-/// in the only process. `onListening` gets the address and the number of plugins loaded.
-/// `onFailure` hears why the host could not start, before the command exits.
-func serveHost(config: HostConfig, logger: Logger, listeners: Listeners,
-               stoppedMessage: String = "PlugHost stopped",
-               onFailure: (String) -> Void = { _ in }, onDraining: @escaping @Sendable () -> Void = {},
-               onListening: @escaping @Sendable (Listening, Int) -> Void) async throws {
-    var server: HostServer
-    do {
-        server = try HostServer(config: config, logger: logger)
-        server.stoppedMessage = stoppedMessage
-    } catch let error as ConfigError {
-        logger.critical("configuration error: \(error)")
-        onFailure("configuration error: \(error)")
-        throw ExitCode(2)
-    } catch {
-        logger.critical("\(error)")
-        onFailure("\(error)")
-        throw ExitCode(1)
-    }
-    let plugins = server.report.loaded.count
-    do {
-        try await server.run(listeners: listeners, onDraining: onDraining) { listening in onListening(listening, plugins) }
-    } catch {
-        logger.critical("\(error)")
-        onFailure("\(error)")
         throw ExitCode(1)
     }
 }

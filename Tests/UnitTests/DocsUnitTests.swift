@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 @testable import PlugHostConfig
 @testable import PlugHostDocs
+@testable import PlugHostDocsBuilder
 @testable import PlugHostServer
 import Testing
 

@@ -4,6 +4,7 @@ import NIOCore
 import PlugHostABI
 @testable import PlugHostConfig
 @testable import PlugHostDocs
+import PlugHostDocsBuilder
 @testable import PlugHostKeys
 @testable import PlugHostPlugins
 @testable import PlugHostRateLimit
@@ -137,7 +138,7 @@ import Testing
             #"{"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}], "requestBody": {"content": {"text/plain": {}}}}"#,
         ]
         Self.fuzz(seeds) { json in
-            let document = APIDocument.make(config: HostConfig(baseDirectory: URL(filePath: "/")), report: Self.report(openAPI: json)) { _ in true }
+            let document = DocsBuilder.build(DocsInput.make(config: HostConfig(baseDirectory: URL(filePath: "/")), report: Self.report(openAPI: json)) { _ in true })
             // Whatever the plugin sent, the host serves JSON (a warning says what it left out).
             #expect((try? JSONSerialization.jsonObject(with: Data(document.json))) != nil, "seed \(Self.seed): \(json)")
         }

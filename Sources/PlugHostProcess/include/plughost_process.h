@@ -139,12 +139,13 @@ int ph_accept_cloexec(int fd);
 /* Asks for a pipe buffer of `bytes` (Linux F_SETPIPE_SZ); returns the size granted, or -1. */
 int ph_pipe_set_size(int fd, int bytes);
 
-/* Starts `path` with `argv`/`envp` (NULL-terminated), the descriptors `fds[0..count)` becoming
+/* Starts `path` with `argv`/`envp` (NULL-terminated), `input` and `output` (above 2; -1 keeps
+ * the caller's) becoming its standard input and output, the descriptors `fds[0..count)` becoming
  * 3, 4, ... in the child and every other descriptor above 2 closed; the child starts in a process
  * group of its own, with no signal blocked and every signal at its default action, whatever the
- * calling thread had.
+ * calling thread had. The caller keeps owning every descriptor it passed.
  * Returns 0 and sets *pid, or an errno value. Thread-safe. */
-int ph_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, pid_t *pid);
+int ph_spawn(const char *path, char *const argv[], char *const envp[], int input, int output, const int *fds, int count, pid_t *pid);
 
 /*
  * The allocator's free memory (heap_return.c). A long-running worker calls ph_heap_limit_arenas
@@ -155,6 +156,10 @@ void ph_heap_limit_arenas(int arenas);
 size_t ph_heap_free_bytes(void);
 /* malloc_trim(0): 1 when memory was given back. Holds the allocator's locks while it works. */
 int ph_heap_trim(void);
+
+/* Names the calling thread (thread_name.c): the first 15 bytes of `name`, which the caller owns
+ * and may free on return. For `ps -T`, `top -H` and `perf`. */
+void ph_thread_set_name(const char *name);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Every open connection is a file descriptor, and a process often starts with a soft limit of

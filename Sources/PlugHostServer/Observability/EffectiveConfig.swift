@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostConfig
 
 /// `GET /api/config`: the configuration in force after defaults, host.toml and command-line
@@ -79,31 +80,31 @@ struct EffectiveConfig: Encodable, Sendable {
     }
 
     /// A plugin table with the values of secret-looking keys replaced, at any depth.
-    static func redactedJSON(_ json: String) -> AnyJSON {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)),
-              let data = try? JSONSerialization.data(withJSONObject: redact(object), options: [.fragmentsAllowed]),
-              let value = try? JSONDecoder().decode(AnyJSON.self, from: data) else { return .object([:]) }
-        return value
+    static func redactedJSON(_ json: String) -> JSONValue {
+        JSONValue.parse(json.utf8).map(redact) ?? .object([:])
     }
 
-    private static func redact(_ value: Any) -> Any {
-        if let dictionary = value as? [String: Any] {
-            var copy: [String: Any] = [:]
-            for (key, inner) in dictionary {
+    private static func redact(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            var copy: [String: JSONValue] = [:]
+            for (key, inner) in members {
                 let lowered = key.lowercased()
-                copy[key] = secretWords.contains(where: lowered.contains) ? "***" : redact(inner)
+                copy[key] = secretWords.contains(where: lowered.contains) ? .string("***") : redact(inner)
             }
-            return copy
+            return .object(copy)
+        case .array(let items):
+            return .array(items.map(redact))
+        default:
+            return value
         }
-        if let array = value as? [Any] { return array.map(redact) }
-        return value
     }
 }
 
 /// A value in the effective-config document.
 enum JSONScalar: Encodable, Sendable {
     case string(String), int(Int), double(Double), bool(Bool), strings([String])
-    case json(AnyJSON)
+    case json(JSONValue)
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -118,29 +119,3 @@ enum JSONScalar: Encodable, Sendable {
     }
 }
 
-/// Any JSON value, through Codable.
-enum AnyJSON: Codable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([AnyJSON]), object([String: AnyJSON])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([AnyJSON].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: AnyJSON].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
-    }
-}

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import PlugHostPlugins
 
 /// `GET /api/plugins`: every plugin file looked at, loaded or refused, as an operator needs it.

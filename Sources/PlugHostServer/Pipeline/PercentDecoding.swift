@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Percent-decoding of paths and parameters as routes and middlewares see them.
 enum PercentDecoding {

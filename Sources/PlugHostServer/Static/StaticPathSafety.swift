@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Decides whether a request path may be served from the static directory.
 ///
@@ -23,8 +24,7 @@ struct StaticPathSafety: Sendable {
         // A path that does not exist is safe to look up: it will simply not be found.
         guard let real = Self.realPath(candidate) else { return true }
         guard real == root || real.hasPrefix(root + "/") else { return false }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory), isDirectory.boolValue,
+        if Self.isDirectory(real),
            let index = Self.realPath(real + "/index.html") {
             return index.hasPrefix(root + "/")
         }
@@ -38,11 +38,19 @@ struct StaticPathSafety: Sendable {
         let segments = decoded.split(separator: "/", omittingEmptySubsequences: true)
         guard let real = Self.realPath(root + "/" + segments.joined(separator: "/")),
               real == root || real.hasPrefix(root + "/") else { return nil }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: real, isDirectory: &isDirectory) else { return nil }
-        guard isDirectory.boolValue else { return real }
+        guard let isDirectory = Self.kind(of: real) else { return nil }
+        guard isDirectory else { return real }
         return Self.realPath(real + "/index.html").flatMap { $0.hasPrefix(root + "/") ? $0 : nil }
     }
+
+    /// Whether `path` is a directory; nil when nothing is there.
+    private static func kind(of path: String) -> Bool? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return status.st_mode & S_IFMT == S_IFDIR
+    }
+
+    private static func isDirectory(_ path: String) -> Bool { kind(of: path) == true }
 
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

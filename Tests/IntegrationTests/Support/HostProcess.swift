@@ -35,10 +35,11 @@ final class HostProcess: Sendable {
 
     /// Starts the host for `site` and waits until it listens. Throws with its output if it exits first.
     /// `port`: 0 for any free one; a fixed one for a host that must come back on the same port.
-    init(site: URL, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `executable`: another copy of plughost than the build's.
+    init(site: URL, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:], executable: URL = Paths.plughost) throws {
         self.site = site
         let process = Process()
-        process.executableURL = Paths.plughost
+        process.executableURL = executable
         process.arguments = ["serve", "--config", site.appending(path: "host.toml").path, "--port", "\(port)"] + arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

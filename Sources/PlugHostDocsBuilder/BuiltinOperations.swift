@@ -3,8 +3,8 @@ import PlugHostConfig
 
 /// How the host documents its own API routes.
 enum BuiltinOperations {
-    static func operation(for route: BuiltinRoute) -> OpenAPI.Operation {
-        switch route.kind {
+    static func operation(for kind: BuiltinRoute.Kind, path: String) -> OpenAPI.Operation {
+        switch kind {
         case .health:
             operation("Health check", "Answers 200 while the host is running. Open and not rate limited, for load balancers.", statusMessage)
         case .login:
@@ -17,7 +17,7 @@ enum BuiltinOperations {
         case .config:
             operation("Effective configuration", "host.toml as the host reads it, defaults filled in; secrets are never shown.", object)
         case .openAPIDocument, .swaggerUI, .redoc:
-            operation(route.path, "", object)
+            operation(path, "", object)
         }
     }
 

@@ -1,22 +1,11 @@
 import OpenAPIKit
+import PlugHostDocs
 
 /// What the host documents on every operation, because the host enforces it: authentication,
 /// rate limits, body size and handler timeouts. Plugin authors get these for free and cannot
 /// contradict them.
 enum HostDocumentation {
     static let securityScheme = "APIKeyHeader"
-
-    /// What the host may do to one route before or instead of its handler.
-    struct Enforcement: Sendable {
-        var requiresAuth = false
-        var scope: String?
-        var rateLimited = false
-        /// `[rate_limit] on_store_error = "deny"`: a store outage answers 503.
-        var storeOutageRefuses = false
-        /// A plugin route: the host reads the body of any method (413 past max_body_size) and
-        /// times the handler out (504).
-        var pluginHandler = false
-    }
 
     /// The host's own components: the security scheme and the answers it gives itself. Their
     /// names have no dot, so no plugin's (always `plugin.Name`) can collide with them.
@@ -65,7 +54,7 @@ enum HostDocumentation {
     }
 
     /// Adds what the host enforces to `operation`, replacing what a plugin may have said about it.
-    static func apply(_ enforcement: Enforcement, to operation: inout OpenAPI.Operation) {
+    static func apply(_ enforcement: DocsInput.Enforcement, to operation: inout OpenAPI.Operation) {
         func add(_ status: Int, _ component: String) {
             operation.responses[.status(code: status)] = .reference(.component(named: component))
         }

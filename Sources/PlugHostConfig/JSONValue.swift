@@ -1,8 +1,9 @@
-import Foundation
+import FoundationEssentials
 
-/// A parsed JSON value, kinds kept apart (a boolean is never a number), for checking answers
-/// against schemas (``DocumentedResponses``).
-public enum JSONValue: Sendable, Equatable, Decodable {
+/// A parsed JSON value, kinds kept apart (a boolean is never a number): for checking answers
+/// against schemas (``DocumentedResponses``), plugin tables in `/api/config`, and checking that a
+/// plugin's OpenAPI components are an object.
+public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -25,6 +26,18 @@ public enum JSONValue: Sendable, Equatable, Decodable {
             self = .array(value)
         } else {
             self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
         }
     }
 
@@ -59,7 +72,7 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     /// The JSON Schema type name of this value (`integer` for a whole number).
-    var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -71,7 +84,7 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     /// Short JSON text of the value, for messages.
-    var shown: String {
+    package var shown: String {
         let text: String
         switch self {
         case .null: text = "null"

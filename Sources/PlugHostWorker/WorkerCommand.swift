@@ -1,18 +1,22 @@
-import ArgumentParser
-import Foundation
+public import ArgumentParser
+import FoundationEssentials
+import Glibc
 import PlugHostConfig
 import PlugHostSockets
-import PlugHostSupervisor
 import PlugHostWorkerLink
 
 /// The host in a worker process. Started by the supervisor, never by hand: it serves the sockets
-/// and reports through the descriptors the supervisor hands over (WorkerDescriptor).
-struct WorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// and reports through the descriptors the supervisor hands over (WorkerDescriptor). The
+/// `plughost-worker` binary runs it (FoundationEssentials only, docs/ARCHITECTURE.md), and so does
+/// `plughost worker`, which a supervisor starts when that binary is not beside it.
+public struct WorkerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Serve as a worker of a plughost supervisor (started by plughost serve).",
         shouldDisplay: false
     )
+
+    public init() {}
 
     @OptionGroup var options: ConfigOption
 
@@ -25,7 +29,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Worker crashes so far by plugin, as JSON from the supervisor.")
     var crashes: String?
 
-    func run() async throws {
+    @Option(name: .long, help: "The plughost binary whose docs-build command makes the OpenAPI document.")
+    var docsBuilder: String?
+
+    public func run() async throws {
         // However this returns or throws, the host chose to end: an exit without this note is a plugin's.
         defer { WorkerRuntime.noteHostExit() }
         var config: HostConfig
@@ -52,7 +59,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let logger = try options.bootstrapLogging(config, toSupervisor: WorkerDescriptor.logFile)
         WorkerRuntime.startLifeline(logger: logger)
-        try await serveHost(config: config, logger: logger, listeners: listeners, stoppedMessage: "worker \(getpid()) stopped", onFailure: { reason in
+        let documents = DocsBuilderProcess(executable: docsBuilder ?? DocsBuilderProcess.thisExecutable())
+        try await serveHost(config: config, logger: logger, listeners: listeners, documents: documents.make,
+                            stoppedMessage: "worker \(getpid()) stopped", onFailure: { reason in
             WorkerRuntime.send(WorkerMessage(event: .failed, error: reason))
         }, onDraining: {
             WorkerRuntime.send(WorkerMessage(event: .draining))
