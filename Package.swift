@@ -276,6 +276,7 @@ let package = Package(
             name: "PlugHostWorker",
             dependencies: [
                 "PlugHostProcess",
+                "PlugHostThreads",
                 "PlugHostConfig",
                 "PlugHostObservability",
                 "PlugHostSockets",

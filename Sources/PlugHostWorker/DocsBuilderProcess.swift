@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import PlugHostDocs
 import PlugHostProcess
+import PlugHostThreads
 import PlugHostWorkerLink
 
 /// Makes a worker's OpenAPI document in a `plughost docs-build` child: OpenAPIKit, which checks
@@ -57,14 +58,13 @@ struct DocsBuilderProcess: Sendable {
         toChild[1] = -1
         close(fromChild[1])
         fromChild[1] = -1
-        let exchanged = Result { try exchange(request, to: &toChild[0], from: fromChild[0]) }
-        if case .failure = exchanged { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let deadline = ContinuousClock.now + timeLimit
+        let exchanged = Result { try exchange(request, to: &toChild[0], from: fromChild[0], until: deadline) }
+        let status = reap(pid, killNow: (try? exchanged.get()) == nil, until: deadline)
         let answer = try exchanged.get()
         // Exited normally with 0: WIFEXITED and WEXITSTATUS, which Swift cannot import as macros.
-        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw Failure(description: "it ended with wait status \(status)")
+        guard let status, status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw Failure(description: status.map { "it ended with wait status \($0)" } ?? "it did not end within \(timeLimit)")
         }
         do {
             return try JSONDecoder().decode(APIDocument.self, from: Data(answer))
@@ -75,8 +75,7 @@ struct DocsBuilderProcess: Sendable {
 
     /// Writes `request` and reads the answer to its end, both without blocking past the time limit
     /// (a child that stops reading or writing cannot hold the worker's start).
-    private func exchange(_ request: [UInt8], to input: inout Int32, from output: Int32) throws -> [UInt8] {
-        let deadline = ContinuousClock.now + timeLimit
+    private func exchange(_ request: [UInt8], to input: inout Int32, from output: Int32, until deadline: ContinuousClock.Instant) throws -> [UInt8] {
         _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
         var sent = 0
         var answer: [UInt8] = []
@@ -109,6 +108,25 @@ struct DocsBuilderProcess: Sendable {
                 }
                 answer.append(contentsOf: chunk[..<count])
             }
+        }
+    }
+
+    /// The child's wait status once it has ended; killed first when `killNow` or when it is still
+    /// running at `deadline` (it closed its output but does not exit). Nil when it could not be
+    /// waited for.
+    private func reap(_ pid: pid_t, killNow: Bool, until deadline: ContinuousClock.Instant) -> Int32? {
+        if killNow { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, killNow ? 0 : WNOHANG)
+            if result == pid { return killNow ? nil : status }
+            if result < 0, errno != EINTR { return nil }
+            if result == 0, ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                return nil
+            }
+            if result == 0 { OSThread.sleep(seconds: 0.002) }
         }
     }
 }

@@ -27,12 +27,13 @@ import Testing
         )
     }
 
-    /// A shell script that stands in for `plughost docs-build`.
-    static func script(_ body: String) throws -> String {
+    /// What a shell script standing in for `plughost docs-build` makes of ``input()``.
+    static func made(by script: String, timeLimit: Duration = .seconds(5), input: DocsInput = input()) throws -> APIDocument {
         let file = FileManager.default.temporaryDirectory.appending(path: "docs-build-\(UUID().uuidString).sh")
-        try "#!/bin/sh\n\(body)\n".write(to: file, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\n\(script)\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
-        return file.path
+        return DocsBuilderProcess(executable: file.path, timeLimit: timeLimit).make(input)
     }
 
     @Test func theChildMakesExactlyWhatTheProcessMakes() throws {
@@ -80,12 +81,12 @@ import Testing
     }
 
     @Test func aChildThatFailsCostsTheDocsOnly() throws {
-        let made = DocsBuilderProcess(executable: try Self.script("cat > /dev/null; echo 'boom' >&2; exit 3")).make(Self.input())
+        let made = try Self.made(by: "cat > /dev/null; echo 'boom' >&2; exit 3")
         expectUnavailable(made, mentioning: "wait status")
     }
 
     @Test func aChildThatAnswersNonsenseCostsTheDocsOnly() throws {
-        let made = DocsBuilderProcess(executable: try Self.script(#"cat > /dev/null; printf '{"json": 5}'"#)).make(Self.input())
+        let made = try Self.made(by: #"cat > /dev/null; printf '{"json": 5}'"#)
         expectUnavailable(made, mentioning: "not a document")
     }
 
@@ -93,7 +94,7 @@ import Testing
         // Far more than a pipe holds: the worker must not block writing it.
         let input = Self.input(routes: 2_000, fragment: "{\"summary\": \"\(String(repeating: "x", count: 400))\"}")
         let started = ContinuousClock.now
-        let made = DocsBuilderProcess(executable: try Self.script("exit 0"), timeLimit: .seconds(5)).make(input)
+        let made = try Self.made(by: "exit 0", input: input)
         expectUnavailable(made, mentioning: "could not make it")
         #expect(ContinuousClock.now - started < .seconds(5))
     }
@@ -102,8 +103,7 @@ import Testing
         // `exec`: the child itself sleeps, with a duration no other test uses, to find it by.
         let commandLine = "sleep\u{0}37.25\u{0}"
         let started = ContinuousClock.now
-        let made = DocsBuilderProcess(executable: try Self.script("cat > /dev/null; exec sleep 37.25"), timeLimit: .milliseconds(500))
-            .make(Self.input())
+        let made = try Self.made(by: "cat > /dev/null; exec sleep 37.25", timeLimit: .milliseconds(500))
         expectUnavailable(made, mentioning: "took longer")
         #expect(ContinuousClock.now - started < .seconds(5))
         // Killed and reaped, not left behind.
@@ -111,6 +111,17 @@ import Testing
             (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) == commandLine
         } ?? []
         #expect(survivors.isEmpty)
+    }
+
+    @Test func aChildThatAnswersButDoesNotEndIsKilledAtTheTimeLimit() throws {
+        // A whole document, then its output closed, then no exit.
+        let document = FileManager.default.temporaryDirectory.appending(path: "docs-build-\(UUID().uuidString).json")
+        try JSONEncoder().encode(DocsBuilder.build(Self.input())).write(to: document)
+        defer { try? FileManager.default.removeItem(at: document) }
+        let started = ContinuousClock.now
+        let made = try Self.made(by: "cat > /dev/null; cat '\(document.path)'; exec >&-; exec sleep 37.5", timeLimit: .milliseconds(800))
+        expectUnavailable(made, mentioning: "did not end within")
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func aBuilderThatDoesNotExistCostsTheDocsOnly() {
