@@ -14,12 +14,13 @@ struct MiddlewareChain: Sendable {
         ordered = listed + unlisted
     }
 
-    /// The middlewares that act on a request for `path` served by `routePlugin` (nil: built-in).
-    func applicable(to path: String, routePlugin: String?) -> [PluginMiddleware] {
+    /// Of a route's `hooks` (the chain's middlewares, in its order), those that act on a request
+    /// for `path` served by `routePlugin` (nil: built-in).
+    static func applicable(_ hooks: [RoutePipeline.Hook], to path: String, routePlugin: String?) -> [RoutePipeline.Hook] {
         // Usually every middleware applies: then the list made at start is shared, not copied.
-        guard ordered.allSatisfy({ $0.applies(to: path, routePlugin: routePlugin) }) else {
-            return ordered.filter { $0.applies(to: path, routePlugin: routePlugin) }
+        guard hooks.allSatisfy({ $0.middleware.applies(to: path, routePlugin: routePlugin) }) else {
+            return hooks.filter { $0.middleware.applies(to: path, routePlugin: routePlugin) }
         }
-        return ordered
+        return hooks
     }
 }

@@ -63,9 +63,12 @@ final class PluginRouteResponder: Sendable {
 
     /// Calls the plugin's handler with the request as the middlewares left it.
     /// `headers`: the request's, as the request hooks left them.
-    func call(_ request: Request, headers: HTTPFields, body: ByteBuffer, context: HostRequestContext, route served: RoutePipeline.Route, keyName: String?) -> CallStart {
+    /// `path`: percent-decoded.
+    func call(method: HTTPRequest.Method, path: String, query: String, headers: HTTPFields, body: ByteBuffer, context: HostRequestContext,
+              route served: RoutePipeline.Route, keyName: String?) -> CallStart {
         let view = body.withUnsafeReadableBytes { bytes in
-            RequestView.make(requestFields.fields(method: request.method, uri: request.uri, headers: headers, context: context, route: served, keyName: keyName), body: bytes)
+            RequestView.make(requestFields.fields(method: method, path: path, query: query, headers: headers, context: context, route: served, keyName: keyName),
+                             body: bytes)
         }
         return route.isNonBlocking
             ? caller.callInline(owner, view: view) { [route] handle in route.handler(handle, view.request, route.userData) }

@@ -49,12 +49,12 @@ final class RoutePipeline: Sendable {
         /// `template` as text, and its parameters' names: made once, not per request.
         let templateText: String
         let parameterNames: [String]
-        /// Who each middleware's hook calls belong to on this route, by middleware name: made
-        /// once, so a hook call builds no description of itself.
-        let hookOwners: [String: (request: CallOwner, response: CallOwner)]
+        /// Every middleware of the chain, in its order, with who its hook calls belong to on this
+        /// route: made once, so a hook call builds no description of itself and looks nothing up.
+        let hooks: [Hook]
 
         init(rules: RouteGate.Rules?, plugin: String?, method: String, servedPath: String, template: PathTemplate, templateText: String,
-             parameterNames: [String], hookOwners: [String: (request: CallOwner, response: CallOwner)]) {
+             parameterNames: [String], hooks: [Hook]) {
             self.rules = rules
             self.plugin = plugin
             self.method = method
@@ -62,18 +62,25 @@ final class RoutePipeline: Sendable {
             self.template = template
             self.templateText = templateText
             self.parameterNames = parameterNames
-            self.hookOwners = hookOwners
+            self.hooks = hooks
         }
+    }
+
+    /// A middleware on one route.
+    struct Hook: Sendable {
+        let middleware: PluginMiddleware
+        let requestOwner: CallOwner
+        let responseOwner: CallOwner
     }
 
     /// The route as the pipeline serves it.
     func route(rules: RouteGate.Rules?, plugin: String?, method: String, servedPath: String, template: PathTemplate) -> Route {
-        var owners: [String: (request: CallOwner, response: CallOwner)] = [:]
-        for middleware in chain.ordered {
-            owners[middleware.name] = (Self.owner(middleware, .requestHook, method, servedPath), Self.owner(middleware, .responseHook, method, servedPath))
+        let hooks = chain.ordered.map { middleware in
+            Hook(middleware: middleware, requestOwner: Self.owner(middleware, .requestHook, method, servedPath),
+                 responseOwner: Self.owner(middleware, .responseHook, method, servedPath))
         }
         return Route(rules: rules, plugin: plugin, method: method, servedPath: servedPath, template: template,
-                     templateText: template.description, parameterNames: template.parameterNames, hookOwners: owners)
+                     templateText: template.description, parameterNames: template.parameterNames, hooks: hooks)
     }
 
     /// A built-in route's work: gets the request as the middlewares left it and the caller's key name.

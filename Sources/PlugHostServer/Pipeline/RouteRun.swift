@@ -55,7 +55,11 @@ final class RouteRun: @unchecked Sendable {
 
     private var keyName: String?
     private var gateHeaders = HTTPFields()
-    private var middlewares: [PluginMiddleware] = []
+    private var middlewares: [RoutePipeline.Hook] = []
+    /// The path as routes and hooks see it (percent-decoded) and the query: made once, not for
+    /// the middleware scopes and each plugin call again.
+    private lazy var decodedPath = PercentDecoding.decode(request.uri.path)
+    private lazy var query = request.uri.query ?? ""
     /// The middlewares whose response hooks run are always the first `passed` ones.
     private var passed = 0
     /// The request's headers as the request hooks left them.
@@ -109,19 +113,19 @@ final class RouteRun: @unchecked Sendable {
 
     private func afterGate() -> Next {
         // Scopes are matched on the decoded path, the one routes see: "/api/%61dmin" is "/api/admin".
-        middlewares = pipeline.chain.ordered.isEmpty
-            ? [] : pipeline.chain.applicable(to: PercentDecoding.decode(request.uri.path), routePlugin: route.plugin)
+        middlewares = route.hooks.isEmpty
+            ? [] : MiddlewareChain.applicable(route.hooks, to: decodedPath, routePlugin: route.plugin)
         headers = request.headers
         return requestHook(from: 0)
     }
 
     private func requestHook(from first: Int) -> Next {
         for index in first..<max(first, middlewares.count) {
-            let middleware = middlewares[index]
+            let middleware = middlewares[index].middleware
             if let hook = middleware.onRequest {
                 stage = .requestHook(index)
-                let owner = route.hookOwners[middleware.name]!.request
-                let view = RequestView.make(pipeline.requestFields.fields(method: request.method, uri: request.uri, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
+                let owner = middlewares[index].requestOwner
+                let view = RequestView.make(pipeline.requestFields.fields(method: request.method, path: decodedPath, query: query, headers: headers, context: context, route: route, keyName: keyName, forHook: true),
                                             body: UnsafeRawBufferPointer(start: nil, count: 0))
                 return .call(middleware.isNonBlocking
                     ? pipeline.caller.callInline(owner, view: view) { handle in hook(handle, view.request, middleware.userData) }
@@ -143,7 +147,8 @@ final class RouteRun: @unchecked Sendable {
 
     func bodyRead(_ body: ByteBuffer) -> Next {
         guard case .plugin(let responder) = work else { preconditionFailure("a body read for a built-in route") }
-        return .call(responder.call(request, headers: headers, body: body, context: context, route: route, keyName: keyName))
+        return .call(responder.call(method: request.method, path: decodedPath, query: query, headers: headers, body: body, context: context,
+                                    route: route, keyName: keyName))
     }
 
     /// What a route's handler throws (413, 400, ...) is an answer the response hooks see.
@@ -165,7 +170,7 @@ final class RouteRun: @unchecked Sendable {
             // The middleware answered in the route's place: the hooks before it see its answer.
             return handled(RouteResponse(pluginAnswer))
         case (.requestHook(let index), .proceed(let edits)):
-            edits.apply(to: &headers, protected: pipeline.requestProtected, owner: route.hookOwners[middlewares[index].name]!.request, logger: pipeline.logger)
+            edits.apply(to: &headers, protected: pipeline.requestProtected, owner: middlewares[index].requestOwner, logger: pipeline.logger)
             passed += 1
             return requestHook(from: index + 1)
         case (.route, .respond(let pluginAnswer)):
@@ -174,7 +179,7 @@ final class RouteRun: @unchecked Sendable {
             // proceed() on a route's call is refused in the call table and never delivered.
             preconditionFailure("a route call finished with proceed()")
         case (.responseHook(let index), .proceed(let edits)):
-            edits.apply(to: &answer.headers, protected: pipeline.responseProtected, owner: route.hookOwners[middlewares[index].name]!.response, logger: pipeline.logger)
+            edits.apply(to: &answer.headers, protected: pipeline.responseProtected, owner: middlewares[index].responseOwner, logger: pipeline.logger)
             return responseHook(from: index - 1)
         case (.responseHook(let index), .respond(let pluginAnswer)):
             // Only the host answers a response hook this way: its timeout (504) or a malformed answer.
@@ -188,11 +193,11 @@ final class RouteRun: @unchecked Sendable {
     private func responseHook(from last: Int) -> Next {
         var index = last
         while index >= 0 {
-            let middleware = middlewares[index]
+            let middleware = middlewares[index].middleware
             if let hook = middleware.onResponse {
                 stage = .responseHook(index)
-                let owner = route.hookOwners[middleware.name]!.response
-                var fields = pipeline.requestFields.fields(method: request.method, uri: request.uri, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
+                let owner = middlewares[index].responseOwner
+                var fields = pipeline.requestFields.fields(method: request.method, path: decodedPath, query: query, headers: headers, context: context, route: route, keyName: keyName, forHook: true)
                 fields.response = (Int(answer.status.code), answer.headers)
                 let view = RequestView.make(fields, body: UnsafeRawBufferPointer(start: nil, count: 0))
                 return .call(middleware.isNonBlocking
