@@ -56,39 +56,44 @@ package struct RequestView: @unchecked Sendable {
 
     /// Copies `fields` and `body` (a contiguous buffer, e.g. a collected ByteBuffer) into one new view.
     package static func make(_ fields: Fields, body: UnsafeRawBufferPointer) -> RequestView {
+        // One pass over the headers: their bytes are guessed generously; a guess too small (a
+        // cookie of kilobytes, say) is noticed while writing, and the view is made again, measured.
+        make(fields, body: body, headerBytes: nil) ?? make(fields, body: body, headerBytes: measuredHeaderBytes(fields))!
+    }
+
+    /// Room for each header's name and value when they are not measured first.
+    private static let guessedBytesPerHeader = 96
+
+    private static func measuredHeaderBytes(_ fields: Fields) -> Int {
+        var bytes = 0
+        for field in fields.headers where field.name != fields.hiddenHeader { bytes += field.name.canonicalName.utf8.count + field.value.utf8.count }
+        for field in fields.response?.headers ?? [:] { bytes += field.name.canonicalName.utf8.count + field.value.utf8.count }
+        return bytes
+    }
+
+    /// The view, or nil when the headers' bytes exceed `headerBytes` (nil: a guess).
+    private static func make(_ fields: Fields, body: UnsafeRawBufferPointer, headerBytes: Int?) -> RequestView? {
         let hidden = fields.hiddenHeader
-        var headerCount = 0
-        var responseHeaderCount = 0
+        let responseHeaders = fields.response?.headers.count ?? 0
+        // Pairs for every header: the hidden one's slot stays unused.
+        let pairCapacity = fields.parameters.count + fields.headers.count + responseHeaders
         var textBytes = body.count + fields.method.utf8.count + fields.path.utf8.count + fields.route.utf8.count
             + fields.query.utf8.count + fields.clientAddress.utf8.count + fields.keyName.utf8.count
         for (name, value) in fields.parameters { textBytes += name.utf8.count + value.utf8.count }
-        for field in fields.headers where field.name != hidden {
-            headerCount += 1
-            textBytes += field.name.canonicalName.utf8.count + field.value.utf8.count
-        }
-        if let response = fields.response {
-            responseHeaderCount = response.headers.count
-            for field in response.headers { textBytes += field.name.canonicalName.utf8.count + field.value.utf8.count }
-        }
-        let pairCount = fields.parameters.count + headerCount + responseHeaderCount
+        textBytes += headerBytes ?? (fields.headers.count + responseHeaders) * guessedBytesPerHeader
         let responseOffset = MemoryLayout<ph_request_t>.stride
         let pairsOffset = responseOffset + (fields.response == nil ? 0 : MemoryLayout<ph_response_view_t>.stride)
-        let textOffset = pairsOffset + pairCount * MemoryLayout<ph_pair_t>.stride
+        let textOffset = pairsOffset + pairCapacity * MemoryLayout<ph_pair_t>.stride
         let words = (textOffset + textBytes + 7) / 8
         let made = RequestViewStorage.create(minimumCapacity: words) { _ in RequestViewLayout(hasResponse: fields.response != nil) }
         let storage = unsafeDowncast(made, to: RequestViewStorage.self)
-        storage.withUnsafeMutablePointerToElements { elements in
+        let fits = storage.withUnsafeMutablePointerToElements { elements -> Bool in
             let base = UnsafeMutableRawPointer(elements)
             // Parameters, then request headers, then response headers, in one array of pairs.
-            let pairs = (base + pairsOffset).bindMemory(to: ph_pair_t.self, capacity: pairCount)
-            var writer = ViewWriter(cursor: base + textOffset, pairs: pairs)
-            for (name, value) in fields.parameters { writer.append(name, value) }
-            for field in fields.headers where field.name != hidden { writer.append(field.name.canonicalName, field.value) }
-            if let response = fields.response {
-                for field in response.headers { writer.append(field.name.canonicalName, field.value) }
-            }
-
-            base.bindMemory(to: ph_request_t.self, capacity: 1).initialize(to: ph_request_t(
+            let pairs = (base + pairsOffset).bindMemory(to: ph_pair_t.self, capacity: pairCapacity)
+            var writer = ViewWriter(cursor: base + textOffset, end: base + textOffset + textBytes, pairs: pairs)
+            // The fixed strings first: they were measured, so whatever overflows is a header's.
+            let request = ph_request_t(
                 struct_size: UInt32(MemoryLayout<ph_request_t>.size),
                 method: writer.copy(fields.method),
                 path: writer.copy(fields.path),
@@ -96,12 +101,25 @@ package struct RequestView: @unchecked Sendable {
                 query: writer.copy(fields.query),
                 params: fields.parameters.isEmpty ? nil : UnsafePointer(pairs),
                 param_count: fields.parameters.count,
-                headers: headerCount == 0 ? nil : UnsafePointer(pairs + fields.parameters.count),
-                header_count: headerCount,
+                headers: nil,
+                header_count: 0,
                 body: writer.copy(body),
                 client_address: writer.copy(fields.clientAddress),
                 key_name: writer.copy(fields.keyName)
-            ))
+            )
+            for (name, value) in fields.parameters { writer.append(name, value) }
+            for field in fields.headers where field.name != hidden {
+                guard writer.append(field.name.canonicalName, field.value) else { return false }
+            }
+            let headerCount = writer.pairIndex - fields.parameters.count
+            for field in fields.response?.headers ?? [:] {
+                guard writer.append(field.name.canonicalName, field.value) else { return false }
+            }
+            let responseHeaderCount = writer.pairIndex - fields.parameters.count - headerCount
+            var complete = request
+            complete.headers = headerCount == 0 ? nil : UnsafePointer(pairs + fields.parameters.count)
+            complete.header_count = headerCount
+            base.bindMemory(to: ph_request_t.self, capacity: 1).initialize(to: complete)
             if let answer = fields.response {
                 (base + responseOffset).bindMemory(to: ph_response_view_t.self, capacity: 1).initialize(to: ph_response_view_t(
                     struct_size: UInt32(MemoryLayout<ph_response_view_t>.size),
@@ -110,8 +128,9 @@ package struct RequestView: @unchecked Sendable {
                     header_count: responseHeaderCount
                 ))
             }
+            return true
         }
-        return RequestView(storage: storage)
+        return fits ? RequestView(storage: storage) : nil
     }
 }
 
@@ -120,11 +139,14 @@ package struct RequestView: @unchecked Sendable {
 /// exclusivity check on every access, which the profile showed.
 private struct ViewWriter {
     var cursor: UnsafeMutableRawPointer
+    /// The end of the room for bytes: ``append(_:_:)`` refuses what would pass it.
+    let end: UnsafeMutableRawPointer
     let pairs: UnsafeMutablePointer<ph_pair_t>
     var pairIndex = 0
 
-    init(cursor: UnsafeMutableRawPointer, pairs: UnsafeMutablePointer<ph_pair_t>) {
+    init(cursor: UnsafeMutableRawPointer, end: UnsafeMutableRawPointer, pairs: UnsafeMutablePointer<ph_pair_t>) {
         self.cursor = cursor
+        self.end = end
         self.pairs = pairs
     }
 
@@ -143,9 +165,13 @@ private struct ViewWriter {
         return string.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
     }
 
-    mutating func append(_ name: String, _ value: String) {
+    /// False, writing nothing, when the pair's bytes do not fit.
+    @discardableResult
+    mutating func append(_ name: String, _ value: String) -> Bool {
+        guard name.utf8.count + value.utf8.count <= end - cursor else { return false }
         (pairs + pairIndex).initialize(to: ph_pair_t(name: copy(name), value: copy(value)))
         pairIndex += 1
+        return true
     }
 }
 
