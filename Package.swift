@@ -62,6 +62,9 @@ let package = Package(
         // error; scripts/check-layers holds the allowed edges). docs/ARCHITECTURE.md tells which
         // room a change belongs in.
         //
+        // TOML 1.0 (host.toml, keys.toml) read with the standard library alone: no Foundation, so
+        // that nothing the worker links for its configuration brings Foundation's ICU data.
+        .target(name: "PlugHostTOML", swiftSettings: strictSwift),
         // host.toml → a typed HostConfig, plus the small value types both its checks and the host
         // use (IP ranges, Redis URLs, the built-in route table). No NIO, no HTTP server.
         .target(
@@ -347,7 +350,7 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "PlugHostABI", "PlugHostConfig", "PlugHostObservability", "PlugHostSockets", "PlugHostWorkerLink", "PlugHostPlugins",
+                "PlugHostABI", "PlugHostTOML", "PlugHostConfig", "PlugHostObservability", "PlugHostSockets", "PlugHostWorkerLink", "PlugHostPlugins",
                 "PlugHostRedis", "PlugHostKeys", "PlugHostRateLimit", "PlugHostDocs", "PlugHostDocsBuilder", "PlugHostServer", "PlugHostSupervisor",
                 "PlugHostSDK", "PlugHostTesting", "PlugHostWorker",
                 .product(name: "Crypto", package: "swift-crypto"),
