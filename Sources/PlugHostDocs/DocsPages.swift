@@ -141,6 +141,6 @@ package struct DocsPages: Sendable {
     /// A JSON string literal that cannot end the `<script>` element it sits in.
     private static func javaScriptString(_ text: String) -> String {
         let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
+        return String(decoding: data, as: UTF8.self).replacing("</", with: "<\\/")
     }
 }

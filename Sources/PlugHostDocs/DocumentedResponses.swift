@@ -38,7 +38,7 @@ public struct DocumentedResponses: Sendable {
             return "\(route) answered \(status), a status its OpenAPI description does not document: responses has no \"\(status)\", \"\(classKey)\" or \"default\" (documented: \(documented))"
         }
         guard method != "head", !body.isEmpty, case .object(let content)? = resolve(response["content"]), !content.isEmpty else { return nil }
-        let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingEnds(where: \.isHorizontalWhitespace).lowercased() } ?? ""
         let isJSON = mediaType == "application/json" || mediaType.hasSuffix("+json")
         let major = mediaType.split(separator: "/").first.map(String.init) ?? ""
         guard let media = content[mediaType] ?? content["\(major)/*"] ?? content["*/*"] ?? (isJSON ? content["application/json"] : nil) else {
@@ -248,9 +248,9 @@ struct SchemaCheck {
         guard reference.hasPrefix("#") else { return nil }
         var value: JSONValue? = document
         for token in reference.dropFirst().split(separator: "/") {
-            let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            let key = String(token).replacing("~1", with: "/").replacing("~0", with: "~")
             switch value {
-            case .object(let members)?: value = members[key.removingPercentEncoding ?? key]
+            case .object(let members)?: value = members[key.percentDecoded ?? key]
             case .array(let items)?: value = Int(key).flatMap { items.indices.contains($0) ? items[$0] : nil }
             default: return nil
             }

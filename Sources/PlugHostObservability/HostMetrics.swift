@@ -226,7 +226,7 @@ public final class HostMetrics: Sendable {
     /// (or finds) it in the registry.
     private func resolvePluginMetric(plugin: String, kind: Int32, name: String, help: String?) -> Result<PluginMetricHandle, MetricRefusal> {
         guard (0...2).contains(kind) else { return .failure(MetricRefusal(reason: "metric \(name): unknown kind \(kind)")) }
-        let full = "plugin_\(plugin.replacingOccurrences(of: "-", with: "_"))_\(name)"
+        let full = "plugin_\(plugin.replacing("-", with: "_"))_\(name)"
         let claim = pluginMetrics.withLock { metrics -> Result<String, MetricRefusal> in
             if let known = metrics[full] {
                 guard known.plugin == plugin else { return .failure(MetricRefusal(reason: "metric \(full) already belongs to plugin '\(known.plugin)'; choose another name")) }

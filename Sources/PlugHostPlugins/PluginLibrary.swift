@@ -73,7 +73,7 @@ struct PluginLibrary: @unchecked Sendable {
         if text.contains("wrong ELF class") || text.contains("ELF file's phentsize") {
             return error(.incompatibleBuild, "it was built for another architecture", "Build it for \(BuildSignature.host.target)")
         }
-        if let range = text.range(of: "undefined symbol: ") {
+        if let range = text.firstRange(of: "undefined symbol: ") {
             let symbol = text[range.upperBound...].prefix { $0 != "," && $0 != " " }
             return error(.undefinedSymbol, "it needs the symbol '\(symbol)', which no loaded library defines",
                          "Link the library that defines it into the plugin; plugins must not expect symbols from the host")

@@ -133,7 +133,7 @@ public struct PluginLoader: Sendable {
         do {
             files = try Self.pluginFiles(in: directory)
         } catch {
-            let warning = "plugins directory \(directory.path) cannot be read (\(error.localizedDescription)); serving no plugins. Create it or set [plugins] dir in host.toml."
+            let warning = "plugins directory \(directory.path) cannot be read (\(fileErrorDescription(error))); serving no plugins. Create it or set [plugins] dir in host.toml."
             logger.warning("\(warning)")
             report.warnings.append(warning)
             return report

@@ -75,7 +75,7 @@ struct RequestLog: Sendable {
         guard let query, !query.isEmpty else { return path }
         let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { part -> String in
             let name = part.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-            let decoded = (name.removingPercentEncoding ?? name).lowercased()
+            let decoded = (name.percentDecoded ?? name).lowercased()
             return sensitiveParameters.contains(decoded) ? "\(name)=***" : String(part)
         }
         return path + "?" + parts.joined(separator: "&")

@@ -18,7 +18,7 @@ struct DocsRoutes: Sendable {
             return { request, _ in
                 var headers: HTTPFields = [.eTag: document.etag, .cacheControl: "no-cache"]
                 if let condition = request.headers[.ifNoneMatch], condition.split(separator: ",").contains(where: {
-                    let tag = $0.trimmingCharacters(in: .whitespaces)
+                    let tag = $0.trimmingEnds(where: \.isHorizontalWhitespace)
                     return tag == document.etag || tag == "W/\(document.etag)" || tag == "*"
                 }) {
                     return Response(status: .notModified, headers: headers)

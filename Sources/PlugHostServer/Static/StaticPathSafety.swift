@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import PlugHostConfig
 
 /// Decides whether a request path may be served from the static directory.
 ///
@@ -16,7 +17,7 @@ struct StaticPathSafety: Sendable {
     }
 
     func isServable(_ rawPath: String) -> Bool {
-        guard let decoded = rawPath.removingPercentEncoding, !decoded.contains("\0"), !decoded.contains("\\") else { return false }
+        guard let decoded = rawPath.percentDecoded, !decoded.contains("\0"), !decoded.contains("\\") else { return false }
         guard decoded.hasPrefix("/"), !decoded.contains("//") else { return false }
         let segments = decoded.split(separator: "/", omittingEmptySubsequences: true)
         guard !segments.contains(where: { $0.hasPrefix(".") }) else { return false }
@@ -34,7 +35,7 @@ struct StaticPathSafety: Sendable {
     /// The real path of the file a servable `rawPath` is answered with (its `index.html` for a
     /// directory), or nil when there is none.
     func servedFile(_ rawPath: String) -> String? {
-        guard let decoded = rawPath.removingPercentEncoding else { return nil }
+        guard let decoded = rawPath.percentDecoded else { return nil }
         let segments = decoded.split(separator: "/", omittingEmptySubsequences: true)
         guard let real = Self.realPath(root + "/" + segments.joined(separator: "/")),
               real == root || real.hasPrefix(root + "/") else { return nil }
