@@ -40,7 +40,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
         // No traits: ExternalLoading (on by default) fetches remote references, which the host never does.
         .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
     ],
@@ -70,7 +69,7 @@ let package = Package(
         .target(
             name: "PlugHostConfig",
             dependencies: [
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "PlugHostTOML",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strictSwift
@@ -154,11 +153,11 @@ let package = Package(
         .target(
             name: "PlugHostKeys",
             dependencies: [
+                "PlugHostTOML",
                 "PlugHostConfig",
                 "PlugHostRedis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSwift
         ),

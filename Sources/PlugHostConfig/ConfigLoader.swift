@@ -1,6 +1,6 @@
-public import Foundation
+public import FoundationEssentials
 import HTTPTypes
-import TOMLKit
+import PlugHostTOML
 
 /// Reads and checks host.toml. Every problem is a ``ConfigError`` naming the key and its line.
 public enum ConfigLoader {
@@ -18,7 +18,7 @@ public enum ConfigLoader {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw ConfigError(file: url.path, line: nil, key: nil, message: "cannot be read as UTF-8 text: \(error.localizedDescription)")
+            throw ConfigError(file: url.path, line: nil, key: nil, message: "cannot be read as UTF-8 text: \(fileErrorDescription(error))")
         }
         return try parse(text, file: url.path, baseDirectory: url.deletingLastPathComponent())
     }
@@ -50,15 +50,15 @@ public enum ConfigLoader {
         config.plugins.strict = try plugins.bool("strict", default: false)
         config.plugins.allowInsecurePermissions = try plugins.bool("allow_insecure_permissions", default: false)
         for name in plugins.remainingKeys {
-            guard let table = plugins.take(name)?.table else {
+            guard let value = plugins.take(name), var table = value.table else {
                 throw plugins.error(name, "unknown key in [plugins]; it accepts dir, strict, allow_insecure_permissions, and one [plugins.NAME] table per plugin")
             }
             // `rate` in a plugin's table is the host's: a limit for all of that plugin's routes.
             // It is read here and not handed to the plugin with the rest of the table.
-            var pluginTable = ConfigTableReader(table: table, path: ["plugins", name], context: context)
+            var pluginTable = ConfigTableReader(table: table, path: ["plugins", name], line: value.line, context: context)
             if table["rate"] != nil {
                 config.rateLimit.pluginRates[name] = try pluginTable.rates("rate", default: [])
-                table.remove(at: "rate")
+                table.remove("rate")
             }
             // `sha256` is the host's too: the pinned content of that plugin's file.
             if table["sha256"] != nil {
@@ -67,14 +67,14 @@ public enum ConfigLoader {
                     throw pluginTable.error("sha256", "expected the file's SHA-256 as 64 hex digits (plughost plugins inspect FILE prints it)")
                 }
                 config.plugins.pinnedHashes[name] = hash
-                table.remove(at: "sha256")
+                table.remove("sha256")
             }
             // `max_concurrency` too: how many of the blocking pool's calls the plugin may hold.
             if table["max_concurrency"] != nil {
                 config.plugins.maxConcurrency[name] = try pluginTable.int("max_concurrency", default: 1, in: 1...4096)
-                table.remove(at: "max_concurrency")
+                table.remove("max_concurrency")
             }
-            config.plugins.settingsJSON[name] = table.convert(to: .json)
+            config.plugins.settingsJSON[name] = table.jsonText
         }
         try plugins.finish()
         try readSecurity(&top, into: &config)

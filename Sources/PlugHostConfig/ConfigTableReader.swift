@@ -1,4 +1,4 @@
-package import TOMLKit
+package import PlugHostTOML
 
 /// Reads one table of host.toml against what the host expects, so that every problem — an
 /// unknown key, a wrong type, a value out of range — is reported with its key and line.
@@ -7,36 +7,37 @@ package import TOMLKit
 package struct ConfigTableReader {
     let table: TOMLTable
     let path: [String]
+    /// Where the table itself was written: the line of problems that no key of its own explains.
+    let line: Int?
     package let context: ConfigContext
     private var consumed: Set<String> = []
 
     /// Parses a whole TOML document (host.toml, keys.toml) into a reader of its top level;
-    /// a syntax error becomes a ``ConfigError`` with the line TOMLKit reports.
+    /// a syntax error becomes a ``ConfigError`` with its line and column.
     package static func document(_ text: String, file: String) throws(ConfigError) -> ConfigTableReader {
-        if let problem = TOMLPrecheck.problem(in: text) {
-            throw ConfigError(file: file, line: problem.line, key: nil,
-                              message: "not valid TOML: \(problem.message); bare keys are ASCII letters, digits, '-' and '_' (quote any other key)")
-        }
         let root: TOMLTable
         do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigError(file: file, line: error.source.begin.line, key: nil, message: "not valid TOML: \(error.description)")
+            root = try TOMLTable(parsing: text)
         } catch {
-            throw ConfigError(file: file, line: nil, key: nil, message: "not valid TOML: \(error)")
+            throw ConfigError(file: file, line: error.line, column: error.column, key: nil, message: "not valid TOML: \(error.message)")
         }
-        return ConfigTableReader(table: root, path: [], context: ConfigContext(file: file, lines: TOMLLineIndex(text: text)))
+        return ConfigTableReader(table: root, path: [], line: nil, context: ConfigContext(file: file))
     }
 
-    package init(table: TOMLTable, path: [String], context: ConfigContext) {
+    /// A reader of `table`, found at `path`; `line` is where the table was written (a value's ``TOMLValue/line``).
+    package init(table: TOMLTable, path: [String], line: Int?, context: ConfigContext) {
         self.table = table
         self.path = path
+        self.line = line
         self.context = context
     }
 
+    /// A problem with `key` of this table (or with the table itself), on the key's line.
     package func error(_ key: String?, _ message: String) -> ConfigError {
         let keyPath = key.map { path + [$0] } ?? path
-        return context.error(at: keyPath, message)
+        // A key that is not in the table (a required one, say) is the table's problem: its line.
+        let line = key.flatMap { table.entry($0)?.line } ?? line
+        return ConfigError(file: context.file, line: line, key: keyPath.isEmpty ? nil : keyPath.joined(separator: "."), message: message)
     }
 
     package mutating func string(_ key: String, default value: String) throws(ConfigError) -> String {
@@ -47,13 +48,16 @@ package struct ConfigTableReader {
 
     mutating func bool(_ key: String, default value: Bool) throws(ConfigError) -> Bool {
         guard let raw = take(key) else { return value }
-        guard let bool = raw.bool else { throw typeError(key, "true or false", raw) }
+        guard let bool = raw.boolean else { throw typeError(key, "true or false", raw) }
         return bool
     }
 
     mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard let raw = take(key) else { return value }
-        guard let int = raw.int else { throw typeError(key, "an integer from \(range.lowerBound) to \(range.upperBound)", raw) }
+        // Int is 64 bits on every platform the host runs on, as TOML's integers are.
+        guard let int = raw.integer.flatMap({ Int(exactly: $0) }) else {
+            throw typeError(key, "an integer from \(range.lowerBound) to \(range.upperBound)", raw)
+        }
         guard range.contains(int) else {
             throw error(key, "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(int)")
         }
@@ -104,7 +108,7 @@ package struct ConfigTableReader {
     /// A number of seconds; integers are accepted too.
     mutating func seconds(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         guard let raw = take(key) else { return value }
-        guard let number = raw.double ?? raw.int.map(Double.init) else {
+        guard let number = raw.float ?? raw.integer.map(Double.init) else {
             throw typeError(key, "a number of seconds", raw)
         }
         guard range.contains(number) else {
@@ -116,16 +120,16 @@ package struct ConfigTableReader {
     /// A sub-table, or an empty one when the key is absent.
     mutating func table(_ key: String) throws(ConfigError) -> ConfigTableReader {
         guard let raw = take(key) else {
-            return ConfigTableReader(table: TOMLTable(), path: path + [key], context: context)
+            return ConfigTableReader(table: TOMLTable(), path: path + [key], line: line, context: context)
         }
         guard let table = raw.table else { throw typeError(key, "a table ([\((path + [key]).joined(separator: "."))])", raw) }
-        return ConfigTableReader(table: table, path: path + [key], context: context)
+        return ConfigTableReader(table: table, path: path + [key], line: raw.line, context: context)
     }
 
     /// Keys not yet read, for tables whose remaining keys are free-form (e.g. `[plugins.NAME]`).
     var remainingKeys: [String] { table.keys.filter { !consumed.contains($0) }.sorted() }
 
-    package mutating func take(_ key: String) -> (any TOMLValueConvertible)? {
+    package mutating func take(_ key: String) -> TOMLValue? {
         consumed.insert(key)
         return table[key]
     }
@@ -138,29 +142,24 @@ package struct ConfigTableReader {
         throw error(unknown, "unknown key in \(section); the keys it accepts are: \(known.isEmpty ? "none" : known)")
     }
 
-    private func typeError(_ key: String, _ expected: String, _ value: any TOMLValueConvertible) -> ConfigError {
-        error(key, "expected \(expected), got \(Self.describe(value.type)) (\(value.tomlValue.debugDescription))")
+    private func typeError(_ key: String, _ expected: String, _ value: TOMLValue) -> ConfigError {
+        error(key, "expected \(expected), got \(Self.describe(value)) (\(TOMLText.value(value)))")
     }
 
-    private static func describe(_ type: TOMLType) -> String {
-        switch type {
+    private static func describe(_ value: TOMLValue) -> String {
+        switch value.content {
         case .table: "a table"
         case .array: "an array"
         case .string: "a string"
-        case .int: "an integer"
-        case .double: "a floating-point number"
-        case .bool: "a boolean"
-        case .date, .time, .dateTime: "a date or time"
+        case .integer: "an integer"
+        case .float: "a floating-point number"
+        case .boolean: "a boolean"
+        case .dateTime: "a date or time"
         }
     }
 }
 
-/// The file being read and where its keys are, shared by every reader of one document.
+/// The file being read, shared by every reader of one document.
 package struct ConfigContext: Sendable {
     let file: String
-    let lines: TOMLLineIndex
-
-    func error(at path: [String], _ message: String) -> ConfigError {
-        ConfigError(file: file, line: lines.line(of: path), key: path.isEmpty ? nil : path.joined(separator: "."), message: message)
-    }
 }

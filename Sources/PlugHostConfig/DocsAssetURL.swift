@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where a docs page loads a script or stylesheet from: an absolute http(s) URL, or a path on
 /// this server. The page's Content-Security-Policy allows exactly these sources.

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 /// The host's configuration after defaults, host.toml and command-line overrides.
 public struct HostConfig: Sendable {

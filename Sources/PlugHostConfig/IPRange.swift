@@ -59,7 +59,7 @@ public struct ClientAddressResolver: Sendable {
         guard let peer else { return "" }
         guard !trusted.isEmpty, isTrusted(peer), let forwardedFor else { return peer }
         // Walk from the right: each hop was appended by the proxy in front of it.
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let hops = forwardedFor.split(separator: ",").map { String($0.trimmingEnds(where: \.isHorizontalWhitespace)) }
         for hop in hops.reversed() {
             guard IPRange.bytes(of: hop) != nil else { return peer }
             if !isTrusted(hop) { return hop }

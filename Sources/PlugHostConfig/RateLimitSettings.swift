@@ -48,7 +48,7 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `N/second`, `N/minute`, `N/hour`, `N/day` (also `N/s`, `N/m`, `N/h`, `N/d`, and `N/5minutes`).
     public init?(_ text: String) {
-        let parts = text.replacingOccurrences(of: " ", with: "").lowercased().split(separator: "/")
+        let parts = text.replacing(" ", with: "").lowercased().split(separator: "/")
         guard parts.count == 2, let count = Int(parts[0]), count > 0 else { return nil }
         var unit = Substring(parts[1])
         let digits = unit.prefix { $0.isNumber }

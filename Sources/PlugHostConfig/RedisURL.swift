@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where a Redis server is and who we are to it:
 /// `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS.
@@ -25,7 +25,10 @@ package struct RedisURL: Sendable, Equatable {
         self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         port = components.port ?? 6379
         guard (1...65535).contains(port) else { return nil }
-        let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        // The database is the path without the slashes around it: "/2" → 2.
+        var path = Substring(components.path)
+        while path.hasPrefix("/") { path = path.dropFirst() }
+        while path.hasSuffix("/") { path = path.dropLast() }
         guard let database = path.isEmpty ? 0 : Int(path), database >= 0 else { return nil }
         self.database = database
         let user = components.user.flatMap { $0.isEmpty ? nil : $0 }

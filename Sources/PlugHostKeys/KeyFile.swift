@@ -1,6 +1,7 @@
-public import Foundation
+public import FoundationEssentials
+import Glibc
 public import PlugHostConfig
-import TOMLKit
+import PlugHostTOML
 
 /// The key file (`keys.toml`): read, check, and write atomically with mode 0600.
 ///
@@ -25,7 +26,7 @@ public struct KeyFile: Sendable {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw ConfigError(file: url.path, line: nil, key: nil, message: "cannot be read: \(error.localizedDescription)")
+            throw ConfigError(file: url.path, line: nil, key: nil, message: "cannot be read: \(fileErrorDescription(error))")
         }
         return try Self.parse(text, file: url.path)
     }
@@ -43,7 +44,7 @@ public struct KeyFile: Sendable {
         var names: Set<String> = []
         for (index, element) in array.enumerated() {
             guard let table = element.table else { throw top.error("key", "expected [[key]] entries") }
-            var entry = ConfigTableReader(table: table, path: ["key[\(index)]"], context: context)
+            var entry = ConfigTableReader(table: table, path: ["key[\(index)]"], line: element.line, context: context)
             let name = try entry.string("name", default: "")
             guard StoredKey.isValidName(name) else { throw entry.error("name", "expected 1-64 letters, digits, '-', '_' or '.', got \"\(name)\"") }
             guard names.insert(name).inserted else { throw entry.error("name", "\"\(name)\" is used by two keys") }
@@ -62,52 +63,64 @@ public struct KeyFile: Sendable {
         return keys
     }
 
+    /// An instant: a TOML offset date-time (what ``write(_:)`` writes), or a string holding one.
     private static func date(_ entry: inout ConfigTableReader, _ key: String) throws(ConfigError) -> Date? {
         guard let raw = entry.take(key) else { return nil }
-        if let dateTime = raw.dateTime, let date = Self.timestamp.date(from: dateTime.debugDescription) { return date }
-        if let string = raw.string, let date = Self.timestamp.date(from: string) { return date }
+        if let dateTime = raw.dateTime, dateTime.kind == .offsetDateTime, let date = instant(dateTime.text) { return date }
+        if let string = raw.string, let date = instant(string) { return date }
         throw entry.error(key, "expected a date-time like 2027-01-31T12:00:00Z")
     }
 
-    nonisolated(unsafe) private static let timestamp: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter
-    }()
+    /// RFC 3339 text with its zone (`2027-01-31T12:00:00Z`, `…T12:00:00.5+01:00`) as an instant.
+    private static func instant(_ text: String) -> Date? {
+        try? Date.ISO8601FormatStyle(includingFractionalSeconds: text.contains(".")).parse(text)
+    }
 
     /// Writes `keys` atomically (temp file + rename) with mode 0600, so a reader never sees half a file.
     public func write(_ keys: [StoredKey]) throws {
         var text = "# API keys of this PlugHost site, managed by `plughost keys`.\n# Only SHA-256 hashes are stored: a key is shown once, when it is made.\n"
         for key in keys {
-            text += "\n[[key]]\nname = \(quoted(key.name))\nprefix = \(quoted(key.prefix))\nsha256 = \(quoted(HexDigest.text(key.sha256)))\n"
-            text += "created = \(Self.timestamp.string(from: key.created))\n"
-            if let expires = key.expires { text += "expires = \(Self.timestamp.string(from: expires))\n" }
-            text += "scopes = [\(key.scopes.map(quoted).joined(separator: ", "))]\n"
+            text += "\n[[key]]\nname = \(TOMLText.quoted(key.name))\nprefix = \(TOMLText.quoted(key.prefix))\nsha256 = \(TOMLText.quoted(HexDigest.text(key.sha256)))\n"
+            text += "created = \(key.created.formatted(Date.ISO8601FormatStyle()))\n"
+            if let expires = key.expires { text += "expires = \(expires.formatted(Date.ISO8601FormatStyle()))\n" }
+            text += "scopes = [\(key.scopes.map(TOMLText.quoted).joined(separator: ", "))]\n"
         }
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw KeyFileError(message: "cannot create the directory of \(url.path): \(error.localizedDescription)")
+            throw KeyFileError(message: "cannot create the directory of \(url.path): \(fileErrorDescription(error))")
         }
         let temporary = url.deletingLastPathComponent().appending(path: ".\(url.lastPathComponent).\(getpid()).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw KeyFileError(message: "cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        do {
-            try handle.write(contentsOf: Data(text.utf8))
-            try handle.synchronize()
-            try handle.close()
-        } catch {
+        guard descriptor >= 0 else { throw KeyFileError(message: "cannot create \(temporary.path): \(systemErrorText(errno))") }
+        if let failure = Self.writeAll(Array(text.utf8), to: descriptor) {
+            close(descriptor)
             unlink(temporary.path)
-            throw KeyFileError(message: "cannot write \(temporary.path): \(error.localizedDescription)")
+            throw KeyFileError(message: "cannot write \(temporary.path): \(systemErrorText(failure))")
+        }
+        // A close that fails may have lost written data (on NFS, say): the rename must not happen then.
+        guard close(descriptor) == 0 else {
+            let failure = errno
+            unlink(temporary.path)
+            throw KeyFileError(message: "cannot write \(temporary.path): \(systemErrorText(failure))")
         }
         guard rename(temporary.path, url.path) == 0 else {
-            throw KeyFileError(message: "cannot replace \(url.path): \(String(cString: strerror(errno)))")
+            throw KeyFileError(message: "cannot replace \(url.path): \(systemErrorText(errno))")
         }
     }
 
-    private func quoted(_ string: String) -> String {
-        "\"" + string.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    /// Writes every byte and flushes them to the disk; the `errno` of the first failure, if any.
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Int32? {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            written += count
+        }
+        return fsync(descriptor) == 0 ? nil : errno
     }
 }
 

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Glibc
 import Synchronization
 
 /// Keeps the key store current: re-reads the key file when it changes (checked every `interval`

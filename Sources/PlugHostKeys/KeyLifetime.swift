@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 /// Parses how long a new key lives: `90d`, `12h`, `30m`, `45s`, `2w`, `1y`, or an ISO-8601 date-time.
 public enum KeyLifetime {
@@ -7,13 +7,10 @@ public enum KeyLifetime {
         if let unit = text.last, let seconds = units[unit], let count = Int(text.dropLast()), count > 0 {
             return now.addingTimeInterval(Double(count) * seconds)
         }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         // A bare date means its start, in UTC; anything longer must carry its zone to be unambiguous.
         guard text.utf8.count == 10 else { return nil }
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
+        return try? Date.ISO8601FormatStyle().year().month().day().parse(text)
     }
 }

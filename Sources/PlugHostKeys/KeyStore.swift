@@ -1,4 +1,5 @@
-public import Foundation
+public import FoundationEssentials
+import Glibc
 public import Logging
 public import PlugHostConfig
 import Synchronization
@@ -77,7 +78,7 @@ public final class KeyStore: Sendable {
 
     private static func environmentKey(_ hash: String?) throws(ConfigError) -> StoredKey? {
         guard let hash else { return nil }
-        guard let digest = HexDigest.sha256(fromHex: hash.trimmingCharacters(in: .whitespaces)) else {
+        guard let digest = HexDigest.sha256(fromHex: String(hash.trimmingEnds(where: \.isHorizontalWhitespace))) else {
             throw ConfigError(file: "API_TOKEN_HASH", line: nil, key: nil, message: "must be the SHA-256 of the token as 64 hex digits")
         }
         return StoredKey(name: "API_TOKEN_HASH", prefix: "", sha256: digest, created: Date(), expires: nil, scopes: [])
@@ -137,12 +138,12 @@ public final class KeyStore: Sendable {
         if let value = ProcessInfo.processInfo.environment["API_TOKEN_HASH"], !value.isEmpty { return value }
         guard let text = try? String(contentsOf: dotenv, encoding: .utf8) else { return nil }
         for line in text.split(whereSeparator: \.isNewline) {
-            var entry = line.trimmingCharacters(in: .whitespaces)
-            if entry.hasPrefix("export ") { entry = String(entry.dropFirst(7)) }
+            var entry = line.trimmingEnds(where: \.isHorizontalWhitespace)
+            if entry.hasPrefix("export ") { entry = entry.dropFirst(7) }
             guard let equals = entry.firstIndex(of: "="),
-                  entry[..<equals].trimmingCharacters(in: .whitespaces) == "API_TOKEN_HASH" else { continue }
-            let value = entry[entry.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                  entry[..<equals].trimmingEnds(where: \.isHorizontalWhitespace) == "API_TOKEN_HASH" else { continue }
+            let value = entry[entry.index(after: equals)...].trimmingEnds(where: \.isHorizontalWhitespace)
+            return String(value.trimmingEnds { $0 == "\"" || $0 == "'" })
         }
         return nil
     }

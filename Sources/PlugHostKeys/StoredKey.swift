@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 /// One entry of the key file: everything about a key except the key.
 public struct StoredKey: Sendable, Equatable {

@@ -90,6 +90,32 @@ import Testing
         #expect(error?.message.hasPrefix("not valid TOML") == true)
     }
 
+    @Test func syntaxErrorsNameTheirColumnToo() {
+        #expect(error("[server]\nport = = 3\n")?.description == "host.toml:2:8: not valid TOML: expected a value, found '='")
+        #expect(error("[server]\nport = 1\n[server]\n")?.description == "host.toml:3:2: not valid TOML: the table [server] is defined twice; first on line 1")
+    }
+
+    @Test func aPluginTableKeepsEveryKindOfValueInItsJSON() throws {
+        let config = try parse("""
+            [plugins.example]
+            ratio = 0.5
+            limit = nan
+            since = 1979-05-27T07:32:00Z
+            name = "tab\\there \\"quoted\\""
+            [plugins.example.nested]
+            list = [1, "two", { three = 3 }]
+            """)
+        let json = config.plugins.json(for: "example")
+        #expect(json == #"{"ratio": 0.5, "limit": "NaN", "since": "1979-05-27T07:32:00Z", "name": "tab\there \"quoted\"", "nested": {"list": [1, "two", {"three": 3}]}}"#)
+        #expect((try? JSONSerialization.jsonObject(with: Data(json.utf8))) != nil)
+    }
+
+    @Test func keysInsideInlineTablesAreLocatedOnTheirOwnLine() {
+        let error = error("[server]\nhost = \"x\"\n\n[plugins]\nexample = { rate = \"fast\" }\n")
+        #expect(error?.key == "plugins.example.rate")
+        #expect(error?.line == 5)
+    }
+
     @Test func dottedKeysAreLocated() {
         let error = error("server.port = \"x\"\n")
         #expect(error?.line == 1)
