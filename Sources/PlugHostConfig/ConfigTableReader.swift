@@ -55,7 +55,8 @@ package struct ConfigTableReader {
     mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard let raw = take(key) else { return value }
         // Int is 64 bits on every platform the host runs on, as TOML's integers are.
-        guard let int = raw.integer.flatMap({ Int(exactly: $0) }) else {
+        // Not `raw.integer.flatMap(Int.init(exactly:))`, on which Swift 6.3.1's optimizer crashes.
+        guard let wide = raw.integer, let int = Int(exactly: wide) else {
             throw typeError(key, "an integer from \(range.lowerBound) to \(range.upperBound)", raw)
         }
         guard range.contains(int) else {
@@ -108,8 +109,13 @@ package struct ConfigTableReader {
     /// A number of seconds; integers are accepted too.
     mutating func seconds(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         guard let raw = take(key) else { return value }
-        guard let number = raw.float ?? raw.integer.map(Double.init) else {
-            throw typeError(key, "a number of seconds", raw)
+        let number: Double
+        // A switch, not `raw.float ?? raw.integer.map(Double.init)`: Swift 6.3.1's optimizer
+        // crashes on that (an ownership error in CopyPropagation), in release builds only.
+        switch raw.content {
+        case .float(let value): number = value
+        case .integer(let value): number = Double(value)
+        default: throw typeError(key, "a number of seconds", raw)
         }
         guard range.contains(number) else {
             throw error(key, "expected a number of seconds from \(range.lowerBound) to \(range.upperBound), got \(number)")
