@@ -273,11 +273,12 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Writing
 
-    private func write(_ answer: RouteResponse, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
-        let head = HTTPResponse(status: answer.status, headerFields: answer.headers)
+    /// `answer` is consumed: the `Date` joins a list nothing else holds, without a copy of it.
+    private func write(_ answer: consuming RouteResponse, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
         switch answer.body {
         case .bytes(let body):
-            write(head, body, requestContext, context: context)
+            dateField.set(in: &answer.headers)
+            write(HTTPResponse(status: answer.status, headerFields: answer.headers), body, requestContext, context: context, dated: true)
         case .written:
             // Every answer a plugin route's pipeline makes carries bytes (RouteResponse); one that
             // does not would be a mistake in the host, answered rather than left hanging.

@@ -208,6 +208,10 @@ final class RouteRun: @unchecked Sendable {
         }
         // Set last, so no middleware can remove or change them.
         answer.headers.replaceAll(with: gateHeaders)
-        return .done(answer)
+        // Handed on, not shared: the layers after the route add their fields to a list only they
+        // hold, rather than copying it first (a copy retains every field's three references).
+        let finished = answer
+        answer = Self.noAnswerYet
+        return .done(finished)
     }
 }
