@@ -52,22 +52,9 @@ enum JSONText {
         }
     }
 
-    /// A JSON string: `"` and `\` escaped, and every control character (JSON forbids them raw).
+    /// A JSON string: a TOML basic string is one, character for character (the same escapes,
+    /// every control character as `\uXXXX`, which JSON forbids raw).
     static func appendString(_ string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\u{08}": text += "\\b"
-            case "\t": text += "\\t"
-            case "\n": text += "\\n"
-            case "\u{0C}": text += "\\f"
-            case "\r": text += "\\r"
-            case "\u{00}"..."\u{1F}", "\u{7F}": text += "\\u" + TOMLText.hex(scalar.value, digits: 4)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
+        text += TOMLText.quoted(string)
     }
 }
