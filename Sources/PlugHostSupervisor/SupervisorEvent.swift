@@ -26,4 +26,7 @@ enum SupervisorTimeouts {
     static let reloadReply: Double = 5
     /// Before trying again to start a worker that could not be spawned (no descriptors left, say).
     static let spawnRetry: Double = 1
+    /// How long an exited worker's exit waits for its last log lines to reach the file: the
+    /// pipe ends at once unless a process the worker started still holds it.
+    static let logRelayAfterExit: Double = 2
 }

@@ -72,6 +72,8 @@ final class WorkerProcess: Sendable {
         let id = id
         let pid = pid
         let control = control
+        // Signalled when the worker's log lines are all in the file (its end of the pipe closed).
+        let linesRelayed = DispatchSemaphore(value: 0)
         // One thread, in this order: every message the worker sent (its end closes when it
         // exits), then its exit. Two threads could report the exit before the message saying why.
         Thread.detachNewThread {
@@ -80,6 +82,10 @@ final class WorkerProcess: Sendable {
             }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            // The exit is reported once the lines the worker wrote before it are in the file: the
+            // supervisor may end on it (shutdown), and the relay may still have been gathering.
+            // Bounded, in case a process the worker started still holds the pipe.
+            _ = linesRelayed.wait(timeout: .now() + .milliseconds(Int(SupervisorTimeouts.logRelayAfterExit * 1000)))
             events.yield(.exited(worker: id, status: WorkerExit(rawStatus: status)))
         }
         Thread.detachNewThread {
@@ -88,6 +94,7 @@ final class WorkerProcess: Sendable {
             // the host's throughput on two cores.
             DescriptorReader.forEachRun(of: logPipe, gather: .milliseconds(10)) { lines in logSink?.write(lines) }
             close(logPipe)
+            linesRelayed.signal()
         }
     }
 

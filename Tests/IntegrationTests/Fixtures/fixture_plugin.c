@@ -15,6 +15,7 @@
  *   FIXTURE_CRASH_AT_LOAD      segfaults in ph_plugin_register
  *   FIXTURE_HANG_AT_LOAD       never returns from ph_plugin_register
  *   FIXTURE_CRASH              adds GET /crash (a segfault, inline) and GET /crash-abort (abort(), on a pool thread)
+ *   FIXTURE_SHUTDOWN_LINES=N   logs N numbered lines in its shutdown hook, just before the worker exits
  */
 #define _POSIX_C_SOURCE 200809L
 #include "plughost.h"
@@ -307,6 +308,13 @@ static void silent_request(ph_call_t *call, const ph_request_t *request, void *u
 
 /* Called once at graceful shutdown; proves the hook runs and that logging still works then. */
 PH_EXPORT void ph_plugin_shutdown(ph_plugin_t *plugin) {
+#ifdef FIXTURE_SHUTDOWN_LINES
+    char line[64];
+    for (int index = 1; index <= FIXTURE_SHUTDOWN_LINES; index++) {
+        snprintf(line, sizeof line, "shutdown line %d of %d", index, FIXTURE_SHUTDOWN_LINES);
+        host->log(plugin, PH_LOG_INFO, line);
+    }
+#endif
     host->log(plugin, PH_LOG_INFO, FIXTURE_NAME " shut down cleanly");
 }
 
