@@ -243,6 +243,7 @@ let package = Package(
             name: "PlugHostSupervisor",
             dependencies: [
                 "PlugHostProcess",
+                "PlugHostThreads",
                 "PlugHostConfig",
                 "PlugHostObservability",
                 "PlugHostTLS",

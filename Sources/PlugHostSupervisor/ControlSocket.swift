@@ -1,5 +1,6 @@
 import Foundation
 import PlugHostProcess
+import PlugHostThreads
 import PlugHostWorkerLink
 
 /// The supervisor's Unix socket: `plughost reload` and `plughost status` connect, send one command
@@ -48,7 +49,7 @@ final class ControlSocket: Sendable {
     /// Accepts connections on a thread of its own and hands each command to `handle`.
     func serve(_ handle: @escaping @Sendable (String, ControlConnection) -> Void) {
         let descriptor = descriptor
-        Thread.detachNewThread {
+        OSThread.start(name: "plughost-control") {
             while true {
                 let client = ph_accept_cloexec(descriptor)
                 if client < 0 {

@@ -2,6 +2,7 @@ import Foundation
 import PlugHostObservability
 import PlugHostProcess
 import PlugHostSockets
+import PlugHostThreads
 import PlugHostWorkerLink
 
 /// A worker process the supervisor started, and the threads that watch it: one reads its
@@ -76,7 +77,7 @@ final class WorkerProcess: Sendable {
         let linesRelayed = DispatchSemaphore(value: 0)
         // One thread, in this order: every message the worker sent (its end closes when it
         // exits), then its exit. Two threads could report the exit before the message saying why.
-        Thread.detachNewThread {
+        OSThread.start(name: "plughost-watch") {
             DescriptorReader.forEachLine(of: control) { line in
                 if let message = WorkerMessage(line: line) { events.yield(.message(worker: id, message)) }
             }
@@ -88,7 +89,7 @@ final class WorkerProcess: Sendable {
             _ = linesRelayed.wait(timeout: .now() + .milliseconds(Int(SupervisorTimeouts.logRelayAfterExit * 1000)))
             events.yield(.exited(worker: id, status: WorkerExit(rawStatus: status)))
         }
-        Thread.detachNewThread {
+        OSThread.start(name: "plughost-relay") {
             // Whole runs of complete lines, one write each, gathered for a few milliseconds: at two
             // log lines per request, a read and a write per line cost the supervisor a tenth of
             // the host's throughput on two cores.
@@ -125,7 +126,7 @@ final class WorkerProcess: Sendable {
 
     /// This very binary: children run the same build as their parent.
     static var thisExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        ExecutablePath.current ?? CommandLine.arguments[0]
     }
 
     /// What a worker runs as: `plughost-worker` from beside this binary, which links

@@ -27,10 +27,7 @@ struct DocsBuilderProcess: Sendable {
 
     /// The real path of the running binary: `plughost worker` is its own docs builder.
     static func thisExecutable() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return CommandLine.arguments[0] }
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        ExecutablePath.current ?? CommandLine.arguments[0]
     }
 
     struct Failure: Error, CustomStringConvertible {

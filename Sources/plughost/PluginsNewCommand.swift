@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlugHostConfig
 import PlugHostWorker
+import PlugHostWorkerLink
 
 /// `plughost plugins new NAME`: writes a plugin project of its own, outside this repository,
 /// that builds with one command and has one documented route and one test.
@@ -108,7 +109,7 @@ enum PlugHostCheckout {
 
     /// The checkout this plughost was built in (`CHECKOUT/.build/debug/plughost`), if it still is one.
     static func ofThisExecutable() -> URL? {
-        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        guard let executable = ExecutablePath.current else { return nil }
         var directory = URL(filePath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         while directory.path != "/" {
             if isCheckout(directory) { return directory }
