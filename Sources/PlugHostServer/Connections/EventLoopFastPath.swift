@@ -219,8 +219,10 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 case .call(.answered(let answer)): next = run.answered(answer)
                 // The request ended without a body.
                 case .readBody: next = run.bodyRead(ByteBuffer())
-                case .done(let answer):
-                    return write(layers.finish(.success(answer), request, context: requestContext, start), requestContext, context: context)
+                case .done:
+                    var answer = Self.takeAnswer(&next)
+                    layers.finish(&answer, request, context: requestContext, start)
+                    return write(consume answer, requestContext, context: context)
                 case .call(.waiting), .checkLimit, .handle:
                     break steps
                 }
@@ -246,6 +248,14 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 fastPath.resume(context: context)
             }
         }
+    }
+
+    /// The finished answer out of `next`, which no longer holds it: its header list then has
+    /// one owner, and the layers add their fields to it without a copy.
+    private static func takeAnswer(_ next: inout RouteRun.Next) -> RouteResponse {
+        guard case .done(let answer) = next else { preconditionFailure("no finished answer to take") }
+        next = .readBody
+        return answer
     }
 
     /// The answer written: what waited meanwhile goes on.

@@ -117,18 +117,23 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
     func flush(context: ChannelHandlerContext) {
         context.flush()
         guard !unflushed.isEmpty else { return }
-        let ended = unflushed
-        unflushed.removeAll(keepingCapacity: true)
         let grace = self.grace
-        guard context.channel.isActive else {
-            for response in ended { response.settle(.failure(ChannelError.ioOnClosedChannel), grace: grace) }
+        // Settled in place in the usual cases, and emptied keeping the room: a copy of the list
+        // first would make emptying it allocate a new one on every flush.
+        let outcome: Result<Void, any Error>? = if !context.channel.isActive {
+            .failure(ChannelError.ioOnClosedChannel)
+        } else if (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 1 == 0 {
+            .success(())
+        } else {
+            nil
+        }
+        if let outcome {
+            for response in unflushed { response.settle(outcome, grace: grace) }
+            unflushed.removeAll(keepingCapacity: true)
             return
         }
-        let waiting = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 1
-        if waiting == 0 {
-            for response in ended { response.settle(.success(()), grace: grace) }
-            return
-        }
+        let ended = unflushed
+        unflushed = []
         let drained = context.eventLoop.makePromise(of: Void.self)
         drained.futureResult.whenComplete { result in
             for response in ended { response.settle(result, grace: grace) }
