@@ -48,6 +48,29 @@ import Testing
         #expect(answers[1].head.contains("RateLimit: "), "the gate's headers: \(answers[1].head)")
     }
 
+    /// The fast path writes the security headers and the `Date` as bytes after an answer's own
+    /// fields (`HostFieldBytes`): a plugin's own fields of those names are replaced, not sent
+    /// twice, and the host's lines are the request loop's, in its order, at the end of the head.
+    @Test func theHostsFieldsReplaceAPluginsAndEndTheHeadAsTheRequestLoopWritesThem() throws {
+        // /weaken answers on the fast path and sets X-Frame-Options and Content-Security-Policy
+        // of its own; /items/{id} has a parameter, so the request loop answers it.
+        let wire = try exchange(get("/api/fixture/weaken") + get("/api/fixture/items/7") + get("/api/fixture/items/8", "Connection: close\r\n"))
+        let answers = responses(wire)
+        #expect(answers.count == 3, "\(answers.map(\.status))")
+        guard answers.count == 3 else { return }
+        let hostNames = ["strict-transport-security", "x-content-type-options", "x-frame-options", "content-security-policy",
+                         "x-xss-protection", "referrer-policy", "date"]
+        func lines(_ head: String) -> [String] { Array(head.components(separatedBy: "\r\n").dropFirst()) }
+        func name(_ line: String) -> String { String(line.prefix { $0 != ":" }).lowercased() }
+        let fast = lines(answers[0].head), loop = lines(answers[1].head)
+        #expect(fast.suffix(hostNames.count).map(name) == hostNames, "the host's fields, once each, last: \(fast)")
+        #expect(fast.filter { hostNames.contains(name($0)) }.count == hostNames.count, "no field of the host's names twice: \(fast)")
+        #expect(!answers[0].head.contains("ALLOWALL") && !answers[0].head.contains("default-src *"), "the plugin's values replaced: \(fast)")
+        #expect(fast.suffix(hostNames.count).dropLast() == loop.suffix(hostNames.count).dropLast(), "the request loop's lines:\n\(fast)\n\(loop)")
+        #expect(fast.last?.hasPrefix("Date: ") == true && loop.last?.hasPrefix("Date: ") == true)
+        #expect(answers[0].status == "HTTP/1.1 200 OK" && answers[0].body == "{}")
+    }
+
     /// A GET to a fast route that carries a body after all goes to the request loop, which reads
     /// the body; the next request on the connection is not swallowed.
     @Test func aBodyOnAFastRouteIsReadAndTheNextRequestIsServed() throws {

@@ -40,6 +40,9 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private let logger: Logger
     /// An HTTP/2 stream rather than an HTTP/1.1 connection.
     private var isStream = false
+    /// The connection's codec (none on an HTTP/2 stream): the answers written here have it
+    /// write the security headers and the `Date` as bytes (``HostFieldBytes``).
+    private var codec: HTTP1Codec?
     /// Requests passed on to the request loop whose response has not ended yet.
     private var passedOn = 0
     /// The rest of a request answered at its head (its body, its end) is read and dropped.
@@ -68,6 +71,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         isStream = context.channel.isHTTP2Stream
+        if !isStream { codec = try? context.pipeline.syncOperations.handler(type: HTTP1Codec.self) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -221,8 +225,9 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 case .readBody: next = run.bodyRead(ByteBuffer())
                 case .done:
                     var answer = Self.takeAnswer(&next)
-                    layers.finish(&answer, request, context: requestContext, start)
-                    return write(consume answer, requestContext, context: context)
+                    let hostFields = codec != nil && layers.securityHeaders.areUniform(for: request.uri.path) ? layers.securityHeaders.bytes : nil
+                    layers.finish(&answer, request, context: requestContext, start, securityHeadersAsBytes: hostFields != nil)
+                    return write(consume answer, requestContext, context: context, hostFields: hostFields)
                 case .call(.waiting), .checkLimit, .handle:
                     break steps
                 }
@@ -284,11 +289,13 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Writing
 
     /// `answer` is consumed: the `Date` joins a list nothing else holds, without a copy of it.
-    private func write(_ answer: consuming RouteResponse, _ requestContext: HostRequestContext, context: ChannelHandlerContext) {
+    /// `hostFields`: the codec writes the security headers and the `Date` (not in `answer`).
+    private func write(_ answer: consuming RouteResponse, _ requestContext: HostRequestContext, context: ChannelHandlerContext,
+                       hostFields: HostFieldBytes? = nil) {
         switch answer.body {
         case .bytes(let body):
-            dateField.set(in: &answer.headers)
-            write(HTTPResponse(status: answer.status, headerFields: answer.headers), body, requestContext, context: context, dated: true)
+            if hostFields == nil { dateField.set(in: &answer.headers) }
+            write(HTTPResponse(status: answer.status, headerFields: answer.headers), body, requestContext, context: context, dated: true, hostFields: hostFields)
         case .written:
             // Every answer a plugin route's pipeline makes carries bytes (RouteResponse); one that
             // does not would be a mistake in the host, answered rather than left hanging.
@@ -299,14 +306,18 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// `dated`: the head has its `Date` already.
-    private func write(_ head: HTTPResponse, _ body: ByteBuffer, _ requestContext: HostRequestContext, context: ChannelHandlerContext, dated: Bool = false) {
+    /// `dated`: the head has its `Date` already. `hostFields`: for the codec (``HTTP1Codec/hostFieldsForNextHead``).
+    private func write(_ head: HTTPResponse, _ body: ByteBuffer, _ requestContext: HostRequestContext, context: ChannelHandlerContext, dated: Bool = false,
+                       hostFields: HostFieldBytes? = nil) {
         var head = head
         if !dated { dateField.set(in: &head.headerFields) }
         if let line = requestContext.logFields.responseLine {
             ResponseDelivery.expect(line, on: context.channel, grace: grace)
         }
+        codec?.hostFieldsForNextHead = hostFields
         context.write(wrapOutboundOut(.head(head)), promise: nil)
+        // Meant for this head only, whether or not it reached the codec.
+        codec?.hostFieldsForNextHead = nil
         if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }

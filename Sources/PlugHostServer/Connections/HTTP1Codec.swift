@@ -51,6 +51,9 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     /// promise of those writes.
     private var pending: ByteBuffer?
     private var pendingPromise: EventLoopPromise<Void>?
+    /// Set by ``EventLoopFastPath`` just before it writes a head whose security headers and
+    /// `Date` are to be written as bytes (``HostFieldBytes``); taken by that head, whatever it is.
+    var hostFieldsForNextHead: HostFieldBytes?
 
     init(secure: Bool) {
         self.secure = secure
@@ -137,6 +140,8 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func writeHead(_ response: HTTPResponse, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        let hostFields = hostFieldsForNextHead
+        hostFieldsForNextHead = nil
         let code = response.status.code
         var fields = response.headerFields
         if (100..<200).contains(code), code != 101 {
@@ -164,7 +169,7 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         }
         handOnPending(context: context)
         var buffer = context.channel.allocator.buffer(capacity: Self.headRoom)
-        Self.encode(response.status, fields, into: &buffer)
+        Self.encode(response.status, fields, hostFields: hostFields, into: &buffer)
         pending = buffer
         pendingPromise = promise
     }
@@ -256,7 +261,8 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The status line and the fields, each value's bytes as they are: `HTTPField` has already
     /// made them legal (no CR, LF or NUL), and `HTTPResponse.Status` its reason phrase.
-    static func encode(_ status: HTTPResponse.Status, _ fields: HTTPFields, into buffer: inout ByteBuffer) {
+    /// `hostFields`: written after the answer's own fields, which lose any of the same names.
+    static func encode(_ status: HTTPResponse.Status, _ fields: HTTPFields, hostFields: HostFieldBytes? = nil, into buffer: inout ByteBuffer) {
         if status.code == 200 {
             buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
         } else {
@@ -268,13 +274,18 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        for field in fields { encode(field, into: &buffer) }
+        if let hostFields {
+            for field in fields where !hostFields.replaces(field.name) { encode(field, into: &buffer) }
+            hostFields.write(into: &buffer)
+        } else {
+            for field in fields { encode(field, into: &buffer) }
+        }
         buffer.writeStaticString("\r\n")
     }
 
     /// One field, `name: value` and CRLF, copied in one step: four writes each would check the
     /// buffer's uniqueness and room four times (a third of this codec's time per answer).
-    private static func encode(_ field: HTTPField, into buffer: inout ByteBuffer) {
+    static func encode(_ field: HTTPField, into buffer: inout ByteBuffer) {
         var name = field.name.rawName
         _ = name.withUTF8 { name in
             field.withUnsafeBytesOfValue { value in

@@ -62,9 +62,15 @@ struct HostMiddleware: RouterMiddleware {
 
     /// The same steps for an answer the caller holds alone, changed where it is: the host's
     /// fields join a header list nothing else holds, without copying it first (``EventLoopFastPath``).
-    func finish(_ answer: inout RouteResponse, _ request: Request, context: Context, _ start: RequestLog.Start) {
+    /// `securityHeadersAsBytes`: the security headers are left to the codec, which writes them
+    /// as ``SecurityHeaders/bytes`` (``EventLoopFastPath``).
+    func finish(_ answer: inout RouteResponse, _ request: Request, context: Context, _ start: RequestLog.Start, securityHeadersAsBytes: Bool = false) {
         cors.apply(to: &answer.headers, for: request)
-        close(&answer, request, context: context, start)
+        if securityHeadersAsBytes {
+            log.end(request, context: context, start, status: answer.status)
+        } else {
+            close(&answer, request, context: context, start)
+        }
     }
 
     /// The whole answer to a plain `GET` of a static file the cache holds, through the same

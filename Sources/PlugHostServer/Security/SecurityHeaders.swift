@@ -10,6 +10,8 @@ struct SecurityHeaders: Sendable {
     let fields: HTTPFields
     /// Pages of the host's own that need a policy of their own (the docs pages), by exact path.
     let pagePolicies: [String: String]
+    /// The same fields and the `Date`, as the bytes the fast path's HTTP/1.1 answers end with.
+    let bytes: HostFieldBytes
 
     /// `pagePolicies` replace the site's Content-Security-Policy on those paths, unless the
     /// operator switched the header off.
@@ -27,6 +29,13 @@ struct SecurityHeaders: Sendable {
         ]
         // An empty value (e.g. content_security_policy = "") means: do not send that header.
         fields = HTTPFields(all.filter { !$0.1.isEmpty }.map { HTTPField(name: $0.0, value: $0.1) })
+        bytes = HostFieldBytes(securityHeaders: fields, date: httpDate)
+    }
+
+    /// True when the answer to `path` gets exactly ``fields`` (not a page's own policy), so that
+    /// ``bytes`` may stand for them.
+    func areUniform(for path: String) -> Bool {
+        pagePolicies.isEmpty || pagePolicies[path] == nil
     }
 
     /// The headers of the answer to `path` (a docs page has a policy of its own).
