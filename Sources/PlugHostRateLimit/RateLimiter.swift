@@ -19,6 +19,8 @@ package final class RateLimitPolicy: Sendable {
     let policyHeader: String
     /// The same as a field, made once.
     let policyField: HTTPField
+    /// The same as the line of an HTTP/1.1 head, made once (``RateLimitFields/write(into:)``).
+    let policyLine: [UInt8]
     /// Each limit's item in the `RateLimit` header, quoted: `"default"`, or `"default-2"`.
     let quotedItems: [String]
     /// The store's key of a client, `policy|identity`, starts with this.
@@ -31,6 +33,7 @@ package final class RateLimitPolicy: Sendable {
         policyHeader = rates.indices.map { "\"\(Self.itemName(name, $0, of: rates.count))\";q=\(rates[$0].count);w=\(rates[$0].windowSeconds)" }
             .joined(separator: ", ")
         policyField = HTTPField(name: .rateLimitPolicy, value: policyHeader)
+        policyLine = Array("\(HTTPField.Name.rateLimitPolicy.rawName): \(policyHeader)\r\n".utf8)
         quotedItems = rates.indices.map { "\"\(Self.itemName(name, $0, of: rates.count))\"" }
         storeKeyPrefix = name + "|"
     }
@@ -44,7 +47,8 @@ package final class RateLimitPolicy: Sendable {
 /// the outcome into headers or a 429. Store failures follow `on_store_error`, logged once per outage.
 package final class RateLimiter: Sendable {
     package enum Verdict: Sendable {
-        case allowed(HTTPFields)
+        /// Let through, with the fields the answer gets.
+        case allowed(RateLimitFields)
         case rejected(Refusal)
     }
 
@@ -122,8 +126,8 @@ package final class RateLimiter: Sendable {
             if epoch % 2 == 0, storeEpoch.compareExchange(expected: epoch, desired: epoch + 1, ordering: .relaxed).exchanged {
                 logger.error("rate-limit store \(storeName) failed (\(error)); requests are \(settings.onStoreError == .allow ? "allowed" : "refused with 503") until it is back")
             }
+            guard settings.onStoreError == .deny else { return .allowed(RateLimitFields(policy: policy, decision: nil, legacy: settings.legacyHeaders)) }
             var headers: HTTPFields = [.rateLimitPolicy: policy.policyHeader]
-            guard settings.onStoreError == .deny else { return .allowed(headers) }
             headers[.retryAfter] = "1"
             return .rejected(problem(.serviceUnavailable, title: "Rate limit unavailable",
                                      detail: "The rate-limit store cannot be reached; try again shortly.", policy: policy.name, headers: headers))
@@ -133,8 +137,9 @@ package final class RateLimiter: Sendable {
 
     /// The headers of an allowed request, or the 429 of a refused one.
     private func verdict(_ policy: RateLimitPolicy, _ decision: RateLimitDecision) -> Verdict {
-        var headers = self.headers(policy, decision)
+        let fields = RateLimitFields(policy: policy, decision: decision, legacy: settings.legacyHeaders)
         guard decision.allowed else {
+            var headers = fields.fields
             headers[.retryAfter] = "\(decision.retryAfter)"
             HostMetrics.shared.rateLimited(policy: policy.name)
             let rate = policy.rates[decision.violated ?? 0]
@@ -142,32 +147,7 @@ package final class RateLimiter: Sendable {
                                      detail: "Rate limit exceeded: \(rate.text) for this client. Retry in \(decision.retryAfter) s.",
                                      policy: RateLimitPolicy.itemName(policy.name, decision.violated ?? 0, of: policy.rates.count), headers: headers))
         }
-        return .allowed(headers)
-    }
-
-    /// Appended, not set by name: each name occurs once in a new list, so there is nothing to
-    /// replace, and the policy's field is made once (this runs for every request).
-    private func headers(_ policy: RateLimitPolicy, _ decision: RateLimitDecision) -> HTTPFields {
-        var headers = HTTPFields()
-        headers.reserveCapacity(settings.legacyHeaders ? 5 : 2)
-        headers.append(policy.policyField)
-        var rateLimit = ""
-        rateLimit.reserveCapacity(decision.quotas.count * 48)
-        for (index, quota) in decision.quotas.enumerated() {
-            if index > 0 { rateLimit += ", " }
-            rateLimit += policy.quotedItems[index]
-            rateLimit += ";r="
-            rateLimit += String(quota.remaining)
-            rateLimit += ";t="
-            rateLimit += String(quota.reset)
-        }
-        headers.append(HTTPField(name: .rateLimit, value: rateLimit))
-        if settings.legacyHeaders, let tightest = decision.quotas.indices.min(by: { decision.quotas[$0].remaining < decision.quotas[$1].remaining }) {
-            headers.append(HTTPField(name: .xRateLimitLimit, value: String(policy.rates[tightest].count)))
-            headers.append(HTTPField(name: .xRateLimitRemaining, value: String(decision.quotas[tightest].remaining)))
-            headers.append(HTTPField(name: .xRateLimitReset, value: String(decision.quotas[tightest].reset)))
-        }
-        return headers
+        return .allowed(fields)
     }
 
     /// An RFC 9457 problem document naming the policy that refused the request.

@@ -52,8 +52,8 @@ import Testing
     /// fields (`HostFieldBytes`): a plugin's own fields of those names are replaced, not sent
     /// twice, and the host's lines are the request loop's, in its order, at the end of the head.
     @Test func theHostsFieldsReplaceAPluginsAndEndTheHeadAsTheRequestLoopWritesThem() throws {
-        // /weaken answers on the fast path and sets X-Frame-Options and Content-Security-Policy
-        // of its own; /items/{id} has a parameter, so the request loop answers it.
+        // /weaken answers on the fast path and sets X-Frame-Options, Content-Security-Policy and
+        // RateLimit of its own; /items/{id} has a parameter, so the request loop answers it.
         let wire = try exchange(get("/api/fixture/weaken") + get("/api/fixture/items/7") + get("/api/fixture/items/8", "Connection: close\r\n"))
         let answers = responses(wire)
         #expect(answers.count == 3, "\(answers.map(\.status))")
@@ -69,6 +69,11 @@ import Testing
         #expect(fast.suffix(hostNames.count).dropLast() == loop.suffix(hostNames.count).dropLast(), "the request loop's lines:\n\(fast)\n\(loop)")
         #expect(fast.last?.hasPrefix("Date: ") == true && loop.last?.hasPrefix("Date: ") == true)
         #expect(answers[0].status == "HTTP/1.1 200 OK" && answers[0].body == "{}")
+        // Before them the gate's rate-limit fields (written as bytes too), the plugin's own RateLimit replaced.
+        let limitLines = fast.dropLast(hostNames.count).suffix(2)
+        #expect(limitLines.map(name) == ["ratelimit-policy", "ratelimit"], "\(fast)")
+        #expect(limitLines.last?.hasPrefix("RateLimit: \"default\";r=") == true && !answers[0].head.contains("forged"), "\(fast)")
+        #expect(loop.dropLast(hostNames.count).suffix(2).map(name) == ["ratelimit-policy", "ratelimit"], "\(loop)")
     }
 
     /// A GET to a fast route that carries a body after all goes to the request loop, which reads

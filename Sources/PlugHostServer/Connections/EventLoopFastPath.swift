@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import PlugHostRateLimit
 
 /// Answers the common requests on the connection's event loop as they arrive, without a task:
 /// a task and Hummingbird's request loop around a request cost more than the host's own layers
@@ -215,6 +216,8 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let start = layers.begin(request, context: requestContext)
         responder.note(requestContext)
         let run = RouteRun(request, context: requestContext, route: responder.served, work: .plugin(responder), pipeline: responder.pipeline)
+        // Answered here, the rate-limit fields are written by the codec, as bytes.
+        run.leavesLimitFieldsToWriter = codec != nil
         var next: RouteRun.Next
         do {
             next = try run.start()
@@ -227,7 +230,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                     var answer = Self.takeAnswer(&next)
                     let hostFields = codec != nil && layers.securityHeaders.areUniform(for: request.uri.path) ? layers.securityHeaders.bytes : nil
                     layers.finish(&answer, request, context: requestContext, start, securityHeadersAsBytes: hostFields != nil)
-                    return write(consume answer, requestContext, context: context, hostFields: hostFields)
+                    return write(consume answer, requestContext, context: context, limitFields: run.limitFields, hostFields: hostFields)
                 case .call(.waiting), .checkLimit, .handle:
                     break steps
                 }
@@ -236,6 +239,8 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             return write(layers.finish(.failure(error), request, context: requestContext, start), requestContext, context: context)
         }
         // A step has to wait: the rest runs in a task on this event loop, and the connection waits for it.
+        // Its answer is finished whole there, rate-limit fields included.
+        run.leavesLimitFieldsToWriter = false
         answering = true
         let (layers, pipeline, waiting) = (layers, responder.pipeline, next)
         let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -291,33 +296,36 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// `answer` is consumed: the `Date` joins a list nothing else holds, without a copy of it.
     /// `hostFields`: the codec writes the security headers and the `Date` (not in `answer`).
     private func write(_ answer: consuming RouteResponse, _ requestContext: HostRequestContext, context: ChannelHandlerContext,
-                       hostFields: HostFieldBytes? = nil) {
+                       limitFields: RateLimitFields? = nil, hostFields: HostFieldBytes? = nil) {
         switch answer.body {
         case .bytes(let body):
             if hostFields == nil { dateField.set(in: &answer.headers) }
-            write(HTTPResponse(status: answer.status, headerFields: answer.headers), body, requestContext, context: context, dated: true, hostFields: hostFields)
+            write(HTTPResponse(status: answer.status, headerFields: answer.headers), body, requestContext, context: context, dated: true,
+                  limitFields: limitFields, hostFields: hostFields)
         case .written:
             // Every answer a plugin route's pipeline makes carries bytes (RouteResponse); one that
             // does not would be a mistake in the host, answered rather than left hanging.
             logger.error("the fast path got an answer without its bytes for \(requestContext.logFields.route ?? "a plugin route"); sent 500")
             var fields = answer.headers
             fields[.contentLength] = "0"
-            write(HTTPResponse(status: .internalServerError, headerFields: fields), ByteBuffer(), requestContext, context: context)
+            write(HTTPResponse(status: .internalServerError, headerFields: fields), ByteBuffer(), requestContext, context: context,
+                  dated: hostFields != nil, limitFields: limitFields, hostFields: hostFields)
         }
     }
 
-    /// `dated`: the head has its `Date` already. `hostFields`: for the codec (``HTTP1Codec/hostFieldsForNextHead``).
+    /// `dated`: the head has its `Date` already. `limitFields`, `hostFields`: for the codec
+    /// (``HTTP1Codec/limitFieldsForNextHead``, ``HTTP1Codec/hostFieldsForNextHead``).
     private func write(_ head: HTTPResponse, _ body: ByteBuffer, _ requestContext: HostRequestContext, context: ChannelHandlerContext, dated: Bool = false,
-                       hostFields: HostFieldBytes? = nil) {
+                       limitFields: RateLimitFields? = nil, hostFields: HostFieldBytes? = nil) {
         var head = head
         if !dated { dateField.set(in: &head.headerFields) }
         if let line = requestContext.logFields.responseLine {
             ResponseDelivery.expect(line, on: context.channel, grace: grace)
         }
-        codec?.hostFieldsForNextHead = hostFields
+        if let codec { (codec.limitFieldsForNextHead, codec.hostFieldsForNextHead) = (limitFields, hostFields) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         // Meant for this head only, whether or not it reached the codec.
-        codec?.hostFieldsForNextHead = nil
+        if let codec { (codec.limitFieldsForNextHead, codec.hostFieldsForNextHead) = (nil, nil) }
         if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import PlugHostRateLimit
 
 /// HTTP/1.1 between NIO's request decoder and the connection's handlers, in place of
 /// NIOHTTPTypes' `HTTP1ToHTTPServerCodec` with NIO's `HTTPResponseEncoder` below it
@@ -51,8 +52,10 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     /// promise of those writes.
     private var pending: ByteBuffer?
     private var pendingPromise: EventLoopPromise<Void>?
-    /// Set by ``EventLoopFastPath`` just before it writes a head whose security headers and
-    /// `Date` are to be written as bytes (``HostFieldBytes``); taken by that head, whatever it is.
+    /// Set by ``EventLoopFastPath`` just before it writes a head whose rate-limit fields, or
+    /// security headers and `Date`, are to be written as bytes (``RateLimitFields``,
+    /// ``HostFieldBytes``); taken by that head, whatever it is.
+    var limitFieldsForNextHead: RateLimitFields?
     var hostFieldsForNextHead: HostFieldBytes?
 
     init(secure: Bool) {
@@ -140,8 +143,8 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func writeHead(_ response: HTTPResponse, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        let hostFields = hostFieldsForNextHead
-        hostFieldsForNextHead = nil
+        let (limitFields, hostFields) = (limitFieldsForNextHead, hostFieldsForNextHead)
+        (limitFieldsForNextHead, hostFieldsForNextHead) = (nil, nil)
         let code = response.status.code
         var fields = response.headerFields
         if (100..<200).contains(code), code != 101 {
@@ -169,7 +172,7 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         }
         handOnPending(context: context)
         var buffer = context.channel.allocator.buffer(capacity: Self.headRoom)
-        Self.encode(response.status, fields, hostFields: hostFields, into: &buffer)
+        Self.encode(response.status, fields, limitFields: limitFields, hostFields: hostFields, into: &buffer)
         pending = buffer
         pendingPromise = promise
     }
@@ -261,8 +264,10 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The status line and the fields, each value's bytes as they are: `HTTPField` has already
     /// made them legal (no CR, LF or NUL), and `HTTPResponse.Status` its reason phrase.
-    /// `hostFields`: written after the answer's own fields, which lose any of the same names.
-    static func encode(_ status: HTTPResponse.Status, _ fields: HTTPFields, hostFields: HostFieldBytes? = nil, into buffer: inout ByteBuffer) {
+    /// `limitFields`, then `hostFields`: written after the answer's own fields, which lose any of
+    /// the same names (the order and the bytes the same fields in `fields` would have).
+    static func encode(_ status: HTTPResponse.Status, _ fields: HTTPFields, limitFields: RateLimitFields? = nil, hostFields: HostFieldBytes? = nil,
+                       into buffer: inout ByteBuffer) {
         if status.code == 200 {
             buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
         } else {
@@ -274,9 +279,12 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
             buffer.writeString(status.reasonPhrase)
             buffer.writeStaticString("\r\n")
         }
-        if let hostFields {
-            for field in fields where !hostFields.replaces(field.name) { encode(field, into: &buffer) }
-            hostFields.write(into: &buffer)
+        if limitFields != nil || hostFields != nil {
+            for field in fields where !(limitFields?.replaces(field.name) ?? false) && !(hostFields?.replaces(field.name) ?? false) {
+                encode(field, into: &buffer)
+            }
+            limitFields?.write(into: &buffer)
+            hostFields?.write(into: &buffer)
         } else {
             for field in fields { encode(field, into: &buffer) }
         }

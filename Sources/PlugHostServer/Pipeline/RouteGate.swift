@@ -54,12 +54,12 @@ final class RouteGate: Sendable {
     }
 
     /// Given the rate limit's verdict (nil for a route without a limit): the key's name and the
-    /// headers to add to the answer, or the 429 to send instead of calling the handler; or throws
-    /// the 401/403 (with the rate-limit headers on it).
+    /// rate-limit fields the answer gets, or the 429 to send instead of calling the handler; or
+    /// throws the 401/403 (with the rate-limit headers on it).
     func admit(_ check: Check, verdict: RateLimiter.Verdict?, request: Request, context: HostRequestContext, rules: Rules) throws -> Admission {
-        var headers = HTTPFields()
+        var limitFields: RateLimitFields?
         switch verdict {
-        case .allowed(let fields): headers = fields
+        case .allowed(let fields): limitFields = fields
         case .rejected(let refusal): return .refused(RouteResponse(refusal))
         case nil: break
         }
@@ -67,15 +67,15 @@ final class RouteGate: Sendable {
             let key = try authenticator.enforce(check.outcome, requiresAuth: rules.requiresAuth,
                                                 request: .init(method: request.method.rawValue, path: rules.servedPath, client: context.logFields.client))
             context.logFields.key = key
-            return .admitted(keyName: key, headers: headers)
+            return .admitted(keyName: key, limitFields: limitFields)
         } catch var error as HTTPError {
-            error.headers.append(contentsOf: headers)
+            if let limitFields { error.headers.append(contentsOf: limitFields.fields) }
             throw error
         }
     }
 
     enum Admission: Sendable {
-        case admitted(keyName: String?, headers: HTTPFields)
+        case admitted(keyName: String?, limitFields: RateLimitFields?)
         case refused(RouteResponse)
     }
 }

@@ -54,7 +54,11 @@ final class RouteRun: @unchecked Sendable {
     }
 
     private var keyName: String?
-    private var gateHeaders = HTTPFields()
+    /// The rate-limit fields the gate gave the answer, set on it after the response hooks.
+    private(set) var limitFields: RateLimitFields?
+    /// The driver writes ``limitFields`` itself (as bytes: ``EventLoopFastPath``), so the answer
+    /// is finished without them. Changeable until the response hooks are done.
+    var leavesLimitFieldsToWriter = false
     private var middlewares: [RoutePipeline.Hook] = []
     /// The path as routes and hooks see it (percent-decoded) and the query: made once, not for
     /// the middleware scopes and each plugin call again.
@@ -106,7 +110,7 @@ final class RouteRun: @unchecked Sendable {
     private func admit(_ check: RouteGate.Check, verdict: RateLimiter.Verdict?, rules: RouteGate.Rules) throws -> Next {
         switch try pipeline.gate.admit(check, verdict: verdict, request: request, context: context, rules: rules) {
         case .refused(let refusal): return .done(refusal)
-        case .admitted(let key, let fields): (keyName, gateHeaders) = (key, fields)
+        case .admitted(let key, let fields): (keyName, limitFields) = (key, fields)
         }
         return afterGate()
     }
@@ -206,8 +210,8 @@ final class RouteRun: @unchecked Sendable {
             }
             index -= 1
         }
-        // Set last, so no middleware can remove or change them.
-        answer.headers.replaceAll(with: gateHeaders)
+        // Set last, so no middleware can remove or change them (or written last, by the driver).
+        if let limitFields, !leavesLimitFieldsToWriter { answer.headers.replaceAll(with: limitFields.fields) }
         // Handed on, not shared: the layers after the route add their fields to a list only they
         // hold, rather than copying it first (a copy retains every field's three references).
         let finished = answer

@@ -197,14 +197,15 @@ static void fail_handler(ph_call_t *call, const ph_request_t *request, void *use
     answer(call, 500, "{\"detail\": \"fixture failure\"}");
 }
 
-/* Tries to weaken the host's security headers; the host must win. */
+/* Tries to weaken the host's security headers and forge its rate-limit field; the host must win. */
 static void weaken_handler(ph_call_t *call, const ph_request_t *request, void *user_data) {
     (void)request; (void)user_data;
     const ph_pair_t headers[] = {
         {{"X-Frame-Options", 15}, {"ALLOWALL", 8}},
         {{"Content-Security-Policy", 23}, {"default-src *", 13}},
+        {{"RateLimit", 9}, {"forged", 6}},
     };
-    ph_response_t response = {sizeof(ph_response_t), 200, headers, 2, {"{}", 2}};
+    ph_response_t response = {sizeof(ph_response_t), 200, headers, 3, {"{}", 2}};
     host->respond(call, &response);
 }
 
