@@ -211,11 +211,12 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answerPlugin(_ head: HTTPRequest, _ responder: PluginRouteResponder, context: ChannelHandlerContext) {
-        let request = Request(head: head, body: .init(buffer: ByteBuffer()))
-        let requestContext = HostRequestContext(source: .init(channel: context.channel, logger: logger))
-        let start = layers.begin(request, context: requestContext)
-        responder.note(requestContext)
-        let run = RouteRun(request, context: requestContext, route: responder.served, work: .plugin(responder), pipeline: responder.pipeline)
+        // The request and its context are made into the run and taken from it by every step:
+        // a copy of either retains each of their dozen references, and releases them again.
+        let run = RouteRun(Request(head: head, body: .init(buffer: ByteBuffer())), context: HostRequestContext(source: .init(channel: context.channel, logger: logger)),
+                           route: responder.served, work: .plugin(responder), pipeline: responder.pipeline)
+        let start = layers.begin(run.request, context: run.context)
+        responder.note(run.context)
         // Answered here, the rate-limit fields are written by the codec, as bytes.
         run.leavesLimitFieldsToWriter = codec != nil
         var next: RouteRun.Next
@@ -228,15 +229,15 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 case .readBody: next = run.bodyRead(ByteBuffer())
                 case .done:
                     var answer = Self.takeAnswer(&next)
-                    let hostFields = codec != nil && layers.securityHeaders.areUniform(for: request.uri.path) ? layers.securityHeaders.bytes : nil
-                    layers.finish(&answer, request, context: requestContext, start, securityHeadersAsBytes: hostFields != nil)
-                    return write(consume answer, requestContext, context: context, limitFields: run.limitFields, hostFields: hostFields)
+                    let hostFields = codec != nil && layers.securityHeaders.areUniform(for: run.request.uri.path) ? layers.securityHeaders.bytes : nil
+                    layers.finish(&answer, run.request, context: run.context, start, securityHeadersAsBytes: hostFields != nil)
+                    return write(consume answer, run.context, context: context, limitFields: run.limitFields, hostFields: hostFields)
                 case .call(.waiting), .checkLimit, .handle:
                     break steps
                 }
             }
         } catch {
-            return write(layers.finish(.failure(error), request, context: requestContext, start), requestContext, context: context)
+            return write(layers.finish(.failure(error), run.request, context: run.context, start), run.context, context: context)
         }
         // A step has to wait: the rest runs in a task on this event loop, and the connection waits for it.
         // Its answer is finished whole there, rate-limit fields included.
@@ -251,10 +252,10 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             } catch {
                 outcome = .failure(error)
             }
-            let answer = layers.finish(outcome, request, context: requestContext, start)
+            let answer = layers.finish(outcome, run.request, context: run.context, start)
             handler.eventLoop.execute {
                 let (fastPath, context) = handler.value
-                fastPath.write(answer, requestContext, context: context)
+                fastPath.write(answer, run.context, context: context)
                 fastPath.resume(context: context)
             }
         }

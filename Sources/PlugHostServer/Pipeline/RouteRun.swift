@@ -38,8 +38,8 @@ final class RouteRun: @unchecked Sendable {
         case builtin(RoutePipeline.Handler)
     }
 
-    private let request: Request
-    private let context: HostRequestContext
+    let request: Request
+    let context: HostRequestContext
     private let route: RoutePipeline.Route
     let work: Work
     private let pipeline: RoutePipeline
