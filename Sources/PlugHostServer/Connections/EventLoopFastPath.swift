@@ -42,7 +42,8 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// An HTTP/2 stream rather than an HTTP/1.1 connection.
     private var isStream = false
     /// The connection's codec (none on an HTTP/2 stream): the answers written here have it
-    /// write the security headers and the `Date` as bytes (``HostFieldBytes``).
+    /// write their rate-limit fields, security headers and `Date` as bytes (``RateLimitFields``,
+    /// ``HostFieldBytes``).
     private var codec: HTTP1Codec?
     /// Requests passed on to the request loop whose response has not ended yet.
     private var passedOn = 0
@@ -295,7 +296,8 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Writing
 
     /// `answer` is consumed: the `Date` joins a list nothing else holds, without a copy of it.
-    /// `hostFields`: the codec writes the security headers and the `Date` (not in `answer`).
+    /// `limitFields`, `hostFields`: the codec writes the rate-limit fields, the security headers
+    /// and the `Date` (not in `answer`).
     private func write(_ answer: consuming RouteResponse, _ requestContext: HostRequestContext, context: ChannelHandlerContext,
                        limitFields: RateLimitFields? = nil, hostFields: HostFieldBytes? = nil) {
         switch answer.body {
