@@ -1,5 +1,6 @@
 package import HTTPTypes
 package import Logging
+package import PlugHostConfig
 import Synchronization
 
 /// The framing of a response is the host's, never a plugin's: a plugin that could send its own

@@ -1,6 +1,7 @@
 package import HTTPTypes
 package import Logging
 import PlugHostABI
+package import PlugHostConfig
 
 /// The header changes a middleware hook answered with (`proceed()`), copied out of the plugin's memory.
 package struct HeaderEdits: Sendable {

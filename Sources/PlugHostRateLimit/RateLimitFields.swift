@@ -1,5 +1,6 @@
 package import HTTPTypes
 package import NIOCore
+import PlugHostConfig
 
 /// The rate-limit fields of an answer the limiter let through: `RateLimit-Policy` and
 /// `RateLimit` (draft-ietf-httpapi-ratelimit-headers), and the three `X-RateLimit-*` with
@@ -7,8 +8,8 @@ package import NIOCore
 ///
 /// Kept as the counts they come from: an answer that needs them as `HTTPFields` (HTTP/2, the
 /// request loop, a 401 or 403) makes them with ``fields``; the fast path's HTTP/1.1 answers have
-/// the codec write them with ``write(into:)``, the same bytes without a string, a field or a
-/// list per request.
+/// the codec write them with ``write(into:)``, the same bytes without a field or a list per
+/// request (the numbers' strings are small and stay inline).
 package struct RateLimitFields: Sendable {
     let policy: RateLimitPolicy
     /// Nil when the store could not be asked and `on_store_error = "allow"`: the policy alone.
@@ -62,18 +63,18 @@ package struct RateLimitFields: Sendable {
             if index > 0 { buffer.writeStaticString(", ") }
             buffer.writeString(policy.quotedItems[index])
             buffer.writeStaticString(";r=")
-            Self.writeDecimal(quota.remaining, into: &buffer)
+            buffer.writeString(String(quota.remaining))
             buffer.writeStaticString(";t=")
-            Self.writeDecimal(quota.reset, into: &buffer)
+            buffer.writeString(String(quota.reset))
         }
         buffer.writeStaticString("\r\n")
         if legacy, let tightest {
             buffer.writeStaticString("X-RateLimit-Limit: ")
-            Self.writeDecimal(policy.rates[tightest].count, into: &buffer)
+            buffer.writeString(String(policy.rates[tightest].count))
             buffer.writeStaticString("\r\nX-RateLimit-Remaining: ")
-            Self.writeDecimal(decision.quotas[tightest].remaining, into: &buffer)
+            buffer.writeString(String(decision.quotas[tightest].remaining))
             buffer.writeStaticString("\r\nX-RateLimit-Reset: ")
-            Self.writeDecimal(decision.quotas[tightest].reset, into: &buffer)
+            buffer.writeString(String(decision.quotas[tightest].reset))
             buffer.writeStaticString("\r\n")
         }
     }
@@ -81,36 +82,9 @@ package struct RateLimitFields: Sendable {
     /// True for the names these fields have: an answer's own field of such a name is not written
     /// beside them (they replace it, as they do in ``fields``' place).
     package func replaces(_ name: HTTPField.Name) -> Bool {
-        let canonical = name.canonicalName
-        switch canonical.utf8.count {
-        case 9: return canonical == "ratelimit"
-        case 16: return canonical == "ratelimit-policy"
-        case 17, 21: return legacy && (canonical == "x-ratelimit-limit" || canonical == "x-ratelimit-reset" || canonical == "x-ratelimit-remaining")
-        default: return false
-        }
+        Self.names.contains(name) || (legacy && Self.legacyNames.contains(name))
     }
 
-    /// `value` in decimal, as `String(value)` spells it, without making the string.
-    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
-        if value < 0 {
-            buffer.writeStaticString("-")
-            // The magnitude as unsigned, so that Int.min has one too.
-            return writeDigits(value.magnitude, into: &buffer)
-        }
-        writeDigits(UInt(value), into: &buffer)
-    }
-
-    private static func writeDigits(_ value: UInt, into buffer: inout ByteBuffer) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt.max's 20 digits
-        withUnsafeMutableBytes(of: &digits) { room in
-            var rest = value
-            var start = room.count
-            repeat {
-                start -= 1
-                room[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: room[start...]))
-        }
-    }
+    private static let names = HeaderNameSet([.rateLimitPolicy, .rateLimit])
+    private static let legacyNames = HeaderNameSet([.xRateLimitLimit, .xRateLimitRemaining, .xRateLimitReset])
 }

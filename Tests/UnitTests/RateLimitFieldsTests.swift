@@ -50,11 +50,4 @@ import Testing
             #expect(!legacy.replaces(HTTPField.Name(name)!), "\(name)")
         }
     }
-
-    @Test(arguments: [0, 1, 9, 10, 99, 100, 12_345, 999_999_999, Int.max, -1, -10, Int.min])
-    func decimalsAreSpelledAsStringSpellsThem(value: Int) {
-        var buffer = ByteBuffer()
-        RateLimitFields.writeDecimal(value, into: &buffer)
-        #expect(String(buffer: buffer) == String(value))
-    }
 }

@@ -1,7 +1,6 @@
-import Glibc
 import HTTPTypes
 import NIOCore
-import Synchronization
+import PlugHostConfig
 
 /// The fields the host gives every answer last — the security headers, then the `Date` — as the
 /// bytes of an HTTP/1.1 head, for ``HTTP1Codec`` to write after an answer's own fields.
@@ -17,39 +16,26 @@ import Synchronization
 final class HostFieldBytes: Sendable {
     /// The security headers' lines, `Name: value` and CRLF each, in ``SecurityHeaders``' order.
     private let securityLines: [UInt8]
-    /// The canonical names these bytes stand for, by their length (an answer's own field is
-    /// usually told apart by its length alone, without comparing text).
-    private let namesByLength: [[String]]
-    private let date: PerSecondText
-    private let dateLine = Mutex<(second: Int, line: [UInt8])>((-1, []))
+    /// The names these bytes stand for: the security headers' and `Date`.
+    private let names: HeaderNameSet
+    private let date: DateField
 
-    init(securityHeaders: HTTPFields, date: PerSecondText) {
+    init(securityHeaders: HTTPFields, date: DateField) {
         var buffer = ByteBuffer()
         for field in securityHeaders { HTTP1Codec.encode(field, into: &buffer) }
         securityLines = Array(buffer.readableBytesView)
-        let names = securityHeaders.map(\.name.canonicalName) + [HTTPField.Name.date.canonicalName]
-        var byLength = [[String]](repeating: [], count: (names.map(\.utf8.count).max() ?? 0) + 1)
-        for name in names { byLength[name.utf8.count].append(name) }
-        namesByLength = byLength
+        names = HeaderNameSet(securityHeaders.map(\.name) + [.date])
         self.date = date
     }
 
     /// True when the host writes a field of this name itself: an answer's own is not written.
     func replaces(_ name: HTTPField.Name) -> Bool {
-        let canonical = name.canonicalName
-        let length = canonical.utf8.count
-        return length < namesByLength.count && namesByLength[length].contains(canonical)
+        names.contains(name)
     }
 
     /// Writes the security headers' lines, then the `Date` line of the current second.
     func write(into buffer: inout ByteBuffer) {
         buffer.writeBytes(securityLines)
-        let second = time(nil)
-        dateLine.withLock { cached in
-            if cached.second != second {
-                cached = (second, Array("Date: \(date.format(second))\r\n".utf8))
-            }
-            buffer.writeBytes(cached.line)
-        }
+        date.writeLine(into: &buffer)
     }
 }

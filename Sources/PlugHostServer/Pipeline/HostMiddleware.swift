@@ -66,11 +66,7 @@ struct HostMiddleware: RouterMiddleware {
     /// as ``SecurityHeaders/bytes`` (``EventLoopFastPath``).
     func finish(_ answer: inout RouteResponse, _ request: Request, context: Context, _ start: RequestLog.Start, securityHeadersAsBytes: Bool = false) {
         cors.apply(to: &answer.headers, for: request)
-        if securityHeadersAsBytes {
-            log.end(request, context: context, start, status: answer.status)
-        } else {
-            close(&answer, request, context: context, start)
-        }
+        close(&answer, request, context: context, start, securityHeaders: !securityHeadersAsBytes)
     }
 
     /// The whole answer to a plain `GET` of a static file the cache holds, through the same
@@ -105,9 +101,10 @@ struct HostMiddleware: RouterMiddleware {
         return (HTTPResponse(status: cached.response.status, headerFields: fields), cached.body, dated)
     }
 
-    /// The last steps of every answer: the security headers, then the request log's response line.
-    private func close(_ answer: inout RouteResponse, _ request: Request, context: Context, _ start: RequestLog.Start) {
-        securityHeaders.apply(to: &answer.headers, path: request.uri.path)
+    /// The last steps of every answer: the security headers (unless the codec writes them), then
+    /// the request log's response line.
+    private func close(_ answer: inout RouteResponse, _ request: Request, context: Context, _ start: RequestLog.Start, securityHeaders apply: Bool = true) {
+        if apply { securityHeaders.apply(to: &answer.headers, path: request.uri.path) }
         log.end(request, context: context, start, status: answer.status)
     }
 }

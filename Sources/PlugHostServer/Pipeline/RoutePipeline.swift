@@ -3,6 +3,7 @@ import Glibc
 import HTTPTypes
 import Hummingbird
 import Logging
+import PlugHostConfig
 import PlugHostPlugins
 
 /// What every API route, built-in or plugin, goes through: the gate (rate limit, then API key),

@@ -29,7 +29,7 @@ struct SecurityHeaders: Sendable {
         ]
         // An empty value (e.g. content_security_policy = "") means: do not send that header.
         fields = HTTPFields(all.filter { !$0.1.isEmpty }.map { HTTPField(name: $0.0, value: $0.1) })
-        bytes = HostFieldBytes(securityHeaders: fields, date: httpDate)
+        bytes = HostFieldBytes(securityHeaders: fields, date: dateField)
     }
 
     /// True when the answer to `path` gets exactly ``fields`` (not a page's own policy), so that
