@@ -28,7 +28,7 @@ import PlugHostRateLimit
 /// parameters, a built-in route, a cache miss — is passed on to Hummingbird's request loop
 /// untouched; and only while no earlier request of the connection is still being answered there.
 /// On an HTTP/1.1 connection and on an HTTP/2 stream (which carries one request).
-final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, FlushOwing {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
@@ -45,6 +45,14 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// write their rate-limit fields, security headers and `Date` as bytes (``RateLimitFields``,
     /// ``HostFieldBytes``).
     private var codec: HTTP1Codec?
+    /// The event loop's flusher (none on an HTTP/2 stream, whose connection batches its own
+    /// flushes): answers written on an HTTP/1.1 connection leave at the end of the loop's batch
+    /// of reads. Whatever could close the connection meanwhile — the client closing its side,
+    /// an error, a close from the layers above — comes through this handler, which flushes first.
+    private var tickFlush: EndOfTickFlush?
+    private var flushOwed = false
+    /// Body bytes written since the last flush.
+    private var owedBytes = 0
     /// Requests passed on to the request loop whose response has not ended yet.
     private var passedOn = 0
     /// The rest of a request answered at its head (its body, its end) is read and dropped.
@@ -73,7 +81,21 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         isStream = context.channel.isHTTP2Stream
-        if !isStream { codec = try? context.pipeline.syncOperations.handler(type: HTTP1Codec.self) }
+        if !isStream {
+            codec = try? context.pipeline.syncOperations.handler(type: HTTP1Codec.self)
+            tickFlush = EndOfTickFlush.forCurrentThread(context.eventLoop)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        payOwedFlush(context: context)
+    }
+
+    func payOwedFlush(context: ChannelHandlerContext) {
+        guard flushOwed else { return }
+        flushOwed = false
+        owedBytes = 0
+        context.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -132,12 +154,25 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        payOwedFlush(context: context)
+        context.fireErrorCaught(error)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        payOwedFlush(context: context)
+        context.close(mode: mode, promise: promise)
+    }
+
     func read(context: ChannelHandlerContext) {
         guard answering else { return context.read() }
         readWanted = true
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The client closed its side (NIO closes nothing on its own then) or the server is
+        // draining: the answers written so far leave first.
+        payOwedFlush(context: context)
         // An HTTP/2 stream told to quiesce closes once idle: not while its answer is being made here.
         if answering, event is ChannelShouldQuiesceEvent {
             quiesceWanted = true
@@ -330,6 +365,16 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         // Meant for this head only, whether or not it reached the codec.
         if let codec { (codec.limitFieldsForNextHead, codec.hostFieldsForNextHead) = (nil, nil) }
         if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        guard let tickFlush else { return context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        owedBytes += body.readableBytes
+        if !flushOwed {
+            flushOwed = true
+            tickFlush.owe(self, context: context)
+        }
+        // Large answers leave at once, each with its own flush, as before: a batch the socket
+        // does not take whole is logged as one (``ResponseDelivery`` learns only whether a flush
+        // left bytes waiting), and a few small answers are all that batching is for.
+        if owedBytes > EndOfTickFlush.largestBatch { payOwedFlush(context: context) }
     }
 }
