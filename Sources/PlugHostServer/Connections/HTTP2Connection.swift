@@ -77,6 +77,8 @@ struct HTTP2Connection: ServerChildChannel {
             let boundManager = NIOLoopBound(manager, eventLoop: channel.eventLoop)
             let (streams, passedOn) = AsyncStream.makeStream(of: HTTP2Stream.Value.self)
             channel.closeFuture.whenComplete { _ in passedOn.finish() }
+            // Below NIOHTTP2: the streams' answers of one batch of reads leave in one write.
+            try channel.pipeline.syncOperations.addHandler(BatchedFlush())
             _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                 mode: .server,
                 connectionConfiguration: Self.configuration.connection,
