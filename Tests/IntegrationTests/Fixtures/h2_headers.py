@@ -12,26 +12,17 @@ Needs the `h2` package (scripts/install-test-tools installs it).
 """
 import json
 import socket
-import ssl
 import sys
 import time
 
-import h2.config
-import h2.connection
 import h2.events
+
+from h2_client import connect
 
 
 def main():
     port, size = int(sys.argv[1]), int(sys.argv[2])
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.set_alpn_protocols(["h2"])
-    sock = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=15))
-    if sock.selected_alpn_protocol() != "h2":
-        raise SystemExit(f"the server chose {sock.selected_alpn_protocol()!r}, not h2")
-    connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
-    connection.initiate_connection()
+    sock, connection = connect(port)
     sock.sendall(connection.data_to_send())
 
     statuses, goaway, closed = {}, None, False

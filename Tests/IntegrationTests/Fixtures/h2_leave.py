@@ -2,33 +2,24 @@
 
   h2_leave.py PORT PATH STREAMS MODE
 
-Connects to 127.0.0.1:PORT over TLS (ALPN h2, certificate not checked), sends STREAMS GETs of
+Connects to 127.0.0.1:PORT over TLS (h2_client.connect), sends STREAMS GETs of
 PATH on one connection in one write, then, with MODE `fin`, closes its side of the TCP
 connection at once (no close_notify); with `keep-open` it closes nothing. Reads for at most 15 s,
 until every stream has ended, and prints how many streams ended with a 200 answer.
 Needs the `h2` package (scripts/install-test-tools installs it).
 """
 import socket
-import ssl
 import sys
 import time
 
-import h2.config
-import h2.connection
 import h2.events
+
+from h2_client import connect
 
 
 def main():
     port, path, streams, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.set_alpn_protocols(["h2"])
-    sock = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=15))
-    if sock.selected_alpn_protocol() != "h2":
-        raise SystemExit(f"the server chose {sock.selected_alpn_protocol()!r}, not h2")
-    connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
-    connection.initiate_connection()
+    sock, connection = connect(port)
     request = [(":method", "GET"), (":path", path), (":scheme", "https"), (":authority", "127.0.0.1")]
     for index in range(streams):
         connection.send_headers(1 + 2 * index, request, end_stream=True)
