@@ -19,13 +19,10 @@ final class BatchedFlush: ChannelDuplexHandler, RemovableChannelHandler, FlushOw
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
 
-    private var tickFlush: EndOfTickFlush?
-    private var flushOwed = false
-    /// Bytes written since the last flush.
-    private var owedBytes = 0
+    private var owedFlush: OwedFlush?
 
     func handlerAdded(context: ChannelHandlerContext) {
-        tickFlush = EndOfTickFlush.forCurrentThread(context.eventLoop)
+        owedFlush = OwedFlush(on: context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -34,26 +31,17 @@ final class BatchedFlush: ChannelDuplexHandler, RemovableChannelHandler, FlushOw
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // Below NIOHTTP2 everything written is bytes (TLS takes nothing else).
-        if case .byteBuffer(let buffer) = unwrapOutboundIn(data) { owedBytes += buffer.readableBytes }
+        if case .byteBuffer(let buffer) = unwrapOutboundIn(data) { owedFlush?.wrote(buffer.readableBytes) }
         context.write(data, promise: promise)
     }
 
     func flush(context: ChannelHandlerContext) {
-        guard let tickFlush, owedBytes <= EndOfTickFlush.largestBatch else {
-            flushOwed = true
-            return payOwedFlush(context: context)
-        }
-        if !flushOwed {
-            flushOwed = true
-            tickFlush.owe(self, context: context)
-        }
+        guard owedFlush != nil else { return context.flush() }
+        owedFlush?.flush(by: self, context: context)
     }
 
     func payOwedFlush(context: ChannelHandlerContext) {
-        guard flushOwed else { return }
-        flushOwed = false
-        owedBytes = 0
-        context.flush()
+        owedFlush?.pay(context: context)
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {

@@ -65,3 +65,44 @@ final class EndOfTickFlush: @unchecked Sendable {
         paying.removeAll(keepingCapacity: true)
     }
 }
+
+/// One connection's flush as it waits for its event loop's ``EndOfTickFlush``: whether one is
+/// owed, and the bytes written since the last, past ``EndOfTickFlush/largestBatch`` of which it
+/// is paid at once. The handlers that batch their flushes (``EventLoopFastPath`` on HTTP/1.1,
+/// ``BatchedFlush`` on HTTP/2) keep one and pay it before anything that could end the connection.
+struct OwedFlush {
+    private let flusher: EndOfTickFlush
+    private var owed = false
+    private var bytes = 0
+
+    /// On the event loop `eventLoop`, which must be the current one.
+    init(on eventLoop: any EventLoop) {
+        flusher = EndOfTickFlush.forCurrentThread(eventLoop)
+    }
+
+    /// `count` more bytes written since the last flush.
+    mutating func wrote(_ count: Int) {
+        bytes += count
+    }
+
+    /// `handler` wants what it wrote on `context` flushed: at the end of the batch, or at once
+    /// when the batch has grown past ``EndOfTickFlush/largestBatch``.
+    mutating func flush(by handler: any FlushOwing, context: ChannelHandlerContext) {
+        if bytes > EndOfTickFlush.largestBatch {
+            owed = true
+            return pay(context: context)
+        }
+        if !owed {
+            owed = true
+            flusher.owe(handler, context: context)
+        }
+    }
+
+    /// Flushes now if a flush is owed (the batch's task then finds nothing to do).
+    mutating func pay(context: ChannelHandlerContext) {
+        guard owed else { return }
+        owed = false
+        bytes = 0
+        context.flush()
+    }
+}

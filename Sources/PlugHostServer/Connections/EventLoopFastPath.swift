@@ -45,14 +45,11 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, Fl
     /// write their rate-limit fields, security headers and `Date` as bytes (``RateLimitFields``,
     /// ``HostFieldBytes``).
     private var codec: HTTP1Codec?
-    /// The event loop's flusher (none on an HTTP/2 stream, whose connection batches its own
-    /// flushes): answers written on an HTTP/1.1 connection leave at the end of the loop's batch
+    /// The connection's flush, owed to the event loop's ``EndOfTickFlush`` (none on an HTTP/2
+    /// stream, whose connection batches in ``BatchedFlush``): answers written on an HTTP/1.1 connection leave at the end of the loop's batch
     /// of reads. Whatever could close the connection meanwhile — the client closing its side,
     /// an error, a close from the layers above — comes through this handler, which flushes first.
-    private var tickFlush: EndOfTickFlush?
-    private var flushOwed = false
-    /// Body bytes written since the last flush.
-    private var owedBytes = 0
+    private var owedFlush: OwedFlush?
     /// Requests passed on to the request loop whose response has not ended yet.
     private var passedOn = 0
     /// The rest of a request answered at its head (its body, its end) is read and dropped.
@@ -83,7 +80,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, Fl
         isStream = context.channel.isHTTP2Stream
         if !isStream {
             codec = try? context.pipeline.syncOperations.handler(type: HTTP1Codec.self)
-            tickFlush = EndOfTickFlush.forCurrentThread(context.eventLoop)
+            owedFlush = OwedFlush(on: context.eventLoop)
         }
     }
 
@@ -92,10 +89,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, Fl
     }
 
     func payOwedFlush(context: ChannelHandlerContext) {
-        guard flushOwed else { return }
-        flushOwed = false
-        owedBytes = 0
-        context.flush()
+        owedFlush?.pay(context: context)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -365,16 +359,12 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, Fl
         // Meant for this head only, whether or not it reached the codec.
         if let codec { (codec.limitFieldsForNextHead, codec.hostFieldsForNextHead) = (nil, nil) }
         if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
-        guard let tickFlush else { return context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+        guard owedFlush != nil else { return context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
-        owedBytes += body.readableBytes
-        if !flushOwed {
-            flushOwed = true
-            tickFlush.owe(self, context: context)
-        }
         // Large answers leave at once, each with its own flush, as before: a batch the socket
         // does not take whole is logged as one (``ResponseDelivery`` learns only whether a flush
         // left bytes waiting), and a few small answers are all that batching is for.
-        if owedBytes > EndOfTickFlush.largestBatch { payOwedFlush(context: context) }
+        owedFlush?.wrote(body.readableBytes)
+        owedFlush?.flush(by: self, context: context)
     }
 }
