@@ -151,17 +151,20 @@ package final class RESPClient: Sendable {
             }
             .flatMap { channel -> EventLoopFuture<any Channel> in
                 let setup = Self.setupCommands(url)
-                let replies = setup.map { command -> EventLoopFuture<RESPValue> in
+                let promises = setup.map { command -> EventLoopPromise<RESPValue> in
                     let promise = channel.eventLoop.makePromise(of: RESPValue.self)
                     channel.writeAndFlush(RESPCommand(arguments: command, promise: promise), promise: nil)
-                    return promise.futureResult
+                    return promise
                 }
                 // The setup gets the same deadline as every command: a server that accepts but
-                // never answers must not hold requests.
+                // never answers must not hold requests. The replies fail here too, not only by
+                // the close: a close of a channel that is already closed tells no one.
                 let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+                    let late = RESPError(message: "Redis did not answer within \(timeout.nanoseconds / 1_000_000) ms")
+                    for promise in promises { promise.fail(late) }
                     channel.close(promise: nil)
                 }
-                return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop)
+                return EventLoopFuture.whenAllSucceed(promises.map(\.futureResult), on: channel.eventLoop)
                     .always { _ in deadline.cancel() }
                     .flatMapErrorThrowing { error in
                         channel.close(promise: nil)
@@ -248,9 +251,18 @@ private final class RESPClientHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>()
+    /// Why the connection ended, once it has: a command written after that fails at once with it
+    /// (a TLS handshake can fail before the connection's first commands are written, and a
+    /// command queued then would wait for a reply that never comes).
+    private var ended: (any Error)?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let command = unwrapOutboundIn(data)
+        if let ended {
+            command.promise.fail(ended)
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeString("*\(command.arguments.count)\r\n")
         for argument in command.arguments {
@@ -269,11 +281,13 @@ private final class RESPClientHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        ended = ended ?? RESPError(message: "the connection to Redis closed")
         failAll(RESPError(message: "the connection to Redis closed"))
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        ended = ended ?? error
         failAll(error)
         context.close(promise: nil)
     }

@@ -157,7 +157,7 @@ struct HTTP2AbuseTests {
         Thread.sleep(forTimeInterval: 0.5)
         let after = try FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int ?? 0
         #expect(after - before < 20_000, "5 s of rapid reset on a static file wrote \(after - before) bytes of log: \(result)")
-        let requests = try String(contentsOf: log, encoding: .utf8).components(separatedBy: "request GET /site.css").count - 1
-        #expect(requests == 2, "request lines for /site.css: \(requests), 2 expected (the two answered)")
+        let answers = try String(contentsOf: log, encoding: .utf8).components(separatedBy: "response GET /site.css ").count - 1
+        #expect(answers == 2, "response lines for /site.css: \(answers), 2 expected (the two answered)")
     }
 }

@@ -168,7 +168,9 @@ struct SecurityTests {
         #expect(try get("/api/hello", headers: ["X-API-Key": ""]).status == 200)
     }
 
-    @Test func logFileHasRequestResponseAndAuthLinesButNoKey() throws {
+    /// A request answered at once has one line, its response line, with the key's name and prefix;
+    /// a failed attempt has its own line.
+    @Test func logFileHasResponseAndAuthLinesButNoKey() throws {
         _ = try get("/api/whoami", key: reader)
         _ = try get("/api/whoami", key: admin + "x")
         _ = try get("/api/hello?token=\(admin)&page=2")
@@ -176,8 +178,9 @@ struct SecurityTests {
         #expect(waitForFile(log, containing: "response GET /api/hello?token=***&page=2"))
         var text = try String(contentsOf: log, encoding: .utf8)
         for rotated in 1...2 { text += (try? String(contentsOf: URL(filePath: log.path + ".\(rotated)"), encoding: .utf8)) ?? "" }
-        #expect(text.contains("request GET /api/whoami from 127.0.0.1"))
-        #expect(text.contains("auth ok: key 'reader-key'"))
+        #expect(text.contains("response GET /api/whoami client=127.0.0.1 duration_ms="))
+        #expect(text.contains("key=reader-key key_prefix=\(reader.prefix(11)) plugin=example status=200"))
+        #expect(!text.contains("auth ok"))
         #expect(text.contains("auth failed: a key with prefix \(admin.prefix(11)) but the wrong secret"))
         #expect(text.contains("status=200"))
         for key in [admin, reader] {

@@ -270,7 +270,9 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, Fl
             return write(layers.finish(.failure(error), run.request, context: run.context, start), run.context, context: context)
         }
         // A step has to wait: the rest runs in a task on this event loop, and the connection waits for it.
-        // Its answer is finished whole there, rate-limit fields included.
+        // Its answer is finished whole there, rate-limit fields included. The request is in
+        // progress for a while: the log says so now, as for every request that waits.
+        layers.announce(run.request, context: run.context, start)
         run.leavesLimitFieldsToWriter = false
         answering = true
         let (layers, pipeline, waiting) = (layers, responder.pipeline, next)

@@ -7,10 +7,14 @@ import NIOCore
 import PlugHostConfig
 import PlugHostObservability
 
-/// Logs each request as it arrives (method, path, client) and makes its response line (duration,
-/// plugin, key name) when it is answered; the line is written with the status once it is known
-/// what the client got (``ResponseDelivery``). Values of sensitive query parameters never reach the log.
-/// The outermost step of ``HostMiddleware``: ``begin(_:context:)`` before everything, ``end(_:context:_:status:)`` after.
+/// One line per answered request, the response line (method, target, client, duration, plugin,
+/// key name and prefix), made when the request is answered and written with the status once it is
+/// known what the client got (``ResponseDelivery``). A request that is not answered in the step it
+/// arrived in also gets a request line as it arrives (method, target, client): the trace of a
+/// request still in progress, or of one that never gets an answer. The host's own fast answers
+/// (``EventLoopFastPath``) skip that line, and write it when a step makes them wait.
+/// Values of sensitive query parameters never reach the log.
+/// The outermost step of ``HostMiddleware``: ``begin(_:context:announce:)`` before everything, ``end(_:context:_:status:)`` after.
 struct RequestLog: Sendable {
     let logger: Logger
     let clients: ClientAddressResolver
@@ -34,17 +38,29 @@ struct RequestLog: Sendable {
         let target: String?
     }
 
-    /// Resolves the client and logs the request line.
-    func begin(_ request: Request, context: HostRequestContext) -> Start {
+    /// Resolves the client and, when `announce`, logs the request line (else the caller answers
+    /// at once, or calls ``announce(_:context:_:)`` when it cannot).
+    func begin(_ request: Request, context: HostRequestContext, announce: Bool = true) -> Start {
         let time = ContinuousClock.now
         let client = clients.clientAddress(peer: PeerAddressText.of(context.remoteAddress), forwardedFor: request.headers[.xForwardedFor])
         context.logFields.client = client
         // Redaction and metadata cost more than the rest of this step: skip them when the level
         // would drop the lines anyway.
         let target = fast.isEnabled(.info) ? redactedTarget(path: request.uri.path, query: request.uri.query) : nil
-        if let target { fast.log(.info, "request \(request.method.rawValue) \(target) from \(client.isEmpty ? "unknown" : client)") }
+        let start = Start(time: time, target: target)
+        if announce { self.announce(request, context: context, start) }
         metrics?.requestStarted()
-        return Start(time: time, target: target)
+        return start
+    }
+
+    /// The request line, `request METHOD TARGET from CLIENT`.
+    func announce(_ request: Request, context: HostRequestContext, _ start: Start) {
+        guard let target = start.target else { return }
+        fast.log(.info, "request \(request.method.rawValue) \(target) from \(Self.client(context))")
+    }
+
+    private static func client(_ context: HostRequestContext) -> String {
+        context.logFields.client.isEmpty ? "unknown" : context.logFields.client
     }
 
     /// Records the route's metrics and leaves the response line for ``ResponseDelivery``.
@@ -55,9 +71,11 @@ struct RequestLog: Sendable {
         // In key order, as the text format writes them; the line adds `aborted` and `status`.
         // Room for the line's own `aborted` and `status` too: one allocation for the whole line.
         var fields: [(String, String)] = []
-        fields.reserveCapacity(5)
+        fields.reserveCapacity(7)
+        fields.append(("client", Self.client(context)))
         fields.append(("duration_ms", FastLogger.milliseconds(elapsed)))
         if let key = context.logFields.key { fields.append(("key", key)) }
+        if let prefix = context.logFields.keyPrefix { fields.append(("key_prefix", prefix)) }
         if let plugin = context.logFields.plugin { fields.append(("plugin", plugin)) }
         context.logFields.responseLine = ResponseLogLine(logger: fast, message: "response \(request.method.rawValue) \(target)",
                                                          fields: fields, aborted: context.logFields.aborted)

@@ -34,7 +34,7 @@ final class ResponseLogLine: @unchecked Sendable {
     let logger: FastLogger
     /// `response METHOD TARGET`
     let message: LogMessage
-    /// `duration_ms`, `key`, `plugin`, in key order; `write` adds `aborted` and `status`.
+    /// `client`, `duration_ms`, `key`, `key_prefix`, `plugin`, in key order; `write` adds `aborted` and `status`.
     private var fields: [(String, String)]
     /// Set when the host cut the request short before its answer was ready (shutdown_grace).
     let aborted: AbortReason?
@@ -68,7 +68,7 @@ final class ResponseLogLine: @unchecked Sendable {
             status = "aborted"
             reason = reason ?? why
         }
-        // In key order, as the text format writes them: aborted, duration_ms, key, plugin, status.
+        // In key order, as the text format writes them: aborted, client, duration_ms, key, key_prefix, plugin, status.
         // Taken out of the line rather than copied, so the additions go into its reserved room.
         var all: [(String, String)] = []
         swap(&all, &fields)

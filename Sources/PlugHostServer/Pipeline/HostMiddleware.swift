@@ -43,9 +43,16 @@ struct HostMiddleware: RouterMiddleware {
         return finish(outcome, request, context: context, start).response
     }
 
-    /// The first step of every answer: the request log's request line (``RequestLog/begin(_:context:)``).
+    /// The first step of an answer made at once (``EventLoopFastPath``): without the request
+    /// line, which ``announce(_:context:_:)`` writes if a step has to wait after all
+    /// (``RequestLog/begin(_:context:announce:)``).
     func begin(_ request: Request, context: Context) -> RequestLog.Start {
-        log.begin(request, context: context)
+        log.begin(request, context: context, announce: false)
+    }
+
+    /// The request line of a request begun with ``begin(_:context:)`` whose answer has to wait.
+    func announce(_ request: Request, context: Context, _ start: RequestLog.Start) {
+        log.announce(request, context: context, start)
     }
 
     /// The last steps of an answer from the routes: an error becomes its answer, then the CORS
@@ -76,7 +83,8 @@ struct HostMiddleware: RouterMiddleware {
     func cachedStaticAnswer(_ request: Request, context: Context) -> (head: HTTPResponse, body: ByteBuffer, dated: Bool)? {
         guard let staticFiles, !ErrorAnswers.isAPI(request.uri.path), cors.preflight(request) == nil,
               let cached = staticFiles.cachedAnswer(request, context: context) else { return nil }
-        let start = log.begin(request, context: context)
+        // Answered here and now: the response line is the request's one line.
+        let start = log.begin(request, context: context, announce: false)
         let path = request.uri.path
         // CORS and the security headers, as every answer gets them.
         func layered(_ headers: HTTPFields) -> HTTPFields {

@@ -17,6 +17,9 @@ final class RequestLogFields: @unchecked Sendable {
     /// The route template that answered (never the raw path), for metrics.
     var route: String?
     var key: String?
+    /// The authenticated key's visible prefix (`env` for the key from the environment): the
+    /// response line carries what the `auth ok` line carried.
+    var keyPrefix: String?
     /// Set when the host cut the request short (shutdown_grace) before its answer was ready.
     var aborted: AbortReason?
     /// The response line, once the answer is ready; written when it is known what the client got.

@@ -66,8 +66,8 @@ final class RouteGate: Sendable {
         do {
             let key = try authenticator.enforce(check.outcome, requiresAuth: rules.requiresAuth,
                                                 request: .init(method: request.method.rawValue, path: rules.servedPath, client: context.logFields.client))
-            context.logFields.key = key
-            return .admitted(keyName: key, limitFields: limitFields)
+            (context.logFields.key, context.logFields.keyPrefix) = (key?.name, key?.prefix)
+            return .admitted(keyName: key?.name, limitFields: limitFields)
         } catch var error as HTTPError {
             if let limitFields { error.headers.append(contentsOf: limitFields.fields) }
             throw error

@@ -6,20 +6,18 @@ import Logging
 import PlugHostKeys
 import PlugHostObservability
 
-/// Decides whether the API key a request carries opens a route, and logs each attempt by key
-/// name or prefix — never the key. A class, made once, for the same reason as ``RouteGate``.
+/// Decides whether the API key a request carries opens a route, and logs each failed attempt by
+/// key name or prefix — never the key. An accepted key is logged in the request's response line
+/// (`key=NAME key_prefix=PREFIX`, ``RequestLog``), which every answered request gets. A class,
+/// made once, for the same reason as ``RouteGate``.
 final class Authenticator: Sendable {
     let keys: KeyStore
     let headerName: HTTPField.Name
     let logger: Logger
-    /// Where "auth ok" goes, one line per authenticated request (nil before logging is set up).
-    let fast: FastLogger
-
     init(keys: KeyStore, headerName: HTTPField.Name, logger: Logger) {
         self.keys = keys
         self.headerName = headerName
         self.logger = logger
-        fast = FastLogger(logger)
     }
 
     /// What the request's key is worth for a route needing `scope` (nil: any valid key).
@@ -46,13 +44,19 @@ final class Authenticator: Sendable {
         }
     }
 
-    /// Logs the attempt and returns the authenticated key's name (nil on an open route without a
-    /// valid key), or throws the 401/403 to answer when the route requires a key it did not get.
-    func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, request: AuthTarget) throws -> String? {
+    /// A key that opened the route: what the response line says of it.
+    struct ProvenKey: Sendable {
+        let name: String
+        /// The key's visible prefix, `env` for the key from the environment.
+        let prefix: String
+    }
+
+    /// Returns the authenticated key (nil on an open route without a valid key), or logs the
+    /// failed attempt and throws the 401/403 to answer when the route requires a key it did not get.
+    func enforce(_ outcome: KeyStore.Outcome, requiresAuth: Bool, request: AuthTarget) throws -> ProvenKey? {
         switch outcome {
         case .allowed(let name, let prefix):
-            fast.log(.info, "auth ok: key '\(name)' (\(prefix.isEmpty ? "env" : prefix)) for \(request.method) \(request.path) from \(request.client)")
-            return name
+            return ProvenKey(name: name, prefix: prefix.isEmpty ? "env" : prefix)
         case .missing:
             guard requiresAuth else { return nil }
             logger.notice("auth failed: no \(headerName) header for \(request)")

@@ -48,6 +48,24 @@ final class RunningCommand: @unchecked Sendable {
     /// Sends SIGINT, as Ctrl-C would (start the command `withDefaultSignals`, or it may be blocked).
     func interrupt() { kill(process.processIdentifier, SIGINT) }
 
+    /// Ends the command with SIGKILL (which no signal mask blocks) and waits for it.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        _ = wait()
+    }
+
+    /// The first line the command printed, once it has; nil if it has not within `seconds`.
+    func waitForFirstLine(seconds: Double) -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: outputFile, encoding: .utf8), let end = text.firstIndex(of: "\n") {
+                return String(text[..<end])
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+
     /// Starts `executable` with every signal unblocked (see ``runWithDefaultSignals``).
     static func withDefaultSignals(_ executable: String, _ arguments: [String]) throws -> RunningCommand {
         try RunningCommand("python3", ["-c", unblockSignalsAndExec, executable] + arguments)
