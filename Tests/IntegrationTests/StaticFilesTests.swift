@@ -142,3 +142,23 @@ import Testing
         #expect(!answer.text.contains(try String(contentsOfFile: "/etc/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 }
+
+/// What the log says of a static file a client fetched whole and closed at once.
+extension StaticFilesTests {
+    /// A file not cached yet is streamed by the request loop, which writes the response's end
+    /// after its last body bytes. curl, with the whole body (its `Content-Length`), closes before
+    /// that end is written; the line said `status=aborted` for an answer the client had.
+    @Test func aFileFetchedWholeByAClientThatClosesAtOnceIsLoggedDelivered() throws {
+        // Five files, each fetched for the first time (not cached yet): the race is the client's.
+        let names = (0..<5).map { "fresh-\($0)-\(UUID().uuidString.prefix(8)).txt" }
+        for name in names {
+            try String(repeating: "fresh page\n", count: 50).write(to: host.site.appending(path: "static/\(name)"), atomically: true, encoding: .utf8)
+            let result = try run("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "\(host.baseURL)/\(name)"])
+            #expect(result.output == "200 550", "\(result.combined)")
+        }
+        let lines = { host.output.split(separator: "\n").filter { line in names.contains { line.contains("response GET /\($0) ") } } }
+        let deadline = Date().addingTimeInterval(5)
+        while lines().count < names.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(lines().count == names.count && lines().allSatisfy { $0.hasSuffix(" status=200") && !$0.contains("aborted") }, "\(lines())")
+    }
+}

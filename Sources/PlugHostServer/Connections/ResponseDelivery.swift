@@ -37,6 +37,12 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
     private var status: Int?
     /// The client closed its side of the connection (HTTP/1.1 only: on a stream that is a request's end).
     private var clientLeft = false
+    /// Whether the client had left when the response being written wrote its last bytes. With a
+    /// `Content-Length` the end carries none: a client that has the whole body may close before
+    /// the end is written (curl does, on the request loop's streamed files), and got its answer.
+    private var leftBeforeLastBytes = false
+    /// The response being written ends with bytes of its own (chunked), not by its length.
+    private var endCarriesBytes = true
     private var isStream = false
     /// The connection's ``SocketDrainProbe`` (none on an HTTP/2 stream, whose writes have promises).
     private var probe: SocketDrainProbe?
@@ -83,6 +89,11 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.status.kind != .informational:
             status = head.status.code
+            endCarriesBytes = head.headerFields[.contentLength] == nil
+            leftBeforeLastBytes = clientLeft
+            context.write(data, promise: promise)
+        case .body:
+            leftBeforeLastBytes = clientLeft
             context.write(data, promise: promise)
         case .end:
             guard let line = mailbox.take() else {
@@ -92,7 +103,7 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
             // Held before the end can reach the client: a worker that crashes once the client
             // has its answer still writes the line (the log queue's crash handler waits for it).
             line.hold()
-            let ended = Ended(line: line, status: status, clientLeft: clientLeft)
+            let ended = Ended(line: line, status: status, clientLeft: endCarriesBytes ? clientLeft : leftBeforeLastBytes)
             status = nil
             // An HTTP/1.1 end written without a promise is settled at its flush (``flush``):
             // a promise here would make the HTTP encoder write an empty buffer for it, through
