@@ -281,8 +281,9 @@ private final class RESPClientHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        ended = ended ?? RESPError(message: "the connection to Redis closed")
-        failAll(RESPError(message: "the connection to Redis closed"))
+        let closed = RESPError(message: "the connection to Redis closed")
+        ended = ended ?? closed
+        failAll(closed)
         context.fireChannelInactive()
     }
 

@@ -14,6 +14,7 @@ final class Authenticator: Sendable {
     let keys: KeyStore
     let headerName: HTTPField.Name
     let logger: Logger
+
     init(keys: KeyStore, headerName: HTTPField.Name, logger: Logger) {
         self.keys = keys
         self.headerName = headerName
