@@ -35,6 +35,7 @@ public enum ConfigLoader {
         config.server.port = try server.int("port", default: config.server.port, in: 0...65535)
         config.server.httpPort = try server.int("http_port", default: 0, in: 0...65535)
         config.server.blockingThreads = try server.int("blocking_threads", default: config.server.blockingThreads, in: 1...1024)
+        config.server.eventLoops = try server.int("event_loops", default: config.server.eventLoops, in: 0...1024)
         config.server.handlerTimeout = try server.seconds("handler_timeout", default: config.server.handlerTimeout, in: 0.001...3600)
         config.server.shutdownGrace = try server.seconds("shutdown_grace", default: config.server.shutdownGrace, in: 0...3600)
         // Read here before [limits] existed; still honoured, [limits] max_body_size wins.

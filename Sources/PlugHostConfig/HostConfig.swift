@@ -42,6 +42,9 @@ public struct ServerSettings: Sendable {
     public var httpPort = 0
     /// Threads for handlers that may block (routes without the non-blocking flag).
     public var blockingThreads = 32
+    /// Event loops serving the connections; 0 (the default) is one per core
+    /// (`EventLoopCount` in PlugHostServer says why).
+    public var eventLoops = 0
     /// Seconds a handler has to answer before the host answers 504 itself.
     public var handlerTimeout: Double = 30
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT before the host stops anyway.

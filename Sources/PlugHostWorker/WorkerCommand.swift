@@ -2,6 +2,7 @@ public import ArgumentParser
 import FoundationEssentials
 import Glibc
 import PlugHostConfig
+import PlugHostServer
 import PlugHostSockets
 import PlugHostWorkerLink
 
@@ -43,6 +44,8 @@ public struct WorkerCommand: AsyncParsableCommand {
             WorkerRuntime.send(WorkerMessage(event: .failed, error: "configuration error: \(error)"))
             throw ExitCode(2)
         }
+        // Before anything starts NIO's event loops, which take their count at their first use.
+        let loops = EventLoopCount.configure(config.server)
         if let quarantine {
             config.plugins.quarantined = (try? JSONDecoder().decode([QuarantinedPlugin].self, from: Data(quarantine.utf8))) ?? []
         }
@@ -59,6 +62,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         let logger = try options.bootstrapLogging(config, toSupervisor: WorkerDescriptor.logFile)
         WorkerRuntime.startLifeline(logger: logger)
+        logger.info("\(loops)")
         let documents = DocsBuilderProcess(executable: docsBuilder ?? DocsBuilderProcess.thisExecutable())
         try await serveHost(config: config, logger: logger, listeners: listeners, documents: documents.make,
                             stoppedMessage: "worker \(getpid()) stopped", onFailure: { reason in

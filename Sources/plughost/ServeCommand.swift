@@ -44,6 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
         let config = loaded
         let logger = try options.bootstrapLogging(config)
         guard config.supervisor.enabled else {
+            // Before anything starts NIO's event loops, which take their count at their first use.
+            logger.info("\(EventLoopCount.configure(config.server))")
             let listeners = try bindOrExit(config, logger: logger)
             try await serveHost(config: config, logger: logger, listeners: listeners, documents: DocsBuilder.build) { listening, plugins in
                 listening.announce(host: config.server.host, plugins: plugins, logger: logger)

@@ -28,6 +28,14 @@ import Testing
         #expect(config.limits.maxBodyBytes == 1_048_576)
     }
 
+    @Test func eventLoopsDefaultsToAutomaticAndRejectsNegativeAndHugeCounts() throws {
+        #expect(try parse("").server.eventLoops == 0)
+        #expect(try parse("[server]\nevent_loops = 3\n").server.eventLoops == 3)
+        #expect(error("[server]\nevent_loops = -1\n")?.message == "expected an integer from 0 to 1024, got -1")
+        #expect(error("[server]\nevent_loops = 5000\n")?.message == "expected an integer from 0 to 1024, got 5000")
+        #expect(error("[server]\nevent_loops = \"auto\"\n")?.key == "server.event_loops")
+    }
+
     @Test func relativePluginsDirResolvesAgainstTheConfigFilesDirectory() throws {
         #expect(try parse("[plugins]\ndir = \"../shared/plugins\"\n").plugins.directory.path == "/srv/shared/plugins")
         #expect(try parse("[plugins]\ndir = \"/opt/plugins\"\n").plugins.directory.path == "/opt/plugins")
@@ -69,7 +77,7 @@ import Testing
         let error = error("[server]\nhost = \"x\"\nprot = 1\n")
         #expect(error?.line == 3)
         #expect(error?.key == "server.prot")
-        #expect(error?.message.contains("blocking_threads, handler_timeout, host, http_port, max_body_size, port") == true)
+        #expect(error?.message.contains("blocking_threads, event_loops, handler_timeout, host, http_port, max_body_size, port") == true)
     }
 
     @Test func unknownTableIsReported() {

@@ -179,7 +179,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, Fl
 
     /// A request the static cache may answer: a plain `GET` outside `/api`.
     private static func mayBeStatic(_ head: HTTPRequest) -> Bool {
-        guard head.method == .get, head.headerFields[.connection] == nil, let target = head.path else { return false }
+        guard head.method == .get, !head.headerFields.contains(.connection), let target = head.path else { return false }
         return !ErrorAnswers.isAPI(target)
     }
 
@@ -200,7 +200,7 @@ final class EventLoopFastPath: ChannelDuplexHandler, RemovableChannelHandler, Fl
     /// `OPTIONS` (CORS preflights), without `Connection` (the request loop's keep-alive rules).
     private func pluginRoute(_ head: HTTPRequest) -> PluginRouteResponder? {
         guard !routes.isEmpty, head.method != .head, head.method != .options, let target = head.path,
-              head.headerFields[.connection] == nil, head.headerFields[.transferEncoding] == nil else { return nil }
+              !head.headerFields.contains(.connection), !head.headerFields.contains(.transferEncoding) else { return nil }
         if let length = head.headerFields[.contentLength], length != "0" { return nil }
         return routes.responder(method: head.method, target: target)
     }

@@ -89,7 +89,8 @@ final class ResponseDelivery: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.status.kind != .informational:
             status = head.status.code
-            endCarriesBytes = head.headerFields[.contentLength] == nil
+            // `contains`, not the subscript: that joins the values into a new string, on every response.
+            endCarriesBytes = !head.headerFields.contains(.contentLength)
             leftBeforeLastBytes = clientLeft
             context.write(data, promise: promise)
         case .body:
