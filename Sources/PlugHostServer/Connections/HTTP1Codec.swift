@@ -102,7 +102,8 @@ final class HTTP1Codec: ChannelDuplexHandler, RemovableChannelHandler {
         // The first Host is the request's authority, not a field.
         var authority: String?
         for (name, value) in head.headers {
-            if authority == nil, name.utf8.count == 4, name.lowercased() == "host" {
+            // Compared byte by byte: `lowercased()` made a new string for every request's Host.
+            if authority == nil, name.utf8.count == 4, name.utf8.elementsEqual("host".utf8, by: { $0 | 0x20 == $1 }) {
                 authority = value
                 continue
             }
