@@ -69,11 +69,11 @@ enum ExamplePlugin: PlugHostPlugin {
         }
 
         // Every /api request gets an X-Request-ID: the client's, if it sent a sane one, else a new
-        // one. Later middlewares and the route see it; the response echoes it.
+        // one. Later middlewares and the route see it; the response echoes it, whoever answers
+        // (set from the request hook: no response hook, so one call per request, not two).
         try plugin.middleware("request-id", options: .nonBlocking) { request in
-            .continue(setting: ["X-Request-ID": RequestID.accepted(request.headers["x-request-id"]) ?? RequestID.make()])
-        } onResponse: { request, _ in
-            ["X-Request-ID": request.headers["x-request-id"] ?? ""]
+            let id = RequestID.accepted(request.headers["x-request-id"]) ?? RequestID.make()
+            return .continue(setting: ["X-Request-ID": id], settingOnResponse: ["X-Request-ID": id])
         }
 
         log.withLock { $0 = plugin.log }

@@ -20,13 +20,13 @@ package enum ABILayout {
         case magic = "ph_magic_t", route = "ph_route_t", response = "ph_response_t", middleware = "ph_middleware_t"
     }
 
-    /// `sizeof` in ABI 1.0, 1.1, 1.2, 1.3, 1.4 (index = minor), on the 64-bit targets the host
+    /// `sizeof` in ABI 1.0, 1.1, 1.2, 1.3, 1.4, 1.5 (index = minor), on the 64-bit targets the host
     /// runs on; nil where the struct did not exist yet.
     static let sizes: [PluginStruct: [Int?]] = [
-        .magic: [48, 48, 48, 48, 48],
-        .route: [64, 72, 72, 80, 80],          // 1.1 added rate_cost, 1.3 max_body_size
-        .response: [40, 40, 40, 40, 40],
-        .middleware: [nil, nil, nil, 64, 64],  // new in 1.3
+        .magic: [48, 48, 48, 48, 48, 48],
+        .route: [64, 72, 72, 80, 80, 80],          // 1.1 added rate_cost, 1.3 max_body_size
+        .response: [40, 40, 40, 40, 40, 40],
+        .middleware: [nil, nil, nil, 64, 64, 64],  // new in 1.3
     ]
 
     /// The smallest `struct_size` accepted from a plugin that declared `minor`, or nil when the

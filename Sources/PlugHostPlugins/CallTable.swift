@@ -81,20 +81,26 @@ package final class CallTable: Sendable {
         return deliver(.respond(PluginAnswer(copying: ABILayout.read(response, as: ph_response_t()), owner: call.owner, logger: logger)), to: call, handle: handle)
     }
 
-    /// `ph_host_api_t.proceed`.
-    func proceed(_ handle: OpaquePointer?, _ edits: UnsafePointer<ph_pair_t>?, _ count: Int) -> ph_status_t {
+    /// `ph_host_api_t.proceed`, and with `settingResponse` `ph_host_api_t.proceed_setting_response`
+    /// (ABI 1.5), which only a request hook may call.
+    func proceed(_ handle: OpaquePointer?, _ edits: UnsafePointer<ph_pair_t>?, _ count: Int,
+                 settingResponse: (edits: UnsafePointer<ph_pair_t>?, count: Int)? = nil) -> ph_status_t {
         guard let call = lookUp(handle) else { return unknownCall(handle) }
-        guard call.owner.kind != .route else {
-            logger.error("plugin '\(call.owner.plugin)' called proceed() in \(call.owner.what); a route answers with respond(). Ignored")
+        let function = settingResponse == nil ? "proceed()" : "proceed_setting_response()"
+        guard call.owner.kind == .requestHook || (call.owner.kind == .responseHook && settingResponse == nil) else {
+            let why = call.owner.kind == .route ? "a route answers with respond()" : "a response hook answers with proceed()"
+            logger.error("plugin '\(call.owner.plugin)' called \(function) in \(call.owner.what); \(why). Ignored")
             return PH_ERR_WRONG_PHASE
         }
-        guard count == 0 || edits != nil else {
+        guard count == 0 || edits != nil, settingResponse.map({ $0.count == 0 || $0.edits != nil }) ?? true else {
             call.finish(with: .respond(PluginAnswer(status: .internalServerError, detail: "The plugin sent a malformed answer.")))
-            logger.error("plugin '\(call.owner.plugin)' called proceed() with \(count) edits and no array in \(call.owner.what)")
+            let counts = settingResponse.map { "\(count) edits and \($0.count) response edits" } ?? "\(count) edits"
+            logger.error("plugin '\(call.owner.plugin)' called \(function) with \(counts) and a NULL array in \(call.owner.what)")
             return PH_ERR_INVALID_ARGUMENT
         }
         let copied = HeaderEdits(copying: UnsafeBufferPointer(start: edits, count: count), owner: call.owner, logger: logger)
-        return deliver(.proceed(copied), to: call, handle: handle)
+        let response = settingResponse.map { HeaderEdits(copying: UnsafeBufferPointer(start: $0.edits, count: $0.count), owner: call.owner, logger: logger) }
+        return deliver(.proceed(copied, response: response), to: call, handle: handle)
     }
 
     /// The call `handle` names: first the inline call of this thread (the usual answer), then the
@@ -228,5 +234,7 @@ package final class CallOwner: Sendable {
 /// What a plugin answered: a response, or (from a middleware hook) "go on, with these header edits".
 package enum CallAnswer: Sendable {
     case respond(PluginAnswer)
-    case proceed(HeaderEdits)
+    /// The hook's edits and, from a request hook's `proceed_setting_response()`, the edits of the
+    /// request's answer.
+    case proceed(HeaderEdits, response: HeaderEdits?)
 }

@@ -67,6 +67,9 @@ enum HostFunctionTable {
             },
             proceed: { call, edits, count in
                 CallTable.shared.proceed(call, edits, count)
+            },
+            proceed_setting_response: { call, edits, count, responseEdits, responseCount in
+                CallTable.shared.proceed(call, edits, count, settingResponse: (responseEdits, responseCount))
             }
         ))
         return UnsafePointer(table)

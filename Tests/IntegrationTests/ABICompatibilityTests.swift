@@ -5,7 +5,7 @@ import Testing
 /// on this host, and a newer one is refused by its minor, never by a size check that guesses.
 /// The headers in `Fixtures/abi/1.N/` are frozen copies of each released version.
 @Suite struct ABICompatibilityTests {
-    static let frozen = ["1.0", "1.1", "1.2", "1.3"]
+    static let frozen = ["1.0", "1.1", "1.2", "1.3", "1.4"]
 
     static func frozenHeader(_ version: String) -> URL { Paths.fixtures.appending(path: "abi/\(version)") }
 
@@ -35,7 +35,7 @@ import Testing
         let host = try HostProcess(site: site)
         let current = try #require(try String(contentsOf: Paths.abiInclude.appending(path: "plughost.h"), encoding: .utf8)
             .firstMatch(of: /#define PH_ABI_MINOR (\d+)/)).1
-        for minor in ["0", "1", "2", "3", String(current)] {
+        for minor in ["0", "1", "2", "3", "4", String(current)] {
             let answer = try HTTP.get("\(host.baseURL)/api/abi-v\(minor)/hello")
             #expect(answer.status == 200, "the plugin built against 1.\(minor): \(answer.text) \(host.output)")
             #expect(answer.text == "{\"built_against\": \"1.\(minor)\"}")

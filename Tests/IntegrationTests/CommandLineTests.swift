@@ -43,7 +43,7 @@ import Testing
         let result = try run(Paths.plughost.path, ["plugins", "inspect", Paths.examplePlugin.path])
         #expect(result.status == 0, "\(result.combined)")
         #expect(result.output.contains("name:        example"))
-        #expect(result.output.contains("abi:         1.4"))
+        #expect(result.output.contains("abi:         1.5"))
         #expect(result.output.contains("shared Swift runtime"))
         #expect(result.output.contains("GET     /api/hello/{name}"))
         #expect(result.output.contains("POST    /api/echo"))

@@ -106,7 +106,7 @@ struct ObservabilityTests {
         #expect((broken["sha256"] as? String)?.count == 64)
         let example = try #require(plugins.first { $0["name"] as? String == "example" })
         #expect(example["state"] as? String == "loaded")
-        #expect(example["abi"] as? String == "1.4")
+        #expect(example["abi"] as? String == "1.5")
         #expect((example["build"] as? String)?.contains("shared Swift runtime") == true)
         let routes = try #require(example["routes"] as? [[String: Any]])
         #expect(routes.contains { $0["path"] as? String == "/api/whoami" && $0["auth_required"] as? Bool == true })

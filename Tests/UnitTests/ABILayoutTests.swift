@@ -6,9 +6,9 @@ import Testing
 /// (and the current one) is compiled with the system C compiler and its sizes compared.
 @Suite struct ABILayoutTests {
     static let tests = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    static let headers: [(minor: Int, directory: URL)] = (0...3).map {
+    static let headers: [(minor: Int, directory: URL)] = (0...4).map {
         ($0, tests.appending(path: "IntegrationTests/Fixtures/abi/1.\($0)"))
-    } + [(4, tests.deletingLastPathComponent().appending(path: "Sources/PlugHostABI/include"))]
+    } + [(5, tests.deletingLastPathComponent().appending(path: "Sources/PlugHostABI/include"))]
 
     /// `sizeof` of each struct of `ABILayout.PluginStruct` that the header at `directory` declares.
     private func compiledSizes(_ directory: URL) throws -> [ABILayout.PluginStruct: Int] {

@@ -1,5 +1,5 @@
 /*
- * plughost.h — the PlugHost plugin ABI, version 1.4.
+ * plughost.h — the PlugHost plugin ABI, version 1.5.
  *
  * This header is the whole contract between the PlugHost host and a plugin.
  * It is plain C11 and depends only on the C standard library, so a plugin can
@@ -64,7 +64,7 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 4
+#define PH_ABI_MINOR 5
 
 /* The two symbols every plugin exports (see ph_plugin_magic_fn and
  * ph_plugin_register_fn below), and one it may export (ph_plugin_shutdown_fn). */
@@ -381,6 +381,25 @@ typedef struct ph_host_api_t {
      * requests, the API key header and the framing headers. Returns PH_OK,
      * PH_ERR_WRONG_PHASE for a route's call, or the errors of respond(). */
     ph_status_t (*proceed)(ph_call_t *call, const ph_pair_t *edits, size_t edit_count);
+
+    /* ---- Added in ABI 1.5: check PH_HOST_HAS(api, proceed_setting_response) before calling it. ---- */
+
+    /* Answers a request hook's call as proceed() does, and also edits the answer this request
+     * gets, whoever gives it (the route, a later middleware's request hook, the host's own 504):
+     * `response_edits` are applied where this middleware's response hook would run, after the
+     * response hooks of the middlewares that come after it and before its own response hook, if
+     * it has one. Same form and rules as a response hook's edits (each pair sets a header, a NULL
+     * value.data removes it; the security, rate-limit and framing headers cannot be changed, and
+     * such an edit is dropped and logged). For a middleware whose response headers are known when
+     * the request arrives (a request ID, a trace header) this replaces a response hook: one plugin
+     * call per request instead of two. Exactly once per request hook call, in place of proceed(),
+     * from any thread; `edits` may be NULL when `edit_count` is 0 and `response_edits` when
+     * `response_edit_count` is 0; both are copied before this returns, and `call` with its view
+     * is invalid afterwards. Returns PH_OK; PH_ERR_WRONG_PHASE for a route's or a response hook's
+     * call (nothing is delivered: that call still needs its own answer); or the errors of
+     * respond(). */
+    ph_status_t (*proceed_setting_response)(ph_call_t *call, const ph_pair_t *edits, size_t edit_count,
+                                            const ph_pair_t *response_edits, size_t response_edit_count);
 } ph_host_api_t;
 
 /* ------------------------------------------------------------------------ */

@@ -68,6 +68,9 @@ final class RouteRun: @unchecked Sendable {
     private var passed = 0
     /// The request's headers as the request hooks left them.
     private var headers = HTTPFields()
+    /// Edits of the answer that request hooks asked for (`proceed_setting_response()`), by the
+    /// index of their middleware.
+    private var responseEdits: [(index: Int, edits: HeaderEdits)] = []
     /// The route's or a hook's answer, once there is one (until then the placeholder, made once).
     private var answer = RouteRun.noAnswerYet
     private static let noAnswerYet = RouteResponse(status: .internalServerError, headers: [:], bytes: ByteBuffer())
@@ -173,8 +176,9 @@ final class RouteRun: @unchecked Sendable {
         case (.requestHook, .respond(let pluginAnswer)):
             // The middleware answered in the route's place: the hooks before it see its answer.
             return handled(RouteResponse(pluginAnswer))
-        case (.requestHook(let index), .proceed(let edits)):
+        case (.requestHook(let index), .proceed(let edits, let response)):
             edits.apply(to: &headers, protected: pipeline.requestProtected, owner: middlewares[index].requestOwner, logger: pipeline.logger)
+            if let response { responseEdits.append((index, response)) }
             passed += 1
             return requestHook(from: index + 1)
         case (.route, .respond(let pluginAnswer)):
@@ -182,7 +186,7 @@ final class RouteRun: @unchecked Sendable {
         case (.route, .proceed):
             // proceed() on a route's call is refused in the call table and never delivered.
             preconditionFailure("a route call finished with proceed()")
-        case (.responseHook(let index), .proceed(let edits)):
+        case (.responseHook(let index), .proceed(let edits, _)):
             edits.apply(to: &answer.headers, protected: pipeline.responseProtected, owner: middlewares[index].responseOwner, logger: pipeline.logger)
             return responseHook(from: index - 1)
         case (.responseHook(let index), .respond(let pluginAnswer)):
@@ -194,9 +198,18 @@ final class RouteRun: @unchecked Sendable {
         }
     }
 
+    /// The answer's edits a middleware's request hook gave with `proceed_setting_response()`,
+    /// applied where its response hook runs (before that hook, if it has one), once.
+    private func applyResponseEdits(of index: Int) {
+        guard let position = responseEdits.lastIndex(where: { $0.index == index }) else { return }
+        let edits = responseEdits.remove(at: position).edits
+        edits.apply(to: &answer.headers, protected: pipeline.responseProtected, owner: middlewares[index].requestOwner, logger: pipeline.logger)
+    }
+
     private func responseHook(from last: Int) -> Next {
         var index = last
         while index >= 0 {
+            applyResponseEdits(of: index)
             let middleware = middlewares[index].middleware
             if let hook = middleware.onResponse {
                 stage = .responseHook(index)

@@ -300,6 +300,59 @@ static void mark_response(ph_call_t *call, const ph_request_t *request, const ph
 
 #endif
 
+#ifdef FIXTURE_MIDDLEWARE_STAMP
+/* The value of header `name` (lower-case) in `pairs`, or NULL. */
+static const ph_str_t *find_pair(const ph_pair_t *pairs, size_t count, const char *name) {
+    for (size_t i = 0; i < count; i++) {
+        if (pairs[i].name.len == strlen(name) && memcmp(pairs[i].name.data, name, pairs[i].name.len) == 0) return &pairs[i].value;
+    }
+    return NULL;
+}
+
+/* proceed_setting_response (ABI 1.5): X-Stamp-Seen on the request; on the answer X-Stamp and
+ * X-Trail = "stamped", and edits the host must drop: a security header removed, a framing header
+ * set, a value with CR LF (response splitting). A request with "x-stamp-null" passes a NULL array
+ * with a count instead, which must cost that client a 500 and nothing else. */
+static void stamp_request(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)user_data;
+    ph_pair_t edits[] = {{{"X-Stamp-Seen", 12}, {FIXTURE_NAME, strlen(FIXTURE_NAME)}}};
+    ph_pair_t answer_edits[] = {
+        {{"X-Stamp", 7}, {FIXTURE_NAME, strlen(FIXTURE_NAME)}},
+        {{"X-Trail", 7}, {"stamped", 7}},
+        {{"X-Frame-Options", 15}, {NULL, 0}},
+        {{"Content-Length", 14}, {"1", 1}},
+        {{"X-Evil", 6}, {"a\r\nSet-Cookie: stolen=1", 23}},
+    };
+    if (find_pair(request->headers, request->header_count, "x-stamp-null")) {
+        host->proceed_setting_response(call, edits, 1, NULL, 2);
+        return;
+    }
+    host->proceed_setting_response(call, edits, 1, answer_edits, 5);
+}
+
+/* Runs after the stamp (it must see X-Stamp), and may not use proceed_setting_response itself:
+ * it reports the code that came back, then answers with proceed(). */
+static void stamp_response(ph_call_t *call, const ph_request_t *request, const ph_response_view_t *response, void *user_data) {
+    (void)request; (void)user_data;
+    char code[16];
+    snprintf(code, sizeof code, "%d", (int)host->proceed_setting_response(call, NULL, 0, NULL, 0));
+    const char *seen = find_pair(response->headers, response->header_count, "x-stamp") ? "yes" : "no";
+    ph_pair_t edits[] = {
+        {{"X-Stamp-Response-Hook-Got", 25}, {code, strlen(code)}},
+        {{"X-Stamp-Seen-By-Response-Hook", 29}, {seen, strlen(seen)}},
+    };
+    host->proceed(call, edits, 2);
+}
+
+/* Nor may a route. */
+static void stamp_route(ph_call_t *call, const ph_request_t *request, void *user_data) {
+    (void)request; (void)user_data;
+    char body[64];
+    snprintf(body, sizeof body, "{\"got\": %d}", (int)host->proceed_setting_response(call, NULL, 0, NULL, 0));
+    answer(call, 200, body);
+}
+#endif
+
 #ifdef FIXTURE_MIDDLEWARE_SILENT
 /* Never answers: the client must get 504 after the handler timeout. */
 static void silent_request(ph_call_t *call, const ph_request_t *request, void *user_data) {
@@ -398,6 +451,12 @@ PH_EXPORT ph_status_t ph_plugin_register(const ph_host_api_t *api, ph_plugin_t *
     ph_middleware_t mark = {sizeof(ph_middleware_t), FIXTURE_NAME "-mark", PH_MIDDLEWARE_NON_BLOCKING, NULL, 0,
                             mark_request, mark_response, NULL};
     status |= api->register_middleware(plugin, &mark);
+#endif
+#ifdef FIXTURE_MIDDLEWARE_STAMP
+    ph_middleware_t stamp = {sizeof(ph_middleware_t), FIXTURE_NAME "-stamp", PH_MIDDLEWARE_NON_BLOCKING, NULL, 0,
+                             stamp_request, stamp_response, NULL};
+    status |= api->register_middleware(plugin, &stamp);
+    status |= add("GET", "/stamp-in-route", stamp_route, PH_ROUTE_NON_BLOCKING);
 #endif
 #ifdef FIXTURE_MIDDLEWARE_SILENT
     const char *const silent_paths[] = {"/api" FIXTURE_PREFIX "/echo-headers"};
