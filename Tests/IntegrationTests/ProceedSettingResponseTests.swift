@@ -17,6 +17,7 @@ import Testing
         #expect(answer.status == 200)
         #expect(try answer.json()["x-stamp-seen"] as? String == "s")
         #expect(answer.headers["x-stamp"] == "s")
+        #expect(answer.headers["x-stamped-by-s"] == "yes")
         #expect(answer.headers["x-trail"] == "stamped")
         // Before the middleware's own response hook, which sees them and may not use the function.
         #expect(answer.headers["x-stamp-seen-by-response-hook"] == "yes")
@@ -57,6 +58,23 @@ import Testing
         #expect(try trail(order: "[\"s-stamp\", \"m-mark\"]") == "stamped")
         // ...or s's edits first, and m's hook appends to them.
         #expect(try trail(order: "[\"m-mark\", \"s-stamp\"]") == "stamped,m")
+    }
+
+    @Test func twoMiddlewaresSettingTheSameHeaderApplyInReverseOrder() throws {
+        func stamp(order: String) throws -> String? {
+            let site = try HostProcess.makeSite(config: "[middleware]\norder = \(order)\n") { plugins in
+                try Self.stamp("s", into: plugins)
+                try Self.stamp("t", into: plugins)
+            }
+            let host = try HostProcess(site: site)
+            let answer = try HTTP.get("\(host.baseURL)/api/s/echo-headers")
+            // Both middlewares' edits arrive, whatever the order.
+            #expect(answer.headers["x-stamped-by-s"] == "yes" && answer.headers["x-stamped-by-t"] == "yes", "\(answer.headers)")
+            return answer.headers["x-stamp"]
+        }
+        // The first middleware's edits come last, as its response hook would.
+        #expect(try stamp(order: "[\"s-stamp\", \"t-stamp\"]") == "s")
+        #expect(try stamp(order: "[\"t-stamp\", \"s-stamp\"]") == "t")
     }
 
     @Test func theHostsOwn504CarriesThem() throws {

@@ -69,8 +69,10 @@ final class RouteRun: @unchecked Sendable {
     /// The request's headers as the request hooks left them.
     private var headers = HTTPFields()
     /// Edits of the answer that request hooks asked for (`proceed_setting_response()`), by the
-    /// index of their middleware.
-    private var responseEdits: [(index: Int, edits: HeaderEdits)] = []
+    /// index of their middleware: the first apart, since one such middleware (a request ID) is
+    /// the usual case, which then needs no array.
+    private var firstResponseEdits: (index: Int, edits: HeaderEdits)?
+    private var moreResponseEdits: [(index: Int, edits: HeaderEdits)] = []
     /// The route's or a hook's answer, once there is one (until then the placeholder, made once).
     private var answer = RouteRun.noAnswerYet
     private static let noAnswerYet = RouteResponse(status: .internalServerError, headers: [:], bytes: ByteBuffer())
@@ -178,7 +180,9 @@ final class RouteRun: @unchecked Sendable {
             return handled(RouteResponse(pluginAnswer))
         case (.requestHook(let index), .proceed(let edits, let response)):
             edits.apply(to: &headers, protected: pipeline.requestProtected, owner: middlewares[index].requestOwner, logger: pipeline.logger)
-            if let response { responseEdits.append((index, response)) }
+            if let response {
+                if firstResponseEdits == nil { firstResponseEdits = (index, response) } else { moreResponseEdits.append((index, response)) }
+            }
             passed += 1
             return requestHook(from: index + 1)
         case (.route, .respond(let pluginAnswer)):
@@ -201,8 +205,15 @@ final class RouteRun: @unchecked Sendable {
     /// The answer's edits a middleware's request hook gave with `proceed_setting_response()`,
     /// applied where its response hook runs (before that hook, if it has one), once.
     private func applyResponseEdits(of index: Int) {
-        guard let position = responseEdits.lastIndex(where: { $0.index == index }) else { return }
-        let edits = responseEdits.remove(at: position).edits
+        let edits: HeaderEdits
+        if let first = firstResponseEdits, first.index == index {
+            edits = first.edits
+            firstResponseEdits = nil
+        } else if let position = moreResponseEdits.lastIndex(where: { $0.index == index }) {
+            edits = moreResponseEdits.remove(at: position).edits
+        } else {
+            return
+        }
         edits.apply(to: &answer.headers, protected: pipeline.responseProtected, owner: middlewares[index].requestOwner, logger: pipeline.logger)
     }
 

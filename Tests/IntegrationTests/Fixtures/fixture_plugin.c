@@ -309,8 +309,8 @@ static const ph_str_t *find_pair(const ph_pair_t *pairs, size_t count, const cha
     return NULL;
 }
 
-/* proceed_setting_response (ABI 1.5): X-Stamp-Seen on the request; on the answer X-Stamp and
- * X-Trail = "stamped", and edits the host must drop: a security header removed, a framing header
+/* proceed_setting_response (ABI 1.5): X-Stamp-Seen on the request; on the answer X-Stamp,
+ * X-Stamped-By-<name> and X-Trail = "stamped", and edits the host must drop: a security header removed, a framing header
  * set, a value with CR LF (response splitting). A request with "x-stamp-null" passes a NULL array
  * with a count instead, which must cost that client a 500 and nothing else. */
 static void stamp_request(ph_call_t *call, const ph_request_t *request, void *user_data) {
@@ -318,6 +318,7 @@ static void stamp_request(ph_call_t *call, const ph_request_t *request, void *us
     ph_pair_t edits[] = {{{"X-Stamp-Seen", 12}, {FIXTURE_NAME, strlen(FIXTURE_NAME)}}};
     ph_pair_t answer_edits[] = {
         {{"X-Stamp", 7}, {FIXTURE_NAME, strlen(FIXTURE_NAME)}},
+        {{"X-Stamped-By-" FIXTURE_NAME, strlen("X-Stamped-By-" FIXTURE_NAME)}, {"yes", 3}},
         {{"X-Trail", 7}, {"stamped", 7}},
         {{"X-Frame-Options", 15}, {NULL, 0}},
         {{"Content-Length", 14}, {"1", 1}},
@@ -327,7 +328,7 @@ static void stamp_request(ph_call_t *call, const ph_request_t *request, void *us
         host->proceed_setting_response(call, edits, 1, NULL, 2);
         return;
     }
-    host->proceed_setting_response(call, edits, 1, answer_edits, 5);
+    host->proceed_setting_response(call, edits, 1, answer_edits, sizeof answer_edits / sizeof answer_edits[0]);
 }
 
 /* Runs after the stamp (it must see X-Stamp), and may not use proceed_setting_response itself:
