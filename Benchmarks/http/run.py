@@ -154,12 +154,22 @@ http {{
 
 
 def process_tree(pid):
-    """The pid and its descendants: the supervisor and its workers."""
+    """The pid and its descendants: the supervisor and its workers. Threads and processes come
+    and go while this reads /proc (a worker's short-lived threads, the docs builder), so one that
+    is gone by the time it is read is skipped."""
     pids = [pid]
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as handle:
-            for child in handle.read().split():
-                pids += process_tree(int(child))
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return []
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                children = handle.read().split()
+        except FileNotFoundError:
+            continue
+        for child in children:
+            pids += process_tree(int(child))
     return pids
 
 
@@ -168,8 +178,11 @@ def rss_mb(process):
     share (the binary, the Swift runtime, the plugins' code) count once in the sum, not per process."""
     total = 0
     for pid in process_tree(process.pid):
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            total += int(re.search(r"Pss:\s+(\d+)", handle.read()).group(1))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += int(re.search(r"Pss:\s+(\d+)", handle.read()).group(1))
+        except FileNotFoundError:
+            continue
     return total / 1024
 
 
