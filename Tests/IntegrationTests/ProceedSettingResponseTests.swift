@@ -45,36 +45,35 @@ import Testing
         #expect(try HTTP.get("\(host.baseURL)/api/s/echo-headers").headers["x-stamp"] == "s")
     }
 
+    /// The answer to `GET /api/s/echo-headers` from a host running the middlewares in `order`.
+    static func answer(order: [String], plugins: @escaping (URL) throws -> Void) throws -> HTTPAnswer {
+        let list = order.map { "\"\($0)\"" }.joined(separator: ", ")
+        let host = try HostProcess(site: try HostProcess.makeSite(config: "[middleware]\norder = [\(list)]\n", plugins: plugins))
+        return try HTTP.get("\(host.baseURL)/api/s/echo-headers")
+    }
+
     @Test func theEditsApplyWhereTheResponseHookWouldRun() throws {
-        func trail(order: String) throws -> String? {
-            let site = try HostProcess.makeSite(config: "[middleware]\norder = \(order)\n") { plugins in
-                try Self.stamp("s", into: plugins)
-                try MiddlewareTests.fixtureWithMiddleware("m", into: plugins)
-            }
-            let host = try HostProcess(site: site)
-            return try HTTP.get("\(host.baseURL)/api/s/echo-headers").headers["x-trail"]
+        let plugins: (URL) throws -> Void = { plugins in
+            try Self.stamp("s", into: plugins)
+            try MiddlewareTests.fixtureWithMiddleware("m", into: plugins)
         }
         // Response hooks run in reverse order: m's hook first, then s's edits replace its trail...
-        #expect(try trail(order: "[\"s-stamp\", \"m-mark\"]") == "stamped")
+        #expect(try Self.answer(order: ["s-stamp", "m-mark"], plugins: plugins).headers["x-trail"] == "stamped")
         // ...or s's edits first, and m's hook appends to them.
-        #expect(try trail(order: "[\"m-mark\", \"s-stamp\"]") == "stamped,m")
+        #expect(try Self.answer(order: ["m-mark", "s-stamp"], plugins: plugins).headers["x-trail"] == "stamped,m")
     }
 
     @Test func twoMiddlewaresSettingTheSameHeaderApplyInReverseOrder() throws {
-        func stamp(order: String) throws -> String? {
-            let site = try HostProcess.makeSite(config: "[middleware]\norder = \(order)\n") { plugins in
-                try Self.stamp("s", into: plugins)
-                try Self.stamp("t", into: plugins)
-            }
-            let host = try HostProcess(site: site)
-            let answer = try HTTP.get("\(host.baseURL)/api/s/echo-headers")
-            // Both middlewares' edits arrive, whatever the order.
-            #expect(answer.headers["x-stamped-by-s"] == "yes" && answer.headers["x-stamped-by-t"] == "yes", "\(answer.headers)")
-            return answer.headers["x-stamp"]
+        let plugins: (URL) throws -> Void = { plugins in
+            try Self.stamp("s", into: plugins)
+            try Self.stamp("t", into: plugins)
         }
-        // The first middleware's edits come last, as its response hook would.
-        #expect(try stamp(order: "[\"s-stamp\", \"t-stamp\"]") == "s")
-        #expect(try stamp(order: "[\"t-stamp\", \"s-stamp\"]") == "t")
+        for (order, last) in [(["s-stamp", "t-stamp"], "s"), (["t-stamp", "s-stamp"], "t")] {
+            let answer = try Self.answer(order: order, plugins: plugins)
+            // Both middlewares' edits arrive; the first middleware's come last, as its response hook would.
+            #expect(answer.headers["x-stamped-by-s"] == "yes" && answer.headers["x-stamped-by-t"] == "yes", "\(answer.headers)")
+            #expect(answer.headers["x-stamp"] == last, "\(order)")
+        }
     }
 
     @Test func theHostsOwn504CarriesThem() throws {
