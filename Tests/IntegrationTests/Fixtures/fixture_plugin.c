@@ -255,7 +255,7 @@ static void count_handler(ph_call_t *call, const ph_request_t *request, void *us
     answer(call, 200, body);
 }
 
-#ifdef FIXTURE_MIDDLEWARE
+#if defined(FIXTURE_MIDDLEWARE) || defined(FIXTURE_MIDDLEWARE_STAMP)
 /* The value of header `name` (lower-case) in `pairs`, or NULL. */
 static const ph_str_t *find_header(const ph_pair_t *pairs, size_t count, const char *name) {
     for (size_t i = 0; i < count; i++) {
@@ -263,6 +263,9 @@ static const ph_str_t *find_header(const ph_pair_t *pairs, size_t count, const c
     }
     return NULL;
 }
+#endif
+
+#ifdef FIXTURE_MIDDLEWARE
 
 /* `old` + "," + FIXTURE_NAME, or FIXTURE_NAME alone: shows the order middlewares ran in. */
 static void append_name(char *out, size_t size, const ph_str_t *old) {
@@ -301,14 +304,6 @@ static void mark_response(ph_call_t *call, const ph_request_t *request, const ph
 #endif
 
 #ifdef FIXTURE_MIDDLEWARE_STAMP
-/* The value of header `name` (lower-case) in `pairs`, or NULL. */
-static const ph_str_t *find_pair(const ph_pair_t *pairs, size_t count, const char *name) {
-    for (size_t i = 0; i < count; i++) {
-        if (pairs[i].name.len == strlen(name) && memcmp(pairs[i].name.data, name, pairs[i].name.len) == 0) return &pairs[i].value;
-    }
-    return NULL;
-}
-
 /* proceed_setting_response (ABI 1.5): X-Stamp-Seen on the request; on the answer X-Stamp,
  * X-Stamped-By-<name> and X-Trail = "stamped", and edits the host must drop: a security header removed, a framing header
  * set, a value with CR LF (response splitting). A request with "x-stamp-null" passes a NULL array
@@ -324,7 +319,7 @@ static void stamp_request(ph_call_t *call, const ph_request_t *request, void *us
         {{"Content-Length", 14}, {"1", 1}},
         {{"X-Evil", 6}, {"a\r\nSet-Cookie: stolen=1", 23}},
     };
-    if (find_pair(request->headers, request->header_count, "x-stamp-null")) {
+    if (find_header(request->headers, request->header_count, "x-stamp-null")) {
         host->proceed_setting_response(call, edits, 1, NULL, 2);
         return;
     }
@@ -337,7 +332,7 @@ static void stamp_response(ph_call_t *call, const ph_request_t *request, const p
     (void)request; (void)user_data;
     char code[16];
     snprintf(code, sizeof code, "%d", (int)host->proceed_setting_response(call, NULL, 0, NULL, 0));
-    const char *seen = find_pair(response->headers, response->header_count, "x-stamp") ? "yes" : "no";
+    const char *seen = find_header(response->headers, response->header_count, "x-stamp") ? "yes" : "no";
     ph_pair_t edits[] = {
         {{"X-Stamp-Response-Hook-Got", 25}, {code, strlen(code)}},
         {{"X-Stamp-Seen-By-Response-Hook", 29}, {seen, strlen(seen)}},
